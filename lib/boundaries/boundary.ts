@@ -1,0 +1,81 @@
+/**
+ * What a boundary is to the engine: its two sides and feeds, how a record is keyed (the
+ * group that is classified together, and the record's identity inside it), what a file
+ * tells about the run's scope, and the classification of one group. The CLI and the
+ * pipeline's compare step run exactly these functions; only where records come from differs.
+ */
+import type { ReconConfig } from '../config.ts';
+import type { BoundaryName, FeedDef, SideName } from '../feeds/catalog.ts';
+import type { CanonRecord } from '../feeds/decode.ts';
+import type { Discrepancy, Warning } from '../report/model.ts';
+
+/** What one file says about the scope of a run (kept in the pipeline's file manifest). */
+export interface FileFacts {
+  file: string;
+  side: SideName;
+  version: string;
+  /** intake, channel side: the channels the file holds orders of. */
+  channels?: string[];
+  /** inventory: facilities the file counts → the latest as-of among its rows (ISO), or null. */
+  facilities?: Record<string, string | null>;
+}
+
+/** Run-wide facts every group is classified against. JSON-serialisable (the pipeline stores it in S3). */
+export interface Scope {
+  boundary: BoundaryName;
+  /** intake: channels that sent a feed in the run (lower-case). */
+  channels?: string[];
+  /** inventory: `<side>␟<facility>` → the version of the snapshot that counts. */
+  snapshots?: Record<string, string>;
+  /** inventory: facilities counted on both sides (the others are coverage gaps). */
+  facilities?: string[];
+  /** fulfillment: "now" for the SLA check, epoch ms. */
+  now?: number;
+  /**
+   * Pipeline: the current version of each fully ingested source file (an S3 object uploaded
+   * again replaces its earlier version whole). Only rows of these file versions count; rows
+   * of a failed or half-written file never do.
+   */
+  files?: Record<string, string>;
+}
+
+export interface GroupOutcome {
+  discrepancies: Discrepancy[];
+  /** Boundary keys present on the left / right side, keys present on both that agree, keys left out. */
+  left: number;
+  right: number;
+  matched: number;
+  outOfScope: number;
+  /** Why the group was left out (one warning per distinct reason, with a count). */
+  outOfScopeReason?: string;
+}
+
+export interface Boundary {
+  name: BoundaryName;
+  /** [left, right] as in SPEC. */
+  sides: readonly [SideName, SideName];
+  feeds: Readonly<Partial<Record<SideName, FeedDef>>>;
+  /** The report's key fields (the widest key; some types use a prefix of it). */
+  keyFields: readonly string[];
+  /** The records classified together: intake channel+order, fulfillment order+line, inventory SKU, financial order. */
+  groupOf(r: CanonRecord): string[];
+  /** The record's identity within its group and side; two rows with one identity are one thing (the newest wins). */
+  identityOf(r: CanonRecord): string[];
+  /** Adds what a record tells about scope to its file's facts. */
+  observe(r: CanonRecord, facts: FileFacts): void;
+  /** Combines the facts of every file in the run. */
+  scope(facts: readonly FileFacts[], config: ReconConfig): { scope: Scope; warnings: Warning[] };
+  /** Classifies one group: the newest record per identity, both sides, in identity order. */
+  classify(group: readonly CanonRecord[], scope: Scope, config: ReconConfig): GroupOutcome;
+}
+
+export const SEP = '\u001f';
+
+/** Identity of a row that has no natural ID: its file and line. */
+export function positional(r: CanonRecord): string {
+  return `#${r.file}:${r.line}`;
+}
+
+export function str(v: unknown): string {
+  return v === undefined ? '' : String(v);
+}

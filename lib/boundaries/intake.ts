@@ -1,0 +1,106 @@
+/**
+ * intake — orders placed on a channel vs orders captured by the OMS, keyed by channel +
+ * channel order ID (channel names compare case-insensitively). Only channels that sent a
+ * feed in the run are in scope. Statuses and timestamps are not compared.
+ */
+import { abs, formatMoney, type Decimal } from '../decimal.ts';
+import { FEEDS } from '../feeds/catalog.ts';
+import type { CanonRecord } from '../feeds/decode.ts';
+import type { Discrepancy, Impact, SourceLine, Warning } from '../report/model.ts';
+import { positional, type Boundary, type GroupOutcome } from './boundary.ts';
+
+function view(r: CanonRecord | undefined): Record<string, unknown> | null {
+  if (!r) return null;
+  const v: Record<string, unknown> = {};
+  if (r.f.oms_order_id !== undefined) v.oms_order_id = r.f.oms_order_id;
+  if (r.f.total !== undefined) v.total = formatMoney(r.f.total as Decimal);
+  if (r.f.currency !== undefined) v.currency = r.f.currency;
+  if (r.f.status !== undefined) v.status = r.f.status;
+  return v;
+}
+
+const src = (r: CanonRecord): SourceLine => ({ side: r.side, file: r.file, line: r.line });
+
+function money(r: CanonRecord | undefined): Impact | undefined {
+  if (!r || r.f.total === undefined) return undefined;
+  return { money: { amount: formatMoney(abs(r.f.total as Decimal)), currency: (r.f.currency as string) ?? '' } };
+}
+
+export const intake: Boundary = {
+  name: 'intake',
+  sides: ['channel', 'oms'],
+  feeds: { channel: FEEDS['channel-orders'], oms: FEEDS['oms-orders'] },
+  keyFields: ['channel', 'channel_order_id'],
+
+  groupOf: (r) => [r.f.channel as string, r.f.channel_order_id as string],
+  // A channel order is one thing; an OMS capture is identified by its OMS order ID, or is its own row.
+  identityOf: (r) => (r.side === 'channel' ? [] : [(r.f.oms_order_id as string | undefined) ?? positional(r)]),
+
+  observe(r, facts) {
+    if (r.side !== 'channel') return;
+    const ch = r.f.channel as string;
+    const list = (facts.channels ??= []);
+    if (!list.includes(ch)) list.push(ch);
+  },
+
+  scope(facts) {
+    const channels = new Set<string>();
+    for (const f of facts) if (f.side === 'channel') for (const c of f.channels ?? []) channels.add(c);
+    return { scope: { boundary: 'intake', channels: [...channels].sort() }, warnings: [] as Warning[] };
+  },
+
+  classify(group, scope, config) {
+    const channelRows = group.filter((r) => r.side === 'channel');
+    const omsRows = group.filter((r) => r.side === 'oms');
+    const placed = channelRows[channelRows.length - 1];
+    const [channel, orderId] = intake.groupOf(group[0]);
+    const key = { channel, channel_order_id: orderId };
+    const out: GroupOutcome = { discrepancies: [], left: placed ? 1 : 0, right: omsRows.length ? 1 : 0, matched: 0, outOfScope: 0 };
+
+    if (!placed && !(scope.channels ?? []).includes(channel)) {
+      return { discrepancies: [], left: 0, right: 0, matched: 0, outOfScope: 1, outOfScopeReason: `channel "${channel}" sent no feed in this run` };
+    }
+    const ds: Discrepancy[] = [];
+    if (placed && omsRows.length === 0) {
+      ds.push({ type: 'missing_in_oms', key, channel: view(placed), oms: null, impact: money(placed), sources: [src(placed)] });
+    }
+    if (!placed && omsRows.length > 0) {
+      ds.push({ type: 'unexpected_in_oms', key, channel: null, oms: view(omsRows[0]), impact: money(omsRows[0]), sources: omsRows.map(src) });
+    }
+    if (omsRows.length > 1) {
+      ds.push({
+        type: 'duplicate_in_oms', key, channel: view(placed), oms: { captures: omsRows.map(view) },
+        impact: money(placed ?? omsRows[0]),
+        sources: [...(placed ? [src(placed)] : []), ...omsRows.map(src)],
+      });
+    }
+    if (placed && omsRows.length > 0) {
+      const fields = new Set<string>();
+      let delta: Decimal | undefined;
+      for (const o of omsRows) {
+        if (config.intake.compareTotal && placed.f.total !== undefined && o.f.total !== undefined) {
+          const d = (placed.f.total as Decimal) - (o.f.total as Decimal);
+          if (abs(d) > config.tolerances.money) {
+            fields.add('total');
+            delta ??= d;
+          }
+        }
+        if (config.intake.compareCurrency && placed.f.currency !== undefined && o.f.currency !== undefined && placed.f.currency !== o.f.currency) {
+          fields.add('currency');
+        }
+      }
+      if (fields.size > 0) {
+        const other = omsRows.length === 1 ? view(omsRows[0]) : { captures: omsRows.map(view) };
+        const d: Discrepancy = { type: 'field_mismatch', key, fields: ['total', 'currency'].filter((f) => fields.has(f)), channel: view(placed), oms: other, sources: [src(placed), ...omsRows.map(src)] };
+        if (delta !== undefined) {
+          d.delta = formatMoney(delta);
+          d.impact = { money: { amount: formatMoney(abs(delta)), currency: (placed.f.currency as string) ?? '' } };
+        }
+        ds.push(d);
+      }
+      if (ds.length === 0) out.matched = 1;
+    }
+    out.discrepancies = ds;
+    return out;
+  },
+};

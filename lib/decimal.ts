@@ -1,0 +1,97 @@
+/**
+ * Exact decimals for money and quantities. A Decimal is a bigint counting units of
+ * 10^-SCALE, so addition and comparison are exact integer operations: 33.10 + 33.10 + 34.10
+ * is exactly 100.30. Inputs with more than SCALE decimal places are rejected, never rounded.
+ */
+export type Decimal = bigint;
+
+export const SCALE = 6;
+const FACTOR = 10n ** BigInt(SCALE);
+export const ZERO: Decimal = 0n;
+
+export type DecimalResult = { ok: true; value: Decimal } | { ok: false; reason: string };
+
+const SIMPLE = /^[+-]?\d+(\.\d*)?$|^[+-]?\.\d+$/;
+const GROUPED = /^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$/;
+
+/**
+ * Parses `12.3`, `12.30`, `-5`, `1,234.50` (comma thousands, properly grouped), `+.5`,
+ * and accounting negatives `(12.30)`. Whitespace around the number is ignored.
+ */
+export function parseDecimal(text: string): DecimalResult {
+  let s = text.trim();
+  if (s === '') return { ok: false, reason: 'empty number' };
+  let negate = false;
+  if (s.charCodeAt(0) === 40 /* ( */ && s.charCodeAt(s.length - 1) === 41 /* ) */) {
+    s = s.slice(1, -1).trim();
+    negate = true;
+    if (s.startsWith('-') || s.startsWith('+')) return { ok: false, reason: `not a number: "${text}"` };
+  }
+  if (!SIMPLE.test(s)) {
+    if (!GROUPED.test(s)) return { ok: false, reason: `not a number: "${text}"` };
+    s = s.replace(/,/g, '');
+  }
+  let sign = 1n;
+  if (s[0] === '-') { sign = -1n; s = s.slice(1); } else if (s[0] === '+') s = s.slice(1);
+  const dot = s.indexOf('.');
+  let intPart = dot < 0 ? s : s.slice(0, dot);
+  let frac = dot < 0 ? '' : s.slice(dot + 1);
+  frac = frac.replace(/0+$/, '');
+  if (frac.length > SCALE) return { ok: false, reason: `more than ${SCALE} decimal places: "${text}"` };
+  if (intPart === '') intPart = '0';
+  const units = BigInt(intPart) * FACTOR + (frac === '' ? 0n : BigInt(frac.padEnd(SCALE, '0')));
+  let value = sign * units;
+  if (negate) value = -value;
+  return { ok: true, value };
+}
+
+/** Fast path for plain integers (`0`, `17`, `-3`): most quantities. */
+export function parseDecimalFast(text: string): DecimalResult {
+  const n = text.length;
+  if (n > 0 && n < 16) {
+    let i = text.charCodeAt(0) === 45 ? 1 : 0;
+    if (i < n) {
+      let ok = true;
+      for (let j = i; j < n; j++) {
+        const c = text.charCodeAt(j);
+        if (c < 48 || c > 57) { ok = false; break; }
+      }
+      if (ok) return { ok: true, value: BigInt(text) * FACTOR };
+    }
+  }
+  return parseDecimal(text);
+}
+
+export function fromInteger(n: number | bigint): Decimal {
+  return BigInt(n) * FACTOR;
+}
+
+export function abs(d: Decimal): Decimal {
+  return d < 0n ? -d : d;
+}
+
+export function sum(values: Iterable<Decimal>): Decimal {
+  let t = 0n;
+  for (const v of values) t += v;
+  return t;
+}
+
+/** Canonical text: no trailing zeros, at least `minDecimals` places (`12.3` → `12.30` with 2). */
+export function formatDecimal(d: Decimal, minDecimals = 0): string {
+  const neg = d < 0n;
+  const a = neg ? -d : d;
+  const int = a / FACTOR;
+  let frac = (a % FACTOR).toString().padStart(SCALE, '0').replace(/0+$/, '');
+  if (frac.length < minDecimals) frac = frac.padEnd(minDecimals, '0');
+  return `${neg ? '-' : ''}${int}${frac ? '.' + frac : ''}`;
+}
+
+/** Money as text with at least two decimals: `1234.5` → `1234.50`. */
+export function formatMoney(d: Decimal): string {
+  return formatDecimal(d, 2);
+}
+
+/** A JSON number for quantities (units); exact for any realistic count. */
+export function toNumber(d: Decimal): number {
+  return Number(formatDecimal(d));
+}

@@ -1,0 +1,162 @@
+/**
+ * The canonical feeds (SPEC: "Canonical feeds", contract field names). Each feed is a list
+ * of field specs and the zod schema derived from them; the fast row decoder is compiled
+ * from the same specs, and a property test holds the two to the same answers.
+ */
+import { z } from 'zod';
+import { readField, type FieldSpec, type FieldValue } from './fields.ts';
+
+export const BOUNDARIES = ['intake', 'fulfillment', 'inventory', 'financial'] as const;
+export type BoundaryName = (typeof BOUNDARIES)[number];
+export type SideName = 'channel' | 'oms' | 'warehouse' | 'erp';
+
+export const FEED_NAMES = [
+  'channel-orders',
+  'oms-orders',
+  'oms-allocations',
+  'shipments',
+  'oms-inventory',
+  'warehouse-inventory',
+  'oms-transactions',
+  'erp-transactions',
+] as const;
+export type FeedName = (typeof FEED_NAMES)[number];
+
+export interface FeedDef {
+  name: FeedName;
+  boundary: BoundaryName;
+  side: SideName;
+  fields: Readonly<Record<string, FieldSpec>>;
+  /** Validates a row given as canonical field name → raw text; outputs typed values. */
+  schema: z.ZodType<Record<string, FieldValue | undefined>, Record<string, string | undefined>>;
+}
+
+const key = (description: string, caseInsensitive = false): FieldSpec => ({ kind: 'key', required: true, caseInsensitive, description });
+const optKey = (description: string): FieldSpec => ({ kind: 'key', required: false, description });
+const text = (description: string): FieldSpec => ({ kind: 'text', required: false, description });
+const money = (required: boolean, description: string): FieldSpec => ({ kind: 'money', required, description });
+const quantity = (required: boolean, description: string): FieldSpec => ({ kind: 'quantity', required, description });
+const currency: FieldSpec = { kind: 'currency', required: false, description: 'ISO 4217 code' };
+const timestamp = (description: string): FieldSpec => ({ kind: 'timestamp', required: false, description });
+
+export const ALLOCATION_STATUS = { allocated: 'allocated', fulfilled: 'fulfilled', cancelled: 'cancelled', canceled: 'cancelled' } as const;
+export const TRANSACTION_TYPE = {
+  sale: 'sale', invoice: 'sale', inv: 'sale',
+  return: 'return', refund: 'return', credit: 'return', credit_memo: 'return', cm: 'return', rma: 'return',
+} as const;
+
+const channel = key('sales channel name (compared case-insensitively)', true);
+const channelOrderId = key("the channel's order ID");
+
+const specs: Record<FeedName, Omit<FeedDef, 'schema' | 'name'>> = {
+  'channel-orders': {
+    boundary: 'intake', side: 'channel',
+    fields: {
+      channel, channel_order_id: channelOrderId,
+      placed_at: timestamp('when the order was placed'),
+      total: money(false, 'order total'), currency,
+      status: text('channel status (not compared)'),
+    },
+  },
+  'oms-orders': {
+    boundary: 'intake', side: 'oms',
+    fields: {
+      channel, channel_order_id: channelOrderId,
+      oms_order_id: optKey("the OMS's own order ID (identifies one capture)"),
+      created_at: timestamp('when the OMS captured the order'),
+      total: money(false, 'order total'), currency,
+      status: text('OMS status (not compared)'),
+    },
+  },
+  'oms-allocations': {
+    boundary: 'fulfillment', side: 'oms',
+    fields: {
+      order_id: key('order ID'), line_id: key('order line ID'), location_id: key('allocated location'),
+      quantity: quantity(true, 'allocated units'),
+      sku: text('SKU'),
+      status: { kind: 'enum', required: false, values: ALLOCATION_STATUS, description: 'allocated | fulfilled | cancelled (default allocated)' },
+      allocated_at: timestamp('when the OMS allocated the line'),
+    },
+  },
+  shipments: {
+    boundary: 'fulfillment', side: 'warehouse',
+    fields: {
+      order_id: key('order ID'), line_id: key('order line ID'), location_id: key('shipping location'),
+      quantity: quantity(true, 'shipped units'),
+      shipment_id: optKey('shipment / package ID (a repeated one is the same package)'),
+      sku: text('SKU'), shipped_at: timestamp('ship time'), carrier: text('carrier'), tracking_number: text('tracking number'),
+    },
+  },
+  'oms-inventory': {
+    boundary: 'inventory', side: 'oms',
+    fields: { sku: key('SKU'), facility_id: key('facility ID'), on_hand: quantity(true, 'units on hand'), as_of: timestamp('snapshot time') },
+  },
+  'warehouse-inventory': {
+    boundary: 'inventory', side: 'warehouse',
+    fields: { sku: key('SKU'), facility_id: key('facility ID'), on_hand: quantity(true, 'units counted'), counted_at: timestamp('count time') },
+  },
+  'oms-transactions': {
+    boundary: 'financial', side: 'oms',
+    fields: {
+      order_id: key('order ID'),
+      type: { kind: 'enum', required: true, values: TRANSACTION_TYPE, description: 'sale | invoice | INV, or return | refund | credit | credit_memo | CM | RMA' },
+      amount: money(true, 'amount (returns compare by absolute value)'),
+      document_id: optKey('document ID (a repeated one is the same document)'), currency, date: timestamp('transaction date'),
+    },
+  },
+  'erp-transactions': {
+    boundary: 'financial', side: 'erp',
+    fields: {
+      order_id: key('order ID'),
+      type: { kind: 'enum', required: true, values: TRANSACTION_TYPE, description: 'invoice / sale, or credit memo / return' },
+      amount: money(true, 'amount (credit memos may be negative)'),
+      document_id: optKey('invoice / credit memo number'), currency, posted_at: timestamp('posting time'),
+    },
+  },
+};
+
+function fieldSchema(name: string, spec: FieldSpec) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): FieldValue | undefined => {
+      const t = raw === undefined ? '' : raw.trim();
+      if (t === '') {
+        if (spec.required) ctx.addIssue({ code: 'custom', message: `${name}: required value is empty` });
+        return undefined;
+      }
+      const r = readField(spec, t);
+      if (!r.ok) {
+        ctx.addIssue({ code: 'custom', message: `${name}: ${r.reason}` });
+        return undefined;
+      }
+      return r.value;
+    });
+}
+
+function defineFeed(name: FeedName): FeedDef {
+  const s = specs[name];
+  const shape = Object.fromEntries(Object.entries(s.fields).map(([f, spec]) => [f, fieldSchema(f, spec)]));
+  return { name, ...s, schema: z.object(shape) as unknown as FeedDef['schema'] };
+}
+
+export const FEEDS: Readonly<Record<FeedName, FeedDef>> = Object.fromEntries(
+  FEED_NAMES.map((n) => [n, defineFeed(n)]),
+) as Record<FeedName, FeedDef>;
+
+export function feedFor(boundary: BoundaryName, side: SideName): FeedDef | undefined {
+  return Object.values(FEEDS).find((f) => f.boundary === boundary && f.side === side);
+}
+
+export function isFeedName(s: string): s is FeedName {
+  return (FEED_NAMES as readonly string[]).includes(s);
+}
+
+export function requiredFields(feed: FeedDef): string[] {
+  return Object.entries(feed.fields).filter(([, s]) => s.required).map(([f]) => f);
+}
+
+/** SPEC: headers match case-insensitively, ignoring spaces, `-` and `_`. */
+export function normalizeHeader(h: string): string {
+  return h.trim().toLowerCase().replace(/[\s\-_]+/g, '');
+}

@@ -1,0 +1,40 @@
+/**
+ * What a feed reader hands the engine: a table with a header and rows in batches, read as
+ * a stream. Readers know nothing about feeds or boundaries; they only turn bytes into
+ * cells and say where each row starts.
+ */
+import type { Readable } from 'node:stream';
+
+export type TableFormat = 'csv' | 'json' | 'ndjson';
+
+export interface RawRow {
+  /** 1-based physical line where the row starts (the CSV header is line 1). */
+  line: number;
+  /** Cells aligned with `Table.header` (a CSV row may have more or fewer: the decoder rejects it). */
+  values: string[];
+  /**
+   * Raw rows folded into this one by a partner preset (e.g. a Shopify export's line items
+   * of one order). Absent means 1. Over a file, the spans add up to the data rows read.
+   */
+  span?: number;
+}
+
+export interface Table {
+  /** The name used in every message: the path the user gave, or `s3://bucket/key`. */
+  file: string;
+  format: TableFormat;
+  /** CSV only: the detected delimiter. */
+  delimiter?: string;
+  /** True when the bytes were gzip (detected by magic number, not file name). */
+  compressed: boolean;
+  /**
+   * Raw header cells. CSV: the first row. JSON/NDJSON: the keys of the first object; when a
+   * later object has new keys they are appended (so a consumer re-maps when it grows).
+   */
+  header: string[];
+  /** The data rows in file order, in batches. Iterate once. */
+  rows(): AsyncIterable<RawRow[]>;
+}
+
+/** Where a table's bytes come from: a path on disk, or a named stream (S3 GetObject body). */
+export type TableSource = string | { name: string; open: () => Readable | AsyncIterable<Uint8Array> };

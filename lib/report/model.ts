@@ -1,0 +1,101 @@
+/**
+ * The report (SPEC: `report.json`, contract). Built by the engine (CLI) and by the
+ * pipeline's summarize step; rendered to JSON, CSV, Markdown, the console and SNS messages.
+ */
+import type { BoundaryName, FeedName, SideName } from '../feeds/catalog.ts';
+
+export type DiscrepancyType =
+  | 'missing_in_oms' | 'duplicate_in_oms' | 'unexpected_in_oms' | 'field_mismatch'
+  | 'not_shipped' | 'reassigned' | 'unrecorded_split' | 'quantity_mismatch' | 'shipped_not_allocated'
+  | 'missing_in_warehouse'
+  | 'not_booked' | 'unexpected_in_erp' | 'return_not_credited' | 'credit_without_return' | 'amount_mismatch';
+
+export interface SourceLine {
+  side: SideName;
+  file: string;
+  line: number;
+}
+
+/** What is at stake in one discrepancy: money by currency (exact decimal text), or units. */
+export interface Impact {
+  money?: { amount: string; currency: string };
+  units?: number;
+}
+
+export interface Discrepancy {
+  type: DiscrepancyType;
+  /** The boundary's key: intake {channel, channel_order_id}; fulfillment {order_id, line_id[, location_id]}; inventory {sku, facility_id}; financial {order_id}. */
+  key: Record<string, string>;
+  /** inventory only */
+  offsetting?: boolean;
+  /** field_mismatch: the fields that differ. */
+  fields?: string[];
+  /** financial: which kind of document the discrepancy is about. */
+  kind?: 'sale' | 'return';
+  /** left − right in the boundary's unit (inventory/fulfillment: units as a number; financial: money as decimal text). */
+  delta?: number | string;
+  impact?: Impact;
+  /** Rows behind the discrepancy. */
+  sources: SourceLine[];
+  /** Pipeline only: against the previous run. */
+  status?: 'new' | 'ongoing';
+  firstSeen?: string;
+  /** Each side's view, keyed by side name (`oms`, `warehouse`, …): null when absent on that side. */
+  [side: string]: unknown;
+}
+
+export interface Rejection {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+export interface Warning {
+  code: 'duplicate_key' | 'coverage_gap' | 'out_of_scope' | 'superseded_snapshot' | 'unknown_columns' | 'preset' | 'no_rows' | string;
+  message: string;
+  file?: string;
+  lines?: number[];
+  key?: Record<string, string>;
+}
+
+export interface FileStats {
+  file: string;
+  feed: FeedName;
+  side: SideName;
+  format: string;
+  /** A partner preset recognised from the header (`shopify-orders`, `amazon-orders`), or a user mapping. */
+  preset?: string;
+  /** Data rows read (for presets: export rows, several of which may make one record). */
+  read: number;
+  /** Rows that became records (or were folded into one: preset line items). */
+  used: number;
+  rejected: number;
+}
+
+export interface Summary {
+  left: number;
+  right: number;
+  matched: number;
+  discrepancies: number;
+  byType: Partial<Record<DiscrepancyType, number>>;
+  /** matched / keys on either side (1 when there are none). */
+  matchRate: number;
+  atRisk: { money: Record<string, string>; units: number };
+  rows: { read: number; used: number; rejected: number };
+  /** Keys left out of the comparison (out-of-scope channels, facilities counted on one side only). */
+  outOfScope: number;
+}
+
+export interface Report {
+  boundary: BoundaryName;
+  sides: [SideName, SideName];
+  generatedAt: string;
+  runId?: string;
+  summary: Summary;
+  files: FileStats[];
+  discrepancies: Discrepancy[];
+  rejected: Rejection[];
+  warnings: Warning[];
+  /** Pipeline only: discrepancies of the previous run that no longer appear. */
+  resolved?: Array<Pick<Discrepancy, 'type' | 'key'> & { firstSeen?: string }>;
+}
