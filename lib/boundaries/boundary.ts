@@ -44,6 +44,8 @@ export interface GroupOutcome {
   /** Boundary keys present on the left / right side, keys present on both that agree, keys left out. */
   left: number;
   right: number;
+  /** Keys present on either side. */
+  keys: number;
   matched: number;
   outOfScope: number;
   /** Why the group was left out (one warning per distinct reason, with a count). */

@@ -54,7 +54,7 @@ export const financial: Boundary = {
     const order_id = group[0].f.order_id as string;
     const omsRows = group.filter((r) => r.side === 'oms');
     const erpRows = group.filter((r) => r.side === 'erp');
-    const out: GroupOutcome = { discrepancies: [], left: omsRows.length ? 1 : 0, right: erpRows.length ? 1 : 0, matched: 0, outOfScope: 0 };
+    const out: GroupOutcome = { discrepancies: [], left: omsRows.length ? 1 : 0, right: erpRows.length ? 1 : 0, keys: 1, matched: 0, outOfScope: 0 };
 
     for (const kind of ['sale', 'return'] as const) {
       const oms = tally(omsRows.filter((r) => r.f.type === kind), kind);

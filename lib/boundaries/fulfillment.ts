@@ -62,7 +62,7 @@ export const fulfillment: Boundary = {
     const allocated = byLocation(active);
     const shipped = byLocation(shipRows);
     const [order_id, line_id] = fulfillment.groupOf(group[0]);
-    const out: GroupOutcome = { discrepancies: [], left: allocRows.length ? 1 : 0, right: shipRows.length ? 1 : 0, matched: 0, outOfScope: 0 };
+    const out: GroupOutcome = { discrepancies: [], left: allocRows.length ? 1 : 0, right: shipRows.length ? 1 : 0, keys: 1, matched: 0, outOfScope: 0 };
     const tol = config.tolerances.fulfillment;
     const shippedTotal = total(shipped), allocatedTotal = total(allocated);
     const fulfilledLocs = new Set(active.filter((r) => r.f.status === 'fulfilled').map((r) => r.f.location_id as string));

@@ -55,10 +55,10 @@ export const intake: Boundary = {
     const placed = channelRows[channelRows.length - 1];
     const [channel, orderId] = intake.groupOf(group[0]);
     const key = { channel, channel_order_id: orderId };
-    const out: GroupOutcome = { discrepancies: [], left: placed ? 1 : 0, right: omsRows.length ? 1 : 0, matched: 0, outOfScope: 0 };
+    const out: GroupOutcome = { discrepancies: [], left: placed ? 1 : 0, right: omsRows.length ? 1 : 0, keys: 1, matched: 0, outOfScope: 0 };
 
     if (!placed && !(scope.channels ?? []).includes(channel)) {
-      return { discrepancies: [], left: 0, right: 0, matched: 0, outOfScope: 1, outOfScopeReason: `channel "${channel}" sent no feed in this run` };
+      return { discrepancies: [], left: 0, right: 0, keys: 0, matched: 0, outOfScope: 1, outOfScopeReason: `channel "${channel}" sent no feed in this run` };
     }
     const ds: Discrepancy[] = [];
     if (placed && omsRows.length === 0) {

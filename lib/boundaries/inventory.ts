@@ -111,13 +111,14 @@ export const inventory: Boundary = {
       }
       (r.side === 'oms' ? oms : wh).set(fac, r);
     }
-    const out: GroupOutcome = { discrepancies: [], left: oms.size, right: wh.size, matched: 0, outOfScope };
+    const out: GroupOutcome = { discrepancies: [], left: oms.size, right: wh.size, keys: 0, matched: 0, outOfScope };
     if (oms.size === 0 && wh.size === 0) return out;
 
     const sku = group[0].f.sku as string;
     const tol = config.tolerances.inventory;
     let totalOms = ZERO, totalWh = ZERO;
     const facilities = new Set([...oms.keys(), ...wh.keys()]);
+    out.keys = facilities.size;
     const found: Discrepancy[] = [];
     for (const fac of [...facilities].sort()) {
       const o = oms.get(fac), w = wh.get(fac);

@@ -33,6 +33,7 @@ export interface ReconcileOptions {
 export class Tally {
   left = 0;
   right = 0;
+  keys = 0;
   matched = 0;
   outOfScope = 0;
   readonly discrepancies: Discrepancy[] = [];
@@ -51,12 +52,13 @@ export class Tally {
     const files = this.scope.files;
     // Pipeline: only rows of files fully ingested, in their current version, count.
     const current = files ? rows.filter((r) => files[r.file] === r.version) : rows;
-    if (current.length === 0) return { discrepancies: [], left: 0, right: 0, matched: 0, outOfScope: 0 };
+    if (current.length === 0) return { discrepancies: [], left: 0, right: 0, keys: 0, matched: 0, outOfScope: 0 };
     const { records, superseded } = resolveGroup(this.boundary, current);
     for (const s of superseded) this.warnings.push(duplicateWarning(this.boundary, s.loser, s.winner));
     const o = this.boundary.classify(records, this.scope, this.config);
     this.left += o.left;
     this.right += o.right;
+    this.keys += o.keys;
     this.matched += o.matched;
     this.outOfScope += o.outOfScope;
     for (const d of o.discrepancies) this.discrepancies.push(d);
@@ -144,7 +146,7 @@ export async function reconcileFiles(opts: ReconcileOptions): Promise<Report> {
 export function buildReport(p: {
   boundary: Boundary;
   generatedAt: string;
-  tally: Pick<Tally, 'left' | 'right' | 'matched' | 'outOfScope' | 'discrepancies'>;
+  tally: Pick<Tally, 'left' | 'right' | 'keys' | 'matched' | 'outOfScope' | 'discrepancies'>;
   files: FileStats[];
   rejected: Rejection[];
   warnings: Warning[];

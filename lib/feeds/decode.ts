@@ -99,6 +99,7 @@ export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
   const side = feed.side;
 
   return (row: RawRow): Decoded => {
+    if (row.reject !== undefined) return { file, line: row.line, reason: row.reject };
     const values = row.values;
     if (strict && values.length !== width) {
       return { file, line: row.line, reason: `expected ${width} fields, found ${values.length}` };

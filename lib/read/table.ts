@@ -17,6 +17,12 @@ export interface RawRow {
    * of one order). Absent means 1. Over a file, the spans add up to the data rows read.
    */
   span?: number;
+  /**
+   * Set by a transform (a partner preset) that found the raw row malformed — e.g. a CSV row
+   * with another number of cells than the header — so it cannot be folded: the decoder
+   * rejects the row with this reason. Its `values` are then blanks of the output width.
+   */
+  reject?: string;
 }
 
 export interface Table {

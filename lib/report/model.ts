@@ -73,12 +73,14 @@ export interface FileStats {
 }
 
 export interface Summary {
+  /** Keys present on the left side, on the right side, on either side (in scope), and keys on both sides that agree. */
+  keys: number;
   left: number;
   right: number;
   matched: number;
   discrepancies: number;
   byType: Partial<Record<DiscrepancyType, number>>;
-  /** matched / keys on either side (1 when there are none). */
+  /** matched / keys (1 when there are none). */
   matchRate: number;
   atRisk: { money: Record<string, string>; units: number };
   rows: { read: number; used: number; rejected: number };

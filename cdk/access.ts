@@ -1,0 +1,80 @@
+/**
+ * Small "grant + environment variable" helpers: a function that is given a resource gets,
+ * in one call, exactly the IAM actions it needs on it and the environment variable that
+ * names it (lib/pipeline/contracts.ts `Env`). Keeping the two together means a handler can
+ * never read a name it has no permission to use, or hold a permission it has no name for.
+ */
+import { Construct } from 'constructs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Env } from '../lib/pipeline/contracts.ts';
+
+/** DynamoDB item reads a handler may make. No `Scan`: the data model never needs one. */
+export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
+/** DynamoDB item writes. No transactions (see TOOLCHAIN.md) and no table-level actions. */
+export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const;
+
+export type TableAccess = 'read' | 'readWrite';
+
+export interface TableBindingProps {
+  readonly table: dynamodb.ITable;
+  readonly access: TableAccess;
+}
+
+/** Grants item-level access on the table and sets `TABLE_NAME`. */
+export class TableBinding extends Construct {
+  constructor(scope: Construct, id: string, fn: lambda.Function, props: TableBindingProps) {
+    super(scope, id);
+    const actions: string[] = [...TABLE_READ_ACTIONS];
+    if (props.access === 'readWrite') actions.push(...TABLE_WRITE_ACTIONS);
+    props.table.grant(fn, ...actions);
+    fn.addEnvironment(Env.TABLE_NAME, props.table.tableName);
+  }
+}
+
+export interface BucketBindingProps {
+  readonly bucket: s3.IBucket;
+  /** Prefixes (ending in `/`) whose objects the function may read (GetObject, GetObjectVersion). */
+  readonly read?: readonly string[];
+  /** Prefixes (ending in `/`) under which the function may write objects (PutObject). */
+  readonly write?: readonly string[];
+}
+
+/** Grants object reads/writes under the given prefixes only and sets `BUCKET_NAME`. */
+export class BucketBinding extends Construct {
+  /** The object ARNs (`<bucket>/<prefix>*`) granted, for reviewers and tests. */
+  readonly readResources: string[];
+  readonly writeResources: string[];
+
+  constructor(scope: Construct, id: string, fn: lambda.Function, props: BucketBindingProps) {
+    super(scope, id);
+    this.readResources = (props.read ?? []).map((p) => props.bucket.arnForObjects(`${checkPrefix(p)}*`));
+    this.writeResources = (props.write ?? []).map((p) => props.bucket.arnForObjects(`${checkPrefix(p)}*`));
+    if (this.readResources.length > 0) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: this.readResources }));
+    }
+    if (this.writeResources.length > 0) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: this.writeResources }));
+    }
+    fn.addEnvironment(Env.BUCKET_NAME, props.bucket.bucketName);
+  }
+}
+
+/** Grants `states:StartExecution` on the state machine and sets `STATE_MACHINE_ARN`. */
+export class StateMachineBinding extends Construct {
+  constructor(scope: Construct, id: string, fn: lambda.Function, stateMachine: sfn.IStateMachine) {
+    super(scope, id);
+    stateMachine.grantStartExecution(fn);
+    fn.addEnvironment(Env.STATE_MACHINE_ARN, stateMachine.stateMachineArn);
+  }
+}
+
+function checkPrefix(p: string): string {
+  if (!p.endsWith('/') || p.startsWith('/') || p.includes('*')) {
+    throw new Error(`bucket prefix must end in "/" and hold no wildcard: ${JSON.stringify(p)}`);
+  }
+  return p;
+}

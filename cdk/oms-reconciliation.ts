@@ -1,0 +1,601 @@
+/**
+ * `OmsReconciliation`: the whole oms-recon pipeline as one construct.
+ *
+ * Partners drop feed files under `inbound/<feed>/<partner>/` in the bucket; the S3 event
+ * invokes `ingest`, which stores keyed records in DynamoDB and starts the state machine;
+ * the state machine (and an EventBridge schedule per boundary) runs plan → compare (a Map
+ * over shards) → summarize and publishes the summary to SNS (email, AWS Chatbot / Slack).
+ *
+ * Names shared with the handlers (environment variables, prefixes, state names, payloads)
+ * come from lib/pipeline/contracts.ts.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as chatbot from 'aws-cdk-lib/aws-chatbot';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { parseConfig } from '../lib/config.ts';
+import { ErrorCodes, ReconError } from '../lib/errors.ts';
+import { BOUNDARIES, FEED_NAMES, type BoundaryName, type FeedName } from '../lib/feeds/catalog.ts';
+import { Env, FunctionNames, Prefix, type FunctionName } from '../lib/pipeline/contracts.ts';
+import { BucketBinding, StateMachineBinding, TableBinding, type TableAccess } from './access.ts';
+import { buildWorkflow } from './workflow.ts';
+
+/** The repository root (this file lives in `<root>/cdk/`). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A partner that drops files into the bucket. */
+export interface PartnerProps {
+  /** Name used in its prefixes `inbound/<feed>/<name>/` and in the role's logical ID: lower-case letters, digits, `-`, `_`, `.` (1–48 chars). */
+  readonly name: string;
+  /** The canonical feeds it sends; one prefix per feed. */
+  readonly feeds: FeedName[];
+  /**
+   * Who may assume the partner's write-only role: a 12-digit AWS account ID or an IAM ARN
+   * (`arn:aws:iam::<account>:root|role/…|user/…`). Default: this account (your own admins
+   * then delegate with IAM policies).
+   */
+  readonly principal?: string;
+  /** `sts:ExternalId` the partner must pass when assuming the role (recommended for third parties). */
+  readonly externalId?: string;
+}
+
+/** Slack delivery through AWS Chatbot (Amazon Q Developer in chat applications). */
+export interface SlackProps {
+  /** The Slack workspace ID, as authorised once in the AWS Chatbot console (e.g. `T0123ABCD`). */
+  readonly workspaceId: string;
+  /** The Slack channel ID (e.g. `C0123ABCD`); invite the `@aws` app to the channel. */
+  readonly channelId: string;
+  /** The channel configuration's name in AWS Chatbot. Default: `oms-recon-<channelId>`. */
+  readonly channelName?: string;
+}
+
+export interface OmsReconciliationProps {
+  /** Email addresses subscribed to the summary topic (each confirms by email). Default: none. */
+  readonly alertEmails?: string[];
+  /** Slack channel subscribed to the topic through AWS Chatbot, notifications only. Default: none. */
+  readonly slack?: SlackProps;
+  /** EventBridge `cron(…)` or `rate(…)` expression (UTC) of the scheduled run of each boundary. Default `cron(0 6 * * ? *)`. */
+  readonly schedule?: string;
+  /** Boundaries that get a scheduled run. Default: all four. */
+  readonly boundaries?: BoundaryName[];
+  /** Shards per boundary (records are spread by hash of the group key), 1–256. Default 16. */
+  readonly shards?: number;
+  /** How many shards are compared at once (Map MaxConcurrency), 1–40. Default 8. */
+  readonly mapConcurrency?: number;
+  /** Days records, manifests and run items live (DynamoDB TTL) and `runs/`, `rejected/` and non-current object versions are kept. Default 35. */
+  readonly retentionDays?: number;
+  /** Days reports under `reports/` are kept. Default 400. */
+  readonly reportRetentionDays?: number;
+  /** Days S3 server access logs are kept. Default 365. */
+  readonly accessLogRetentionDays?: number;
+  /** Default wait before planning, when the execution input has no `settleSeconds`. Default 120. */
+  readonly settleSeconds?: number;
+  /** Width of the window that names ingest-triggered executions (one run per boundary per window). Default 15. */
+  readonly runWindowMinutes?: number;
+  /**
+   * The reconciliation config (tolerances, SLA, presets, mappings; see lib/config.ts), passed
+   * as JSON in `RECON_CONFIG`. Validated at synth time. Default `{}` (every default).
+   */
+  readonly reconConfig?: object;
+  /** Partners, each with a write-only role limited to its own `inbound/<feed>/<partner>/` prefixes. Default: none. */
+  readonly partners?: PartnerProps[];
+  /** Customer-managed KMS key for the topic. Default: the AWS-managed key `alias/aws/sns`. */
+  readonly topicKey?: kms.IKey;
+  /** Base URL that summarize prefixes to a report key in messages. Default: the S3 console URL of the bucket. */
+  readonly reportLinkBase?: string;
+  /** Retention of the Lambda and state machine log groups. Default three months. */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the bucket, log bucket, table and log groups when the stack is deleted.
+   * Default `RETAIN`. With `DESTROY` the buckets must be emptied first (no auto-delete
+   * custom resource is deployed).
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Directory holding the handlers `ingest.ts`, `plan.ts`, `compare.ts`, `summarize.ts`
+   * (each exports `handler`). Default: `<repo>/functions`. Tests and `cdk/asl.ts` point it
+   * at stubs when bundling is skipped.
+   */
+  readonly functionsDir?: string;
+}
+
+/** Defaults of the optional props (documented above; used by docs and tests). */
+export const DEFAULTS = {
+  schedule: 'cron(0 6 * * ? *)',
+  shards: 16,
+  mapConcurrency: 8,
+  retentionDays: 35,
+  reportRetentionDays: 400,
+  accessLogRetentionDays: 365,
+  settleSeconds: 120,
+  runWindowMinutes: 15,
+} as const;
+
+/** Limits the construct checks (also enforced on context values by cdk/context.ts). */
+export const LIMITS = {
+  shards: { min: 1, max: 256 },
+  mapConcurrency: { min: 1, max: 40 },
+  retentionDays: { min: 1, max: 3650 },
+  settleSeconds: { min: 0, max: 3600 },
+  runWindowMinutes: { min: 1, max: 1440 },
+} as const;
+
+export const SCHEDULE_PATTERN = /^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
+export const PARTNER_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,47}$/;
+export const PRINCIPAL_PATTERN = /^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+))$/;
+
+/** Per function: sizing and what it may touch (least privilege, see docs/deploy.md). */
+interface FunctionSpec {
+  description: string;
+  memorySize: number;
+  timeout: Duration;
+  table: TableAccess;
+  read: string[];
+  write: string[];
+}
+
+export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
+  ingest: {
+    description: 'oms-recon: parses a feed file from inbound/ into keyed records',
+    memorySize: 2048,
+    timeout: Duration.minutes(15),
+    table: 'readWrite',
+    read: [Prefix.inbound],
+    write: [Prefix.rejected],
+  },
+  // Access as lib/pipeline/{ingest,compare}.ts use it: plan lists file manifests and puts
+  // the run item; compare only reads its shard; summarize reads the previous run, the
+  // rejected rows of the files in scope, and puts the run item.
+  plan: {
+    description: 'oms-recon: fixes the scope and shard list of a run',
+    memorySize: 512,
+    timeout: Duration.minutes(2),
+    table: 'readWrite',
+    read: [],
+    write: [Prefix.runs],
+  },
+  compare: {
+    description: 'oms-recon: compares one shard of one boundary',
+    memorySize: 2048,
+    timeout: Duration.minutes(10),
+    table: 'read',
+    read: [Prefix.runs],
+    write: [Prefix.runs],
+  },
+  summarize: {
+    description: 'oms-recon: merges shard results, writes the report, builds the notification',
+    memorySize: 1024,
+    timeout: Duration.minutes(5),
+    table: 'readWrite',
+    read: [Prefix.runs, Prefix.rejected],
+    write: [Prefix.reports, Prefix.runs],
+  },
+};
+
+/** Lambda environment variables are limited to 4 KB in total. */
+const ENV_LIMIT_BYTES = 4096;
+
+export class OmsReconciliation extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly accessLogBucket: s3.Bucket;
+  readonly table: dynamodb.Table;
+  readonly topic: sns.Topic;
+  readonly stateMachine: sfn.StateMachine;
+  readonly functions: Readonly<Record<FunctionName, nodejs.NodejsFunction>>;
+  readonly ingestDeadLetterQueue: sqs.Queue;
+  readonly partnerRoles: Readonly<Record<string, iam.Role>>;
+  readonly scheduleRules: Readonly<Partial<Record<BoundaryName, events.Rule>>>;
+  readonly slackChannel?: chatbot.SlackChannelConfiguration;
+
+  constructor(scope: Construct, id: string, props: OmsReconciliationProps = {}) {
+    super(scope, id);
+    // Access logs are delivered under a bucket policy (not the legacy LogDelivery ACL),
+    // whatever the embedding app's feature flags say.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+
+    const cfg = resolveProps(props);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+
+    // --- storage ----------------------------------------------------------------------
+    this.accessLogBucket = new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(cfg.accessLogRetentionDays) }],
+    });
+
+    const days = Duration.days(cfg.retentionDays);
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: 'bucket/',
+      removalPolicy,
+      lifecycleRules: [
+        { id: 'expire-rejected', prefix: Prefix.rejected, expiration: days },
+        { id: 'expire-runs', prefix: Prefix.runs, expiration: days },
+        { id: 'expire-reports', prefix: Prefix.reports, expiration: Duration.days(cfg.reportRetentionDays) },
+        { id: 'expire-noncurrent-versions', noncurrentVersionExpiration: days, expiredObjectDeleteMarker: true },
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(2) },
+      ],
+    });
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'ttl',
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy,
+    });
+
+    // --- notifications ------------------------------------------------------------------
+    this.topic = new sns.Topic(this, 'Topic', {
+      displayName: 'oms-recon',
+      enforceSSL: true,
+      masterKey: props.topicKey ?? kms.Alias.fromAliasName(this, 'AwsManagedSnsKey', 'alias/aws/sns'),
+    });
+    for (const email of props.alertEmails ?? []) this.topic.addSubscription(new subs.EmailSubscription(email));
+    if (props.slack) this.slackChannel = this.addSlack(props.slack);
+
+    // --- functions ----------------------------------------------------------------------
+    const functionsDir = props.functionsDir ?? join(REPO_ROOT, 'functions');
+    const common: Record<string, string> = {
+      [Env.SHARDS]: String(cfg.shards),
+      [Env.RECON_CONFIG]: cfg.reconConfigJson,
+      [Env.RETENTION_DAYS]: String(cfg.retentionDays),
+    };
+    this.ingestDeadLetterQueue = new sqs.Queue(this, 'IngestFailures', {
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.ingestDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the on-failure destination (dead-letter queue) of the ingest function; it has no consumer that could fail.',
+    });
+
+    const fns = {} as Record<FunctionName, nodejs.NodejsFunction>;
+    for (const name of FunctionNames) {
+      fns[name] = this.makeFunction(name, functionsDir, common, logRetention, removalPolicy);
+    }
+    this.functions = fns;
+    fns.ingest.configureAsyncInvoke({
+      onFailure: new destinations.SqsDestination(this.ingestDeadLetterQueue),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+    });
+    fns.ingest.addEnvironment(Env.RUN_WINDOW_MINUTES, String(cfg.runWindowMinutes));
+    fns.summarize.addEnvironment(
+      Env.REPORT_LINK_BASE,
+      props.reportLinkBase ?? `https://${Aws.REGION}.console.aws.amazon.com/s3/object/${this.bucket.bucketName}?region=${Aws.REGION}&prefix=`,
+    );
+
+    // --- state machine ------------------------------------------------------------------
+    const workflow = new Construct(this, 'Workflow');
+    const definition = buildWorkflow(workflow, {
+      plan: fns.plan,
+      compare: fns.compare,
+      summarize: fns.summarize,
+      topic: this.topic,
+      settleSeconds: cfg.settleSeconds,
+      mapConcurrency: cfg.mapConcurrency,
+    });
+    const smLogs = new logs.LogGroup(this, 'StateMachineLogs', { retention: logRetention, removalPolicy });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      timeout: Duration.hours(2),
+      tracingEnabled: true,
+      logs: { destination: smLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      comment: 'oms-recon: settle, plan, compare shards, summarize, publish',
+    });
+    // The SNS publish tasks grant sns:Publish only; a customer-managed key also needs KMS.
+    props.topicKey?.grant(this.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey*');
+    Validations.of(this.stateMachine).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs vended log delivery (CreateLogDelivery, …) do not support resource-level permissions; these are the actions the Step Functions service documents for tracing and logging.',
+      },
+      ...[fns.plan, fns.compare, fns.summarize].map((fn) => ({
+        id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(fn)}.Arn>:*]`,
+        reason: `lambda:InvokeFunction on the versions and aliases (":*") of the one function ${fn.node.id} that the state machine invokes; no other function is reachable.`,
+      })),
+    );
+
+    // --- triggers -----------------------------------------------------------------------
+    this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(fns.ingest), { prefix: Prefix.inbound });
+    new StateMachineBinding(fns.ingest, 'StartsRuns', fns.ingest, this.stateMachine);
+    this.acknowledgeBucketNotificationsHandler();
+
+    const rules: Partial<Record<BoundaryName, events.Rule>> = {};
+    for (const boundary of cfg.boundaries) {
+      rules[boundary] = new events.Rule(this, `Schedule-${boundary}`, {
+        description: `oms-recon: scheduled ${boundary} reconciliation`,
+        schedule: events.Schedule.expression(cfg.schedule),
+        targets: [
+          new targets.SfnStateMachine(this.stateMachine, {
+            input: events.RuleTargetInput.fromObject({ boundary, trigger: 'schedule' }),
+            retryAttempts: 4,
+            maxEventAge: Duration.hours(1),
+          }),
+        ],
+      });
+    }
+    this.scheduleRules = rules;
+
+    // --- partners -----------------------------------------------------------------------
+    const roles: Record<string, iam.Role> = {};
+    for (const partner of cfg.partners) roles[partner.name] = this.addPartner(partner);
+    this.partnerRoles = roles;
+
+    // --- outputs ------------------------------------------------------------------------
+    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName, description: 'Bucket partners drop feed files into' });
+    new CfnOutput(this, 'InboundPrefix', { value: Prefix.inbound, description: 'Files under this prefix are ingested: inbound/<feed>/<partner>/<file>' });
+    new CfnOutput(this, 'TopicArn', { value: this.topic.topicArn, description: 'SNS topic of run summaries and failures' });
+    new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn, description: 'Reconciliation state machine' });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'DynamoDB table of records, manifests and runs' });
+  }
+
+  /** The S3 prefixes a partner writes to: `inbound/<feed>/<partner>/`. */
+  static partnerPrefixes(partner: Pick<PartnerProps, 'name' | 'feeds'>): string[] {
+    return partner.feeds.map((feed) => `${Prefix.inbound}${feed}/${partner.name}/`);
+  }
+
+  private makeFunction(
+    name: FunctionName,
+    functionsDir: string,
+    common: Record<string, string>,
+    logRetention: logs.RetentionDays,
+    removalPolicy: RemovalPolicy,
+  ): nodejs.NodejsFunction {
+    const spec = FUNCTION_SPECS[name];
+    const id = name[0].toUpperCase() + name.slice(1);
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: logRetention, removalPolicy });
+    // Own role, no AWS managed policy: logs go to this function's log group only.
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `oms-recon ${name} function`,
+    });
+    logGroup.grantWrite(role);
+    const fn = new nodejs.NodejsFunction(this, id, {
+      entry: join(functionsDir, `${name}.ts`),
+      handler: 'handler',
+      description: spec.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: spec.memorySize,
+      timeout: spec.timeout,
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      tracing: lambda.Tracing.ACTIVE,
+      recursiveLoop: lambda.RecursiveLoop.TERMINATE,
+      environment: { ...common, NODE_OPTIONS: '--enable-source-maps' },
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node24',
+        platform: 'node',
+        mainFields: ['module', 'main'],
+        sourceMap: true,
+        sourceMapMode: nodejs.SourceMapMode.DEFAULT,
+        sourcesContent: false,
+        minify: true,
+        // ESM output with CommonJS dependencies: give them a `require`.
+        banner: "import { createRequire as __omsCreateRequire } from 'node:module'; const require = __omsCreateRequire(import.meta.url);",
+        // The Node.js runtimes ship AWS SDK v3; keep it out of the bundle.
+        externalModules: ['@aws-sdk/*'],
+        forceDockerBundling: false,
+      },
+    });
+    new TableBinding(fn, 'Table', fn, { table: this.table, access: spec.table });
+    new BucketBinding(fn, 'Bucket', fn, { bucket: this.bucket, read: spec.read, write: spec.write });
+
+    const bucketId = logicalIdOf(this.bucket);
+    const prefixes = [...new Set([...spec.read, ...spec.write])];
+    Validations.of(role).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'Active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
+      },
+      ...prefixes.map((p) => ({
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${p}*]`,
+        reason: `Object-level access limited to the ${p} prefix of the pipeline bucket (object keys are only known at run time); ${describeObjectAccess(p, spec)}`,
+      })),
+    );
+    return fn;
+  }
+
+  private addSlack(slack: SlackProps): chatbot.SlackChannelConfiguration {
+    // The channel only receives notifications: its role has no permissions and the
+    // guardrail denies everything, so no AWS action can be run from Slack.
+    const guardrail = new iam.ManagedPolicy(this, 'SlackGuardrail', {
+      description: 'oms-recon Slack channel: notifications only, no actions from chat',
+      statements: [new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['*'], resources: ['*'] })],
+    });
+    const role = new iam.Role(this, 'SlackChannelRole', {
+      assumedBy: new iam.ServicePrincipal('chatbot.amazonaws.com'),
+      description: 'oms-recon Slack channel (notifications only, no permissions)',
+    });
+    return new chatbot.SlackChannelConfiguration(this, 'SlackChannel', {
+      slackChannelConfigurationName: slack.channelName ?? `oms-recon-${slack.channelId}`,
+      slackWorkspaceId: slack.workspaceId,
+      slackChannelId: slack.channelId,
+      notificationTopics: [this.topic],
+      role,
+      guardrailPolicies: [guardrail],
+      userRoleRequired: false,
+    });
+  }
+
+  private addPartner(partner: PartnerProps): iam.Role {
+    const prefixes = OmsReconciliation.partnerPrefixes(partner);
+    const principal = partnerPrincipal(partner.principal);
+    const role = new iam.Role(this, `Partner-${partner.name}`, {
+      assumedBy: principal,
+      externalIds: partner.externalId ? [partner.externalId] : undefined,
+      description: `oms-recon partner ${partner.name}: PutObject under ${prefixes.join(', ')}`.slice(0, 1000),
+      maxSessionDuration: Duration.hours(1),
+      inlinePolicies: {
+        PutFeedFiles: new iam.PolicyDocument({
+          statements: [new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: prefixes.map((p) => this.bucket.arnForObjects(`${p}*`)) })],
+        }),
+      },
+    });
+    const bucketId = logicalIdOf(this.bucket);
+    Validations.of(role).acknowledge(
+      ...prefixes.map((p) => ({
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${p}*]`,
+        reason: `Write-only (s3:PutObject) to the partner's own prefix ${p}; the file names are chosen by the partner at upload time.`,
+      })),
+    );
+    new CfnOutput(this, `PartnerRoleArn-${partner.name}`, { value: role.roleArn, description: `Role partner ${partner.name} assumes to upload to ${prefixes.join(' ')}` });
+    return role;
+  }
+
+  /** The CDK-provided singleton that applies bucket notifications (created by addEventNotification). */
+  private acknowledgeBucketNotificationsHandler(): void {
+    const stack = Stack.of(this);
+    const handler = stack.node.children.find((c) => c.node.id.startsWith('BucketNotificationsHandler'));
+    if (!handler) return;
+    Validations.of(handler).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'CDK-provided custom resource (BucketNotificationsHandler) that attaches the inbound/ notification at deploy time; aws-cdk-lib fixes its role with the AWS managed logging policy, and its s3:PutBucketNotification grant is scoped to this bucket. It never runs at reconciliation time.',
+    });
+  }
+}
+
+function describeObjectAccess(prefix: string, spec: FunctionSpec): string {
+  const r = spec.read.includes(prefix);
+  const w = spec.write.includes(prefix);
+  return r && w ? 'read (GetObject) and write (PutObject).' : r ? 'read only (GetObject, GetObjectVersion).' : 'write only (PutObject).';
+}
+
+function logicalIdOf(c: Construct): string {
+  const child = c.node.defaultChild;
+  if (!child || !(child instanceof Construct)) throw new Error(`no default child for ${c.node.path}`);
+  return Stack.of(c).getLogicalId(child as never);
+}
+
+function partnerPrincipal(principal: string | undefined): iam.IPrincipal {
+  if (!principal) return new iam.AccountRootPrincipal();
+  if (/^\d{12}$/.test(principal)) return new iam.AccountPrincipal(principal);
+  return new iam.ArnPrincipal(principal);
+}
+
+interface ResolvedConfig {
+  schedule: string;
+  boundaries: BoundaryName[];
+  shards: number;
+  mapConcurrency: number;
+  retentionDays: number;
+  reportRetentionDays: number;
+  accessLogRetentionDays: number;
+  settleSeconds: number;
+  runWindowMinutes: number;
+  reconConfigJson: string;
+  partners: PartnerProps[];
+}
+
+function invalid(message: string): never {
+  throw new ReconError(ErrorCodes.CONFIG_INVALID, `OmsReconciliation: ${message}`);
+}
+
+function intIn(name: keyof typeof LIMITS | 'reportRetentionDays' | 'accessLogRetentionDays', value: number | undefined, dflt: number): number {
+  const v = value ?? dflt;
+  const lim = name in LIMITS ? LIMITS[name as keyof typeof LIMITS] : LIMITS.retentionDays;
+  if (!Number.isInteger(v) || v < lim.min || v > lim.max) invalid(`${name} must be an integer from ${lim.min} to ${lim.max}, got ${v}`);
+  return v;
+}
+
+/** Checks the props and fills in defaults; every problem is a CONFIG_INVALID ReconError. */
+export function resolveProps(props: OmsReconciliationProps): ResolvedConfig {
+  const schedule = props.schedule ?? DEFAULTS.schedule;
+  if (!SCHEDULE_PATTERN.test(schedule)) invalid(`schedule must be an EventBridge cron(...) or rate(...) expression, got ${JSON.stringify(schedule)}`);
+
+  const boundaries = props.boundaries ?? [...BOUNDARIES];
+  for (const b of boundaries) if (!(BOUNDARIES as readonly string[]).includes(b)) invalid(`unknown boundary ${JSON.stringify(b)} (expected ${BOUNDARIES.join(', ')})`);
+  if (new Set(boundaries).size !== boundaries.length) invalid('boundaries lists a boundary twice');
+
+  let reconConfigJson = '{}';
+  if (props.reconConfig !== undefined) {
+    if (typeof props.reconConfig !== 'object' || props.reconConfig === null || Array.isArray(props.reconConfig)) invalid('reconConfig must be a JSON object');
+    reconConfigJson = JSON.stringify(props.reconConfig);
+    // Lambda allows 4 KB of environment in total; the other variables stay well under 1 KB.
+    if (Buffer.byteLength(reconConfigJson) > ENV_LIMIT_BYTES - 1024) {
+      invalid(`reconConfig is ${Buffer.byteLength(reconConfigJson)} bytes as JSON; Lambda allows 4 KB of environment in total (keep it under 3 KB)`);
+    }
+    if ('mappingFile' in props.reconConfig) invalid('reconConfig.mappingFile cannot be read by the Lambda functions: put the mappings inline in reconConfig.mappings');
+    parseConfig(props.reconConfig, 'reconConfig');
+  }
+
+  const partners = props.partners ?? [];
+  const seen = new Set<string>();
+  for (const p of partners) {
+    if (!PARTNER_NAME_PATTERN.test(p.name)) invalid(`partner name ${JSON.stringify(p.name)} must be 1-48 of a-z, 0-9, ".", "_", "-", starting with a letter or digit`);
+    if (seen.has(p.name)) invalid(`partner ${p.name} is listed twice`);
+    seen.add(p.name);
+    if (!Array.isArray(p.feeds) || p.feeds.length === 0) invalid(`partner ${p.name} needs at least one feed`);
+    for (const f of p.feeds) if (!(FEED_NAMES as readonly string[]).includes(f)) invalid(`partner ${p.name}: unknown feed ${JSON.stringify(f)} (expected one of ${FEED_NAMES.join(', ')})`);
+    if (p.principal !== undefined && !PRINCIPAL_PATTERN.test(p.principal)) invalid(`partner ${p.name}: principal must be a 12-digit account ID or an IAM root/role/user ARN, got ${JSON.stringify(p.principal)}`);
+    if (p.externalId !== undefined && !/^[\w+=,.@:/-]{2,1224}$/.test(p.externalId)) invalid(`partner ${p.name}: externalId must be 2-1224 of letters, digits and +=,.@:/-`);
+  }
+
+  const resolved: ResolvedConfig = {
+    schedule,
+    boundaries,
+    shards: intIn('shards', props.shards, DEFAULTS.shards),
+    mapConcurrency: intIn('mapConcurrency', props.mapConcurrency, DEFAULTS.mapConcurrency),
+    retentionDays: intIn('retentionDays', props.retentionDays, DEFAULTS.retentionDays),
+    reportRetentionDays: intIn('reportRetentionDays', props.reportRetentionDays, DEFAULTS.reportRetentionDays),
+    accessLogRetentionDays: intIn('accessLogRetentionDays', props.accessLogRetentionDays, DEFAULTS.accessLogRetentionDays),
+    settleSeconds: intIn('settleSeconds', props.settleSeconds, DEFAULTS.settleSeconds),
+    runWindowMinutes: intIn('runWindowMinutes', props.runWindowMinutes, DEFAULTS.runWindowMinutes),
+    reconConfigJson,
+    partners,
+  };
+  return resolved;
+}
+
+/**
+ * A directory of do-nothing handler files, for synthesizing with bundling skipped when
+ * the real functions are not needed (cdk/asl.ts, tests). Never under functions/.
+ */
+export function stubFunctionsDir(): string {
+  // Under the project root (NodejsFunction requires it), in node_modules/.cache (ignored by git).
+  const dir = join(REPO_ROOT, 'node_modules', '.cache', 'oms-recon-cdk-stub-functions');
+  if (!FunctionNames.every((n) => existsSync(join(dir, `${n}.ts`)))) {
+    mkdirSync(dir, { recursive: true });
+    for (const n of FunctionNames) writeFileSync(join(dir, `${n}.ts`), `export const handler = async () => ({}); // stub for synth without bundling: ${n}\n`);
+  }
+  return dir;
+}

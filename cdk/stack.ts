@@ -1,0 +1,47 @@
+/**
+ * The deployable stack and the app factory shared by cdk/app.ts (the CLI entry), cdk/asl.ts
+ * and the tests, so that all three synthesize the same thing.
+ */
+import { App, Stack, Validations, type AppProps, type StackProps } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { OmsReconciliation, type OmsReconciliationProps } from './oms-reconciliation.ts';
+
+export interface OmsReconStackProps extends StackProps {
+  readonly recon?: OmsReconciliationProps;
+}
+
+/** One stack holding the OmsReconciliation construct (id `Recon`). */
+export class OmsReconStack extends Stack {
+  readonly recon: OmsReconciliation;
+
+  constructor(scope: Construct, id: string, props: OmsReconStackProps = {}) {
+    super(scope, id, {
+      description: 'oms-recon: OMS reconciliation against channels, warehouses and the ERP',
+      ...props,
+    });
+    this.recon = new OmsReconciliation(this, 'Recon', props.recon);
+  }
+}
+
+export interface CreateAppOptions {
+  /** Skip esbuild bundling (tests, cdk/asl.ts): `aws:cdk:bundling-stacks: []`. */
+  readonly skipBundling?: boolean;
+  /** Register cdk-nag AwsSolutions checks (default true). */
+  readonly nag?: boolean;
+  /** Extra App props (outdir, context…). */
+  readonly appProps?: AppProps;
+}
+
+/** A CDK app, with cdk-nag AwsSolutions registered unless `nag: false`. */
+export function createApp(options: CreateAppOptions = {}): App {
+  const context: Record<string, unknown> = { ...(options.appProps?.context ?? {}) };
+  if (options.skipBundling) context['aws:cdk:bundling-stacks'] = [];
+  const app = new App({
+    ...options.appProps,
+    ...(options.skipBundling ? { builtinCloudFormationValidation: false } : {}),
+    context,
+  });
+  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return app;
+}

@@ -1,0 +1,41 @@
+/** `oms-recon local --inbox <dir> --out <dir>` (SPEC, contract): the whole pipeline on this machine. */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.ts';
+import { ErrorCodes, ReconError } from '../errors.ts';
+import { runLocalPipeline, type LocalRunResult } from '../pipeline/local.ts';
+import { renderSummaryTable } from '../report/console.ts';
+import type { Output } from './output.ts';
+
+export const LOCAL_USAGE = 'usage: oms-recon local --inbox <dir> --out <dir> [--config <file>] [--shards <n>]';
+
+export async function runLocal(argv: readonly string[], io: Output): Promise<number> {
+  let values: { inbox?: string; out?: string; config?: string; shards?: string };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { inbox: { type: 'string' }, out: { type: 'string' }, config: { type: 'string' }, shards: { type: 'string' } },
+      strict: true,
+    }));
+  } catch (e) {
+    throw new ReconError(ErrorCodes.USAGE, `${(e as Error).message}\n${LOCAL_USAGE}`);
+  }
+  if (!values.inbox || !values.out) throw new ReconError(ErrorCodes.USAGE, `--inbox and --out are required\n${LOCAL_USAGE}`);
+  const shards = values.shards === undefined ? undefined : Number(values.shards);
+  if (shards !== undefined && (!Number.isInteger(shards) || shards < 1 || shards > 1000)) {
+    throw new ReconError(ErrorCodes.USAGE, `--shards must be a whole number from 1 to 1000\n${LOCAL_USAGE}`);
+  }
+  const config = await loadConfig(values.config);
+  const result = await runLocalPipeline({ inbox: resolve(values.inbox), out: resolve(values.out), config, shards, progress: (l) => io.out(l) });
+  return printLocalResult(result, io);
+}
+
+export function printLocalResult(result: LocalRunResult, io: Output): number {
+  for (const report of Object.values(result.reports)) {
+    io.out('');
+    io.out(renderSummaryTable(report));
+  }
+  for (const f of result.failed) io.err(`oms-recon: ${f.boundary}: ${f.error}`);
+  if (result.failed.length > 0) return 2;
+  return Object.values(result.reports).some((r) => r.summary.discrepancies > 0) ? 1 : 0;
+}

@@ -1,0 +1,63 @@
+/**
+ * `oms-recon reconcile <boundary> --<side> <file> [--<side> <file> …] [--config <file>] [--out <dir>]`
+ * (SPEC, contract). Exit 0: no discrepancies; 1: discrepancies found; 2: trouble.
+ */
+import { resolve } from 'node:path';
+import { BOUNDARY, isBoundaryName } from '../boundaries/index.ts';
+import { loadConfig } from '../config.ts';
+import { reconcileFiles, type FeedInput } from '../engine/reconcile.ts';
+import { ErrorCodes, ReconError } from '../errors.ts';
+import type { SideName } from '../feeds/catalog.ts';
+import { BOUNDARIES } from '../feeds/catalog.ts';
+import { renderSummaryTable } from '../report/console.ts';
+import { writeReportFiles } from '../report/write.ts';
+import type { Output } from './output.ts';
+
+export const RECONCILE_USAGE = `usage: oms-recon reconcile <boundary> --<side> <file> [--<side> <file> …] [--config <file>] [--out <dir>]
+  boundaries and sides:
+${BOUNDARIES.map((b) => `    ${b.padEnd(12)} --${BOUNDARY[b].sides[0]} <file>…  --${BOUNDARY[b].sides[1]} <file>…`).join('\n')}`;
+
+export interface ReconcileArgs {
+  boundary: (typeof BOUNDARIES)[number];
+  inputs: FeedInput[];
+  config?: string;
+  out: string;
+}
+
+export function parseReconcileArgs(argv: readonly string[]): ReconcileArgs {
+  const [boundary, ...rest] = argv;
+  if (!boundary || boundary.startsWith('-')) throw usage('missing <boundary>');
+  if (!isBoundaryName(boundary)) throw usage(`unknown boundary "${boundary}" (expected one of: ${BOUNDARIES.join(', ')})`);
+  const sides = BOUNDARY[boundary].sides;
+  const inputs: FeedInput[] = [];
+  let config: string | undefined;
+  let out = './out';
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    const eq = a.indexOf('=');
+    const flag = a.startsWith('--') ? (eq > 0 ? a.slice(2, eq) : a.slice(2)) : undefined;
+    if (!flag) throw usage(`unexpected argument "${a}"`);
+    const value = eq > 0 ? a.slice(eq + 1) : rest[++i];
+    if (value === undefined || value === '') throw usage(`--${flag} needs a value`);
+    if (flag === 'config') config = value;
+    else if (flag === 'out') out = value;
+    else if ((sides as readonly string[]).includes(flag)) inputs.push({ side: flag as SideName, source: value });
+    else throw usage(`unknown option --${flag} for ${boundary} (sides: ${sides.map((s) => '--' + s).join(', ')}; also --config, --out)`);
+  }
+  for (const s of sides) if (!inputs.some((x) => x.side === s)) throw usage(`no file for side "${s}": give --${s} <file>`);
+  return { boundary, inputs, config, out };
+}
+
+function usage(message: string): ReconError {
+  return new ReconError(ErrorCodes.USAGE, `${message}\n${RECONCILE_USAGE}`);
+}
+
+export async function runReconcile(argv: readonly string[], io: Output): Promise<number> {
+  const args = parseReconcileArgs(argv);
+  const config = await loadConfig(args.config);
+  const report = await reconcileFiles({ boundary: args.boundary, inputs: args.inputs, config });
+  const paths = await writeReportFiles(report, resolve(args.out));
+  io.out(renderSummaryTable(report));
+  io.out(`\nreport: ${paths.json}\n        ${paths.csv}\n        ${paths.markdown}`);
+  return report.summary.discrepancies > 0 ? 1 : 0;
+}

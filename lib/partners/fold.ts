@@ -1,0 +1,104 @@
+/**
+ * Folding consecutive export rows into one canonical row per order: the shared machinery of
+ * the partner presets. Streaming (one order's rows buffered at a time), and lossless: every
+ * raw row ends up in exactly one emitted row, whose `span` says how many it holds.
+ */
+import type { RawRow, Table } from '../read/table.ts';
+import { normalizeHeader } from '../feeds/catalog.ts';
+
+export interface FoldSpec {
+  /** Column of the order ID that groups rows (-1: every row is its own order, with an empty ID). */
+  keyIndex: number;
+  /** CSV: the raw header width; a row with another cell count is passed through alone. */
+  width: number | undefined;
+  /** Width of the canonical header the fold produces. */
+  outWidth: number;
+  /** Canonical values (aligned with the output header) of one order's raw rows. */
+  fold(group: RawRow[]): string[];
+}
+
+/**
+ * A raw row of the wrong width cannot be read as part of an order: it is emitted alone,
+ * marked `reject` with the reason, so the decoder rejects it at its own line. Its cells are
+ * blanks of the output width: even a decoder that ignored `reject` would refuse it (the
+ * required channel and order ID are empty) rather than read misaligned cells.
+ */
+function strayRow(r: RawRow, width: number, outWidth: number): RawRow {
+  return { line: r.line, values: new Array<string>(outWidth).fill(''), span: 1, reject: `expected ${width} fields, found ${r.values.length}` };
+}
+
+/** Rows of one order are consecutive; a different (trimmed) ID starts the next order. */
+export function foldConsecutive(table: Table, spec: FoldSpec): () => AsyncIterable<RawRow[]> {
+  return async function* rows() {
+    let group: RawRow[] = [];
+    let key = '';
+    let strays: RawRow[] = [];
+    const flush = (out: RawRow[]): void => {
+      if (group.length > 0) {
+        out.push({ line: group[0].line, values: spec.fold(group), span: group.length });
+        group = [];
+      }
+      if (strays.length > 0) {
+        for (const s of strays) out.push(s);
+        strays = [];
+      }
+    };
+    for await (const batch of table.rows()) {
+      const out: RawRow[] = [];
+      for (const r of batch) {
+        if (spec.width !== undefined && r.values.length !== spec.width) {
+          const s = strayRow(r, spec.width, spec.outWidth);
+          if (group.length > 0) strays.push(s);
+          else out.push(s);
+          continue;
+        }
+        const id = spec.keyIndex < 0 ? '' : (r.values[spec.keyIndex] ?? '').trim();
+        if (id === '') {
+          // No order ID: it cannot join an order, and must not vanish. Its own row, rejected downstream.
+          flush(out);
+          out.push({ line: r.line, values: spec.fold([r]), span: 1 });
+          continue;
+        }
+        if (group.length > 0 && id === key) {
+          group.push(r);
+          continue;
+        }
+        flush(out);
+        group = [r];
+        key = id;
+      }
+      if (out.length > 0) yield out;
+    }
+    const out: RawRow[] = [];
+    flush(out);
+    if (out.length > 0) yield out;
+  };
+}
+
+/** Column index by normalised header name (first occurrence), -1 when absent. */
+export function columnIndex(header: readonly string[]): (name: string) => number {
+  const byNorm = new Map<string, number>();
+  header.forEach((h, i) => {
+    const n = normalizeHeader(h);
+    if (n !== '' && !byNorm.has(n)) byNorm.set(n, i);
+  });
+  return (name) => byNorm.get(normalizeHeader(name)) ?? -1;
+}
+
+/** Trimmed cell, '' when the column is absent or the row is short. */
+export function cell(r: RawRow, i: number): string {
+  if (i < 0) return '';
+  const v = r.values[i];
+  return v === undefined ? '' : v.trim();
+}
+
+/** The first non-empty value of a column over an order's rows, with the row it came from. */
+export function firstValue(group: readonly RawRow[], i: number): { value: string; row?: RawRow } {
+  if (i >= 0) {
+    for (const r of group) {
+      const v = cell(r, i);
+      if (v !== '') return { value: v, row: r };
+    }
+  }
+  return { value: '' };
+}

@@ -1,0 +1,24 @@
+/**
+ * Partner export presets (SPEC: "Partner export formats"). A preset is recognised from a
+ * file's header row alone — never from its name — and turns the partner's table into one
+ * whose header is the canonical field names of a feed. Presets fold several export rows into
+ * one canonical row (an order's line items) and say so in `RawRow.span`.
+ */
+import type { FeedName } from '../feeds/catalog.ts';
+import { amazonOrders } from './amazon.ts';
+import { shopifyOrders } from './shopify.ts';
+import type { Preset } from './types.ts';
+
+export { AMAZON_TOTALS, reportProblem } from './types.ts';
+export type { AmazonTotal, Preset, PresetOptions, PresetProblem } from './types.ts';
+
+export const PRESETS: readonly Preset[] = [shopifyOrders, amazonOrders];
+
+/** The preset of `feed` whose signature the header carries, if any. */
+export function detectPreset(feed: FeedName, header: string[]): Preset | undefined {
+  return PRESETS.find((p) => p.feed === feed && p.matches(header));
+}
+
+export function presetByName(name: string): Preset | undefined {
+  return PRESETS.find((p) => p.name === name);
+}

@@ -1,0 +1,163 @@
+/**
+ * The comparison steps of a run — plan, compare one shard, summarize — as the state machine
+ * calls them. Each passes references (S3 keys, shard numbers), never rows.
+ */
+import type { FileFacts, Scope } from '../boundaries/boundary.ts';
+import { BOUNDARY } from '../boundaries/index.ts';
+import { buildReport, outOfScopeWarnings, Tally } from '../engine/reconcile.ts';
+import { fromKeyed } from '../engine/keyed.ts';
+import type { BoundaryName } from '../feeds/catalog.ts';
+import { buildNotification } from '../notify/sns.ts';
+import { compareWithPrevious, type PreviousDiscrepancy } from '../report/merge.ts';
+import type { Discrepancy, FileStats, Rejection, Warning } from '../report/model.ts';
+import { renderDiscrepanciesCsv, renderJson, renderMarkdown, REPORT_FILES } from '../report/write.ts';
+import { latestRun, listFiles, putRun, readShard } from '../store/index.ts';
+import type { CompareInput, CompareOutput, PlanInput, PlanOutput, SummarizeInput, SummarizeOutput } from './contracts.ts';
+import type { PipelineDeps } from './deps.ts';
+import type { ManifestFacts } from './ingest.ts';
+import { getJson, getText, putJson, putText, runKeys } from './objects.ts';
+
+/** What the planner leaves in S3 for the shards and the summary. */
+export interface RunScope {
+  boundary: BoundaryName;
+  runId: string;
+  startedAt: string;
+  scope: Scope;
+  warnings: Warning[];
+  files: FileStats[];
+  /** S3 keys of the rejected rows of the files in scope. */
+  rejectedKeys: string[];
+}
+
+/** What one shard leaves in S3. */
+export interface ShardResult {
+  shard: number;
+  left: number;
+  right: number;
+  keys: number;
+  matched: number;
+  outOfScope: number;
+  outOfScopeReasons: Array<[string, number]>;
+  discrepancies: Discrepancy[];
+  warnings: Warning[];
+}
+
+export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOutput> {
+  const s = deps.settings();
+  const boundary = BOUNDARY[input.boundary];
+  const startedAt = (deps.now?.() ?? new Date()).toISOString();
+  // The current version of each file: the latest ingested one (a re-upload replaces the file whole).
+  const latest = new Map<string, { m: ManifestFacts; rejectedKey?: string }>();
+  for await (const f of listFiles(deps.dynamo, s.tableName, boundary.name)) {
+    if (f.status !== 'done' || !f.facts) continue;
+    const m = f.facts as unknown as ManifestFacts;
+    const cur = latest.get(m.facts.file);
+    if (!cur || m.facts.version > cur.m.facts.version) latest.set(m.facts.file, { m, rejectedKey: f.rejectedKey });
+  }
+  const entries = [...latest.values()].sort((a, b) => (a.m.facts.version < b.m.facts.version ? -1 : 1));
+  const facts: FileFacts[] = entries.map((e) => e.m.facts);
+  const scoped = boundary.scope(facts, s.config);
+  const scope: Scope = { ...scoped.scope, files: Object.fromEntries(facts.map((f) => [f.file, f.version])) };
+  const run: RunScope = {
+    boundary: boundary.name,
+    runId: input.runId,
+    startedAt,
+    scope,
+    warnings: [...entries.flatMap((e) => e.m.warnings), ...scoped.warnings],
+    files: entries.map((e) => e.m.stats),
+    rejectedKeys: entries.flatMap((e) => (e.rejectedKey ? [e.rejectedKey] : [])),
+  };
+  const scopeKey = runKeys.scope(boundary.name, input.runId);
+  await putJson(deps.s3, s.bucketName, scopeKey, run);
+  await putRun(deps.dynamo, s.tableName, { boundary: boundary.name, runId: input.runId, startedAt, status: 'running' });
+  return { boundary: boundary.name, runId: input.runId, scopeKey, shards: Array.from({ length: s.shards }, (_, shard) => ({ shard })) };
+}
+
+export async function compareShard(deps: PipelineDeps, input: CompareInput): Promise<CompareOutput> {
+  const s = deps.settings();
+  const boundary = BOUNDARY[input.boundary];
+  const run = await getJson<RunScope>(deps.s3, s.bucketName, input.scopeKey);
+  const tally = new Tally(boundary, run.scope, s.config);
+  for await (const group of readShard(deps.dynamo, s.tableName, boundary.name, input.shard)) {
+    tally.group(group.map(fromKeyed));
+  }
+  const result: ShardResult = {
+    shard: input.shard,
+    left: tally.left,
+    right: tally.right,
+    keys: tally.keys,
+    matched: tally.matched,
+    outOfScope: tally.outOfScope,
+    outOfScopeReasons: [...tally.outOfScopeReasons],
+    discrepancies: tally.discrepancies,
+    warnings: tally.warnings,
+  };
+  const resultKey = runKeys.shard(boundary.name, input.runId, input.shard);
+  await putJson(deps.s3, s.bucketName, resultKey, result);
+  return { shard: input.shard, resultKey, discrepancies: result.discrepancies.length, left: result.left, right: result.right, matched: result.matched };
+}
+
+const OUTPUT_LIMIT = 240_000; // Step Functions passes at most 256 KB between states.
+
+export async function summarize(deps: PipelineDeps, input: SummarizeInput): Promise<SummarizeOutput> {
+  const s = deps.settings();
+  const boundary = BOUNDARY[input.boundary];
+  const run = await getJson<RunScope>(deps.s3, s.bucketName, input.scopeKey);
+  const now = (deps.now?.() ?? new Date()).toISOString();
+
+  const tally = { left: 0, right: 0, keys: 0, matched: 0, outOfScope: 0, discrepancies: [] as Discrepancy[] };
+  const warnings: Warning[] = [...run.warnings];
+  const reasons = new Map<string, number>();
+  for (const ref of [...input.results].sort((a, b) => a.shard - b.shard)) {
+    const r = await getJson<ShardResult>(deps.s3, s.bucketName, ref.resultKey);
+    tally.left += r.left;
+    tally.right += r.right;
+    tally.keys += r.keys;
+    tally.matched += r.matched;
+    tally.outOfScope += r.outOfScope;
+    tally.discrepancies.push(...r.discrepancies);
+    warnings.push(...r.warnings);
+    for (const [reason, n] of r.outOfScopeReasons) reasons.set(reason, (reasons.get(reason) ?? 0) + n);
+  }
+  warnings.push(...outOfScopeWarnings(reasons));
+  const rejected: Rejection[] = [];
+  for (const key of run.rejectedKeys) {
+    for (const line of (await getText(deps.s3, s.bucketName, key)).split('\n')) if (line) rejected.push(JSON.parse(line) as Rejection);
+  }
+
+  const report = buildReport({ boundary, generatedAt: now, tally, files: run.files, rejected, warnings, runId: input.runId });
+
+  // New, ongoing (with age) or resolved, against the previous finished run.
+  const previous = await latestRun(deps.dynamo, s.tableName, boundary.name, { before: run.startedAt, status: 'succeeded' });
+  const before: PreviousDiscrepancy[] = previous?.discrepanciesKey ? await getJson<PreviousDiscrepancy[]>(deps.s3, s.bucketName, previous.discrepanciesKey) : [];
+  const cmp = compareWithPrevious(report.discrepancies, before, now);
+  report.discrepancies = cmp.discrepancies;
+  report.resolved = cmp.resolved;
+
+  const reportKey = runKeys.report(boundary.name, input.runId, REPORT_FILES.json);
+  await putText(deps.s3, s.bucketName, reportKey, renderJson(report), 'application/json');
+  await putText(deps.s3, s.bucketName, runKeys.report(boundary.name, input.runId, REPORT_FILES.csv), renderDiscrepanciesCsv(report), 'text/csv; charset=utf-8');
+  await putText(deps.s3, s.bucketName, runKeys.report(boundary.name, input.runId, REPORT_FILES.markdown), renderMarkdown(report), 'text/markdown; charset=utf-8');
+  const discrepanciesKey = runKeys.identities(boundary.name, input.runId);
+  await putJson(deps.s3, s.bucketName, discrepanciesKey, report.discrepancies.map((d) => ({ type: d.type, key: d.key, firstSeen: d.firstSeen })));
+  const counts = {
+    new: report.discrepancies.filter((d) => d.status === 'new').length,
+    ongoing: report.discrepancies.filter((d) => d.status === 'ongoing').length,
+    resolved: cmp.resolved.length,
+  };
+  await putRun(deps.dynamo, s.tableName, {
+    boundary: boundary.name, runId: input.runId, startedAt: run.startedAt, finishedAt: now, status: 'succeeded',
+    summary: { ...report.summary, ...counts }, reportKey, discrepanciesKey,
+  });
+
+  const reportUrl = s.reportLinkBase ? `${s.reportLinkBase}${reportKey}` : undefined;
+  let notification = buildNotification(report, { reportUrl, reportKey });
+  const out: SummarizeOutput = { boundary: boundary.name, runId: input.runId, reportKey, discrepancies: report.discrepancies.length, notification };
+  if (Buffer.byteLength(JSON.stringify(out)) > OUTPUT_LIMIT) {
+    // Pathological keys: fall back to the counts alone, which always fit.
+    notification = buildNotification({ ...report, discrepancies: [], warnings: [], resolved: [] }, { reportUrl, reportKey });
+    out.notification = notification;
+  }
+  deps.log?.({ level: 'INFO', message: 'summarized', boundary: boundary.name, runId: input.runId, ...counts, discrepancies: report.discrepancies.length });
+  return out;
+}

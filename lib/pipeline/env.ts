@@ -1,0 +1,58 @@
+/**
+ * The handlers' settings, read from the environment once and checked: a missing or bad
+ * variable fails the first invocation with a message naming it (not a crash deep inside).
+ */
+import { parseConfig, type ReconConfig } from '../config.ts';
+import { ErrorCodes, ReconError } from '../errors.ts';
+import { Env } from './contracts.ts';
+
+export interface PipelineSettings {
+  tableName: string;
+  bucketName: string;
+  shards: number;
+  retentionDays: number;
+  config: ReconConfig;
+  stateMachineArn?: string;
+  runWindowMinutes: number;
+  reportLinkBase?: string;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const v = env[name];
+  if (v === undefined || v.trim() === '') throw new ReconError(ErrorCodes.ENVIRONMENT, `environment variable ${name} is not set`);
+  return v.trim();
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new ReconError(ErrorCodes.ENVIRONMENT, `environment variable ${name} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): PipelineSettings {
+  let config: ReconConfig;
+  try {
+    config = parseConfig(env[Env.RECON_CONFIG] ? JSON.parse(env[Env.RECON_CONFIG]!) : {}, `$${Env.RECON_CONFIG}`);
+  } catch (e) {
+    if (e instanceof ReconError) throw e;
+    throw new ReconError(ErrorCodes.ENVIRONMENT, `environment variable ${Env.RECON_CONFIG} is not valid JSON`, {}, { cause: e });
+  }
+  return {
+    tableName: required(env, Env.TABLE_NAME),
+    bucketName: required(env, Env.BUCKET_NAME),
+    shards: positiveInt(env, Env.SHARDS, 16),
+    retentionDays: positiveInt(env, Env.RETENTION_DAYS, 35),
+    config,
+    stateMachineArn: env[Env.STATE_MACHINE_ARN] || undefined,
+    runWindowMinutes: positiveInt(env, Env.RUN_WINDOW_MINUTES, 15),
+    reportLinkBase: env[Env.REPORT_LINK_BASE] || undefined,
+  };
+}
+
+/** Settings read on first use, then kept (a Lambda container reads its environment once). */
+export function lazySettings(env: NodeJS.ProcessEnv = process.env): () => PipelineSettings {
+  let s: PipelineSettings | undefined;
+  return () => (s ??= readSettings(env));
+}

@@ -1,0 +1,175 @@
+/**
+ * Ingestion of one S3 object: claim it (idempotency), stream it through the engine's reader
+ * and decoder, write its records keyed into DynamoDB, put its rejected rows next to it,
+ * record the manifest (rows read = stored + rejected), then ask for a comparison run.
+ */
+import { createHash } from 'node:crypto';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { Readable } from 'node:stream';
+import type { FileFacts } from '../boundaries/boundary.ts';
+import { BOUNDARY } from '../boundaries/index.ts';
+import { readFeedFile } from '../engine/read-feed.ts';
+import { toKeyed } from '../engine/keyed.ts';
+import { duplicateWarning } from '../engine/resolve.ts';
+import { SEP } from '../boundaries/boundary.ts';
+import { isReconError } from '../errors.ts';
+import { FEEDS, type BoundaryName } from '../feeds/catalog.ts';
+import type { CanonRecord } from '../feeds/decode.ts';
+import type { FileStats, Rejection, Warning } from '../report/model.ts';
+import { claimFile, completeFile, failFile, writeRecords } from '../store/index.ts';
+import type { FileRef, KeyedRecord } from '../store/types.ts';
+import type { RunInput } from './contracts.ts';
+import type { PipelineDeps } from './deps.ts';
+import { decodeS3Key, feedOfKey, putText, rejectedKeyFor } from './objects.ts';
+
+/** The part of an S3 event record ingestion reads (real S3 shape). */
+export interface S3ObjectEvent {
+  eventTime: string;
+  s3: { bucket: { name: string }; object: { key: string; versionId?: string; eTag?: string; sequencer?: string; size?: number } };
+}
+
+/** What a file's manifest keeps for the planner: the engine's facts, the row counts, the first warnings. */
+export interface ManifestFacts {
+  facts: FileFacts;
+  stats: FileStats;
+  warnings: Warning[];
+}
+
+export type IngestOutcome =
+  | { status: 'ingested'; file: string; boundary: BoundaryName; read: number; stored: number; rejected: number }
+  | { status: 'skipped'; file: string; reason: string }
+  | { status: 'unrouted'; file: string; reason: string };
+
+const FLUSH_AT = 2_000;
+const MAX_WARNINGS = 100;
+
+export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Promise<IngestOutcome> {
+  const settings = deps.settings();
+  const log = deps.log ?? (() => {});
+  const bucket = event.s3.bucket.name;
+  const key = decodeS3Key(event.s3.object.key);
+  const name = `s3://${bucket}/${key}`;
+  const feedName = feedOfKey(key);
+  if (!feedName) {
+    // Not a feed we know: say so next to the outputs, never skip in silence.
+    const reason = `no feed for key ${key}: expected inbound/<feed>/… with feed one of ${Object.keys(FEEDS).join(', ')}`;
+    await putText(deps.s3, bucket, `rejected/_unrouted/${key.replace(/^inbound\//, '')}.txt`, reason + '\n');
+    log({ level: 'WARN', message: 'unrouted object', file: name, reason });
+    return { status: 'unrouted', file: name, reason };
+  }
+  const feed = FEEDS[feedName];
+  const boundary = BOUNDARY[feed.boundary];
+  const objectVersion = event.s3.object.versionId ?? event.s3.object.eTag ?? event.s3.object.sequencer ?? 'unversioned';
+  const ref: FileRef = { boundary: boundary.name, bucket, key, objectVersion };
+  const now = deps.now?.() ?? new Date();
+  const ttlSeconds = settings.retentionDays * 86_400;
+
+  const claim = await claimFile(deps.dynamo, settings.tableName, { file: ref, feed: feed.name, ttlSeconds, now });
+  if (!claim.claimed) {
+    const reason = claim.current.status === 'done' ? 'already ingested' : 'another delivery is ingesting it';
+    log({ level: 'INFO', message: 'skipped', file: name, reason });
+    return { status: 'skipped', file: name, reason };
+  }
+
+  // The file's place in time: upload time, then key and object version (sortable text, no
+  // control characters: inventory records carry it in their identity).
+  const eventTime = new Date(event.eventTime).toISOString();
+  const version = `${eventTime} ${bucket}/${key} ${objectVersion}`;
+  const hash = createHash('sha256');
+  const rejected: Rejection[] = [];
+  const warnings: Warning[] = [];
+  let warningCount = 0;
+  let buffer: KeyedRecord[] = [];
+  let stored = 0;
+  const seen = new Map<string, number>();
+  const warn = (w: Warning) => {
+    warningCount++;
+    if (warnings.length < MAX_WARNINGS) warnings.push(w);
+  };
+  const flush = async () => {
+    if (buffer.length === 0) return;
+    const batch = buffer;
+    buffer = [];
+    const r = await writeRecords(deps.dynamo, settings.tableName, batch, { shards: settings.shards, ttlSeconds, now });
+    stored += batch.length;
+    void r;
+  };
+
+  try {
+    const out = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(event.s3.object.versionId ? { VersionId: event.s3.object.versionId } : {}) }));
+    const body = out.Body as Readable;
+    const result = await readFeedFile({
+      source: { name, open: () => hashing(body, hash) },
+      feed,
+      boundary,
+      version,
+      config: settings.config,
+      sink: {
+        record(r: CanonRecord) {
+          // Two rows of one identity in one file: the later is stored (as the CLI uses it), and we say so.
+          const id = boundary.groupOf(r).join(SEP) + SEP + r.side + SEP + boundary.identityOf(r).join(SEP);
+          const before = seen.get(id);
+          if (before !== undefined) warn(duplicateWarning(boundary, { ...r, line: before }, r));
+          seen.set(id, r.line);
+          buffer.push(toKeyed(boundary, r));
+        },
+        reject: (r) => void rejected.push(r),
+        warn,
+      },
+      afterBatch: async () => {
+        if (buffer.length >= FLUSH_AT) await flush();
+      },
+    });
+    await flush();
+
+    let rejectedKey: string | undefined;
+    if (rejected.length > 0) {
+      rejectedKey = rejectedKeyFor(key);
+      await putText(deps.s3, bucket, rejectedKey, rejected.map((r) => JSON.stringify(r)).join('\n') + '\n', 'application/x-ndjson');
+    }
+    const manifest: ManifestFacts = { facts: result.facts, stats: result.stats, warnings };
+    const rowsStored = result.stats.used;
+    await completeFile(deps.dynamo, settings.tableName, ref, claim.token, {
+      rowsRead: result.stats.read,
+      rowsStored,
+      rowsRejected: result.stats.rejected,
+      checksum: hash.digest('hex'),
+      rejectedKey,
+      facts: manifest as unknown as Record<string, unknown>,
+      warnings: warnings.slice(0, 20).map((w) => w.message),
+    });
+    log({ level: 'INFO', message: 'ingested', file: name, feed: feed.name, read: result.stats.read, stored: rowsStored, written: stored, rejected: result.stats.rejected, warnings: warningCount });
+    await startRun(deps, boundary.name, now);
+    return { status: 'ingested', file: name, boundary: boundary.name, read: result.stats.read, stored: rowsStored, rejected: result.stats.rejected };
+  } catch (e) {
+    const error = isReconError(e) ? { code: e.code, message: e.describe() } : { code: 'E_INTERNAL', message: (e as Error).message };
+    await failFile(deps.dynamo, settings.tableName, ref, claim.token, { error }).catch(() => false);
+    log({ level: 'ERROR', message: 'ingest failed', file: name, error });
+    // A file the reader cannot read is final: it is recorded as failed, and retrying will not help.
+    if (isReconError(e) && e.code !== 'E_STORAGE') return { status: 'skipped', file: name, reason: error.message };
+    throw e;
+  }
+}
+
+async function* hashing(body: AsyncIterable<Uint8Array>, hash: ReturnType<typeof createHash>): AsyncIterable<Uint8Array> {
+  for await (const chunk of body) {
+    hash.update(chunk);
+    yield chunk;
+  }
+}
+
+/** One execution per boundary per window: the execution name carries the window, so a second start is refused. */
+export async function startRun(deps: PipelineDeps, boundary: BoundaryName, now: Date): Promise<void> {
+  const s = deps.settings();
+  if (!deps.sfn || !s.stateMachineArn) return;
+  const windowMs = s.runWindowMinutes * 60_000;
+  const start = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
+  const name = `${boundary}-${start.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+  const input: RunInput = { boundary, trigger: 'ingest' };
+  try {
+    await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: s.stateMachineArn, name, input: JSON.stringify(input) }));
+  } catch (e) {
+    if ((e as Error).name !== 'ExecutionAlreadyExists') throw e;
+  }
+}

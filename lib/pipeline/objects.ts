@@ -1,0 +1,52 @@
+/** Small S3 helpers for the pipeline: JSON and text in and out, and key routing. */
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ErrorCodes, ReconError } from '../errors.ts';
+import { isFeedName, type FeedName } from '../feeds/catalog.ts';
+import { Prefix } from './contracts.ts';
+
+export async function putText(s3: S3Client, bucket: string, key: string, body: string, contentType = 'text/plain; charset=utf-8'): Promise<void> {
+  if (key.startsWith(Prefix.inbound)) throw new Error(`refusing to write ${key} under ${Prefix.inbound} (it would trigger ingestion)`);
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+}
+
+export async function putJson(s3: S3Client, bucket: string, key: string, value: unknown): Promise<void> {
+  await putText(s3, bucket, key, JSON.stringify(value), 'application/json');
+}
+
+export async function getText(s3: S3Client, bucket: string, key: string): Promise<string> {
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return await out.Body!.transformToString('utf-8');
+  } catch (e) {
+    throw new ReconError(ErrorCodes.STORAGE, `cannot read s3://${bucket}/${key}: ${(e as Error).message}`, { file: `s3://${bucket}/${key}` }, { cause: e });
+  }
+}
+
+export async function getJson<T>(s3: S3Client, bucket: string, key: string): Promise<T> {
+  return JSON.parse(await getText(s3, bucket, key)) as T;
+}
+
+/** S3 event keys are URL-encoded with `+` for spaces. */
+export function decodeS3Key(key: string): string {
+  return decodeURIComponent(key.replace(/\+/g, ' '));
+}
+
+/** `inbound/<feed>/…` (also partner prefixes `inbound/<feed>/<partner>/…`) → the feed. */
+export function feedOfKey(key: string): FeedName | undefined {
+  if (!key.startsWith(Prefix.inbound)) return undefined;
+  const feed = key.slice(Prefix.inbound.length).split('/')[0];
+  return isFeedName(feed) ? feed : undefined;
+}
+
+/** Where a run keeps its working files. */
+export const runKeys = {
+  scope: (boundary: string, runId: string) => `${Prefix.runs}${boundary}/${runId}/scope.json`,
+  shard: (boundary: string, runId: string, shard: number) => `${Prefix.runs}${boundary}/${runId}/shard-${String(shard).padStart(4, '0')}.json`,
+  identities: (boundary: string, runId: string) => `${Prefix.runs}${boundary}/${runId}/discrepancies.json`,
+  report: (boundary: string, runId: string, name: string) => `${Prefix.reports}${boundary}/${runId}/${name}`,
+};
+
+/** `rejected/<the key below inbound/>.rejected.ndjson` */
+export function rejectedKeyFor(key: string): string {
+  return `${Prefix.rejected}${key.slice(Prefix.inbound.length)}.rejected.ndjson`;
+}

@@ -1,0 +1,105 @@
+/**
+ * Real-protocol stand-ins for AWS, in this process: dynalite (DynamoDB) and s3rver (S3) on
+ * random loopback ports, with SDK v3 clients configured as TOOLCHAIN.md says they must be.
+ * Used by `oms-recon local`, the connected tests and the pipeline bench.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { createTable } from '../store/table.ts';
+
+const require = createRequire(import.meta.url);
+type DynaliteFactory = (options?: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+type S3rverCtor = new (options: Record<string, unknown>) => { run(): Promise<AddressInfo>; close(): Promise<void> };
+
+// The stand-ins check that a request is signed, not by whom: any static pair works.
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const region = 'us-east-1';
+
+export interface LocalDynamo {
+  client: DynamoDBClient;
+  tableName: string;
+  endpoint: string;
+  /** A new client on the same server (its own middleware stack), e.g. for fault injection. */
+  newClient(config?: Partial<DynamoDBClientConfig>): DynamoDBClient;
+  stop(): Promise<void>;
+}
+
+export async function startDynalite(opts: { tableName?: string; createTable?: boolean; clientConfig?: Partial<DynamoDBClientConfig> } = {}): Promise<LocalDynamo> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const dynalite = require('dynalite') as DynaliteFactory;
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const clients: DynamoDBClient[] = [];
+  const newClient = (config: Partial<DynamoDBClientConfig> = {}) => {
+    const c = new DynamoDBClient({ region, endpoint, credentials, ...opts.clientConfig, ...config });
+    clients.push(c);
+    return c;
+  };
+  const client = newClient();
+  const tableName = opts.tableName ?? 'oms-recon-local';
+  if (opts.createTable !== false) await createTable(client, tableName);
+  return {
+    client,
+    tableName,
+    endpoint,
+    newClient,
+    async stop() {
+      for (const c of clients) c.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export interface LocalS3 {
+  client: S3Client;
+  bucket: string;
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+export async function startS3rver(opts: { bucket?: string } = {}): Promise<LocalS3> {
+  const S3rver = require('s3rver') as S3rverCtor;
+  const directory = await mkdtemp(join(tmpdir(), 'oms-recon-s3-'));
+  const bucket = opts.bucket ?? 'oms-recon-local';
+  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, resetOnClose: true });
+  const { port } = await server.run();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new S3Client({
+    region,
+    endpoint,
+    // s3rver checks signatures against its one built-in key pair.
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    forcePathStyle: true,
+    // Without these the SDK frames streamed uploads as aws-chunked, which s3rver stores verbatim.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (e) {
+    client.destroy();
+    await server.close();
+    throw e;
+  }
+  return {
+    client,
+    bucket,
+    endpoint,
+    async stop() {
+      client.destroy();
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * The byte layer: opens a table source (a path, or a named stream such as an S3 body) and
+ * yields its bytes in chunks, transparently gunzipped when the content starts with the gzip
+ * magic number (1f 8b) — whatever the file is called.
+ *
+ * Every failure here is a ReconError naming the file: FILE_UNREADABLE for a missing file, a
+ * directory, a stream that fails mid-way, or corrupt/truncated gzip data.
+ */
+import { open as openFile, type FileHandle } from 'node:fs/promises';
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { ErrorCodes, ReconError, isReconError } from '../errors.ts';
+import type { TableSource } from './table.ts';
+
+/** Bytes read from disk per chunk: large enough to amortise per-chunk work, small enough to stay cheap. */
+export const READ_CHUNK_BYTES = 256 * 1024;
+
+export interface ByteSource {
+  /** The name used in messages: the path, or the stream's name. */
+  file: string;
+  /** True when the content was gzip (detected by magic number). */
+  compressed: boolean;
+  /** The (decompressed) content. Breaking out of the iteration releases the file or stream. */
+  chunks: AsyncIterable<Buffer>;
+}
+
+export function sourceName(source: TableSource): string {
+  return typeof source === 'string' ? source : source.name;
+}
+
+/** Opens the source, sniffs the first bytes for gzip and returns the content as chunks. */
+export async function openBytes(source: TableSource): Promise<ByteSource> {
+  const file = sourceName(source);
+  const raw = typeof source === 'string' ? await readPath(source) : readStream(source);
+  const it = raw[Symbol.asyncIterator]();
+
+  // Collect at least two bytes (a stream may hand them over one at a time) to look for 1f 8b.
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  while (headBytes < 2) {
+    const r = await it.next();
+    if (r.done) break;
+    head.push(r.value);
+    headBytes += r.value.length;
+  }
+  const first = head.length === 1 ? head[0] : Buffer.concat(head);
+  const content = prepend(first, it);
+  const gzip = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+  return { file, compressed: gzip, chunks: gzip ? gunzip(content, file) : content };
+}
+
+/** Opens a file eagerly (so a missing file fails here, not on first read) and reads it in chunks. */
+async function readPath(path: string): Promise<AsyncIterable<Buffer>> {
+  let handle: FileHandle;
+  try {
+    handle = await openFile(path, 'r');
+  } catch (e) {
+    throw unreadable(path, 'cannot open file', e);
+  }
+  try {
+    if ((await handle.stat()).isDirectory()) throw unreadable(path, 'cannot open file', { code: 'EISDIR' });
+  } catch (e) {
+    await handle.close();
+    throw isReconError(e) ? e : unreadable(path, 'cannot open file', e);
+  }
+  return readHandle(handle, path);
+}
+
+async function* readHandle(handle: FileHandle, path: string): AsyncGenerator<Buffer> {
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await handle.read(buf, 0, buf.length, null));
+      } catch (e) {
+        throw unreadable(path, 'cannot read file', e);
+      }
+      if (bytesRead === 0) return;
+      yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads a named stream; `open()` failing, or the stream erroring, is FILE_UNREADABLE. */
+async function* readStream(source: Exclude<TableSource, string>): AsyncGenerator<Buffer> {
+  let stream: Readable | AsyncIterable<Uint8Array>;
+  try {
+    stream = source.open();
+  } catch (e) {
+    throw isReconError(e) ? e : unreadable(source.name, 'cannot open file', e);
+  }
+  try {
+    for await (const chunk of stream as AsyncIterable<Uint8Array | string>) {
+      if (typeof chunk === 'string') yield Buffer.from(chunk, 'utf8');
+      else if (Buffer.isBuffer(chunk)) yield chunk;
+      else yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    }
+  } catch (e) {
+    throw isReconError(e) ? e : unreadable(source.name, 'cannot read file', e);
+  }
+}
+
+/** Yields `first` (when not empty), then the rest of an already-started iterator. */
+async function* prepend(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  try {
+    if (first.length > 0) yield first;
+    for (;;) {
+      const r = await rest.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  } finally {
+    // Also when the consumer stops while we are still at `first`: release the file / stream.
+    await rest.return?.();
+  }
+}
+
+/** Streams the content through zlib's gunzip (which also handles concatenated gzip members). */
+async function* gunzip(input: AsyncIterable<Buffer>, file: string): AsyncGenerator<Buffer> {
+  const src = Readable.from(input, { objectMode: false });
+  const z = createGunzip({ chunkSize: 64 * 1024 });
+  // pipeline forwards a source error into z, so it surfaces from the iteration below.
+  pipeline(src, z, () => {});
+  try {
+    for await (const chunk of z as AsyncIterable<Buffer>) yield chunk;
+  } catch (e) {
+    if (isReconError(e)) throw e;
+    const detail = e instanceof Error ? e.message : String(e);
+    throw new ReconError(
+      ErrorCodes.FILE_UNREADABLE,
+      `cannot decompress: the gzip data is corrupt or truncated (${detail})`,
+      { file },
+      { cause: e },
+    );
+  } finally {
+    src.destroy();
+    z.destroy();
+  }
+}
+
+const REASONS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'it is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOTDIR: 'a parent of the path is not a directory',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'the path is too long',
+  EMFILE: 'too many open files',
+};
+
+function unreadable(file: string, what: string, cause: unknown): ReconError {
+  const code = (cause as { code?: unknown } | null)?.code;
+  const reason =
+    (typeof code === 'string' && REASONS[code]) ||
+    (cause instanceof Error ? cause.message : String(cause));
+  return new ReconError(ErrorCodes.FILE_UNREADABLE, `${what}: ${reason} (${file})`, { file }, { cause });
+}

@@ -1,0 +1,371 @@
+/**
+ * The report's files: `report.json` (contract), `discrepancies.csv` and `summary.md`.
+ * The renderers are pure so that the pipeline can put the very same bytes in S3 that the
+ * CLI writes to disk.
+ */
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ErrorCodes, ReconError } from '../errors.ts';
+import type { Discrepancy, Report } from './model.ts';
+import { ALL_TYPES, BOUNDARY_KEY_FIELDS } from './merge.ts';
+import {
+  clip, formatAge, formatInt, formatPercent, impactText, keyText, moneyAtRiskText, oneLine, plural, sideText, sidesOf, valueText,
+} from './text.ts';
+
+export const REPORT_FILES = { json: 'report.json', csv: 'discrepancies.csv', markdown: 'summary.md' } as const;
+
+// ---------------------------------------------------------------------------------------
+// report.json
+
+/**
+ * `report.json` in pieces, byte for byte `JSON.stringify(report, null, 2) + '\n'`, but with
+ * the top level's arrays (discrepancies, rejected rows, warnings…) stringified 1,000
+ * elements at a time: a report of millions of discrepancies never has to fit in one string (V8
+ * caps a string at ~512 M characters), and a writer can stream it to disk or S3.
+ */
+const JSON_BATCH = 1000;
+
+export function* jsonChunks(report: Report): Generator<string> {
+  const entries = Object.entries(report).filter(([, v]) => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol');
+  if (entries.length === 0) { yield '{}\n'; return; }
+  yield '{';
+  let first = true;
+  for (const [k, v] of entries) {
+    yield `${first ? '' : ','}\n  ${JSON.stringify(k)}: `;
+    first = false;
+    if (Array.isArray(v) && v.length > 0) {
+      // Batches of elements, stringified nested one level deeper than the report's own
+      // arrays so the indentation comes out right: `[[a, b]]` → "[\n  [\n    a,\n    b\n  ]\n]".
+      yield '[\n';
+      for (let i = 0; i < v.length; i += JSON_BATCH) {
+        const text = JSON.stringify([v.slice(i, i + JSON_BATCH)], null, 2);
+        yield (i ? ',\n' : '') + text.slice(6, -6);
+      }
+      yield '\n  ]';
+    } else {
+      yield JSON.stringify(v, null, 2).split('\n').join('\n  ');
+    }
+  }
+  yield '\n}\n';
+}
+
+/** The Report object as is, 2-space JSON, trailing newline. Keys are the contract. */
+export function renderJson(report: Report): string {
+  return [...jsonChunks(report)].join('');
+}
+
+// ---------------------------------------------------------------------------------------
+// discrepancies.csv
+
+/** UTF-8 byte order mark: without it Excel opens a UTF-8 CSV as the ANSI code page (mojibake). */
+export const BOM = '\uFEFF';
+const CRLF = '\r\n';
+const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * Spreadsheet-safe text: a cell a spreadsheet would read as a formula (starting with `=`,
+ * `+`, `-`, `@`, tab or CR) gets a leading `'`, except a plain number (`-5`, `-12.30`).
+ */
+export function neutralizeFormula(text: string): string {
+  const c = text.charCodeAt(0);
+  // Fast path: only = + - @ TAB CR can start a formula.
+  if (c !== 61 && c !== 43 && c !== 45 && c !== 64 && c !== 9 && c !== 13) return text;
+  if (FORMULA_START.test(text) && !PLAIN_NUMBER.test(text)) return `'${text}`;
+  return text;
+}
+
+/** RFC 4180 field: quoted when it holds `,` `"` CR or LF, quotes doubled. */
+export function quoteCsv(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** One cell: value → text → formula-neutralized → quoted. */
+export function csvCell(value: unknown): string {
+  return quoteCsv(neutralizeFormula(valueText(value)));
+}
+
+interface Column {
+  name: string;
+  get: (d: Discrepancy) => unknown;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function csvColumns(report: Report): Column[] {
+  const ds = report.discrepancies ?? [];
+  const keyFields: string[] = [];
+  const seenKey = new Set<string>();
+  for (const d of ds) {
+    for (const k of Object.keys(d.key ?? {})) if (!seenKey.has(k)) { seenKey.add(k); keyFields.push(k); }
+  }
+  if (keyFields.length === 0) keyFields.push(...(BOUNDARY_KEY_FIELDS[report.boundary] ?? []));
+  const hasOffsetting = ds.some((d) => d.offsetting !== undefined);
+  const hasFirstSeen = ds.some((d) => d.firstSeen !== undefined);
+
+  const cols: Column[] = [{ name: 'type', get: (d) => d.type }];
+  for (const k of keyFields) cols.push({ name: k, get: (d) => d.key?.[k] });
+  if (hasOffsetting) cols.push({ name: 'offsetting', get: (d) => d.offsetting });
+  cols.push(
+    { name: 'fields', get: (d) => (Array.isArray(d.fields) ? d.fields.join(';') : d.fields) },
+    { name: 'kind', get: (d) => d.kind },
+    { name: 'delta', get: (d) => d.delta },
+  );
+  // Each side's view, flattened one level: `<side>.<field>`; deeper values as JSON.
+  for (const side of sidesOf(report)) {
+    const fields: string[] = [];
+    const seen = new Set<string>();
+    let scalar = false;
+    for (const d of ds) {
+      const view = d[side];
+      if (view === null || view === undefined) continue;
+      if (!isPlainObject(view)) { scalar = true; continue; }
+      for (const f of Object.keys(view)) if (!seen.has(f)) { seen.add(f); fields.push(f); }
+    }
+    if (scalar) cols.push({ name: side, get: (d) => (isPlainObject(d[side]) ? undefined : d[side]) });
+    for (const f of fields) {
+      cols.push({ name: `${side}.${f}`, get: (d) => { const v = d[side]; return isPlainObject(v) ? v[f] : undefined; } });
+    }
+  }
+  cols.push(
+    { name: 'impact.money', get: (d) => d.impact?.money?.amount },
+    { name: 'impact.currency', get: (d) => d.impact?.money?.currency },
+    { name: 'impact.units', get: (d) => d.impact?.units },
+    { name: 'status', get: (d) => d.status },
+  );
+  if (hasFirstSeen) cols.push({ name: 'first_seen', get: (d) => d.firstSeen });
+  cols.push({ name: 'sources', get: (d) => (d.sources ?? []).map((s) => `${s.file}:${s.line}`).join('; ') });
+  return cols;
+}
+
+/**
+ * One row per discrepancy, RFC 4180 (CRLF, quotes doubled), spreadsheet-safe cells,
+ * UTF-8 with a BOM so Excel detects the encoding.
+ */
+export function renderDiscrepanciesCsv(report: Report): string {
+  return [...csvChunks(report)].join('');
+}
+
+/** `discrepancies.csv` in pieces (BOM + header, then one record per discrepancy), for streaming. */
+export function* csvChunks(report: Report): Generator<string> {
+  const cols = csvColumns(report);
+  yield BOM + cols.map((c) => csvCell(c.name)).join(',') + CRLF;
+  for (const d of report.discrepancies ?? []) yield cols.map((c) => csvCell(c.get(d))).join(',') + CRLF;
+}
+
+// ---------------------------------------------------------------------------------------
+// summary.md
+
+/**
+ * Inline Markdown text that renders as itself in a GFM table cell: backslash and markdown
+ * punctuation escaped, `|` escaped, `<` `>` as entities (no raw HTML), newlines as `<br>`.
+ * `_` between two letters/digits stays (GFM never reads it as emphasis).
+ */
+export function escapeMarkdownCell(text: string): string {
+  return text
+    .replace(/\r\n|\r|\n|\u2028|\u2029/g, '\n')
+    .replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, ' ')
+    .replace(/[\\`*[\]|#~]|_(?![A-Za-z0-9])|(?<![A-Za-z0-9])_/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\n/g, '<br>');
+}
+
+/** A bounded cell: at most `max` characters of the value, escaped. */
+function cell(value: unknown, max = 200): string {
+  return escapeMarkdownCell(clip(valueText(value), max));
+}
+
+function code(text: string): string {
+  // Type names and codes are identifiers; a code span shows them as is.
+  return '`' + text.replace(/[`|\r\n]/g, ' ') + '`';
+}
+
+function table(header: string[], rows: string[][], align?: Array<'l' | 'r'>): string[] {
+  const sep = header.map((_, i) => (align?.[i] === 'r' ? '---:' : '---'));
+  return [`| ${header.join(' | ')} |`, `| ${sep.join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+}
+
+export interface MarkdownOptions {
+  /** Discrepancies listed in full (default 50); the CSV holds all of them. */
+  maxRows?: number;
+}
+
+export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): string {
+  const maxRows = Math.max(0, Math.floor(opts.maxRows ?? 50));
+  const [left, right] = sidesOf(report);
+  const s = report.summary;
+  const ds = report.discrepancies ?? [];
+  const total = s?.discrepancies ?? ds.length;
+  const out: string[] = [];
+
+  out.push(`# Reconciliation: ${cell(report.boundary, 60)} (${cell(left, 30)} vs ${cell(right, 30)})`, '');
+  const meta = [`Generated ${cell(report.generatedAt, 40)}`];
+  if (report.runId) meta.push(`run ${cell(report.runId, 80)}`);
+  out.push(meta.join(' · '), '');
+
+  // Result
+  const newCount = ds.filter((d) => d.status === 'new').length;
+  const ongoing = ds.filter((d) => d.status === 'ongoing');
+  if (total === 0) {
+    out.push(`**All clear:** ${cell(left)} and ${cell(right)} reconcile — no discrepancies.`, '');
+  } else {
+    let line = `**${plural(total, 'discrepancy', 'discrepancies')}**`;
+    if (newCount || ongoing.length) {
+      line += ` — ${formatInt(newCount)} new, ${formatInt(ongoing.length)} ongoing`;
+      const oldest = ongoing.reduce<string | undefined>((m, d) => (d.firstSeen && (!m || d.firstSeen < m) ? d.firstSeen : m), undefined);
+      const age = formatAge(oldest, report.generatedAt);
+      if (oldest && age) line += ` (oldest open since ${cell(oldest, 40)}, ${age})`;
+    }
+    out.push(line + '.', '');
+  }
+  if (report.resolved?.length) out.push(`${plural(report.resolved.length, 'discrepancy', 'discrepancies')} of the previous run resolved.`, '');
+
+  // Counts per type (SPEC order first)
+  out.push('## Discrepancies by type', '');
+  const byType = s?.byType ?? {};
+  const typeNames = [...ALL_TYPES.filter((t) => byType[t] !== undefined), ...Object.keys(byType).filter((t) => !ALL_TYPES.includes(t as never))];
+  const typeRows = typeNames.map((t) => [code(t), formatInt((byType as Record<string, number>)[t] ?? 0)]);
+  typeRows.push(['**Total**', `**${formatInt(total)}**`]);
+  out.push(...table(['Type', 'Count'], typeRows, ['l', 'r']), '');
+
+  // Figures
+  out.push('## Figures', '');
+  if (s) {
+    const keys = s.keys;
+    out.push(
+      `- Match rate: **${formatPercent(s.matchRate)}** (${formatInt(s.matched)} of ${formatInt(Math.max(keys, 0))} keys matched)`,
+      `- Keys: ${cell(left)} ${formatInt(s.left)}, ${cell(right)} ${formatInt(s.right)}`,
+      `- Money at risk: ${escapeMarkdownCell(moneyAtRiskText(report))}`,
+      `- Units at risk: ${formatInt(s.atRisk?.units ?? 0)}`,
+    );
+    if (s.outOfScope) out.push(`- Out of scope (not compared): ${formatInt(s.outOfScope)} keys`);
+    out.push(`- Rows: read ${formatInt(s.rows.read)}, used ${formatInt(s.rows.used)}, rejected ${formatInt(s.rows.rejected)}`);
+  }
+  out.push('');
+
+  // Files
+  const files = report.files ?? [];
+  if (files.length) {
+    out.push('## Files', '');
+    const rows = files.map((f) => [
+      cell(f.file, 120), cell(f.feed, 30), cell(f.side, 20), cell(f.format, 20), cell(f.preset ?? '', 40),
+      formatInt(f.read), formatInt(f.used), formatInt(f.rejected),
+    ]);
+    out.push(...table(['File', 'Feed', 'Side', 'Format', 'Preset', 'Read', 'Used', 'Rejected'], rows, ['l', 'l', 'l', 'l', 'l', 'r', 'r', 'r']), '');
+  }
+
+  // Rejected rows
+  const rejected = report.rejected ?? [];
+  if (rejected.length) {
+    const shown = rejected.slice(0, maxRows);
+    out.push(`## Rejected rows (${formatInt(rejected.length)})`, '');
+    out.push(...table(['File', 'Line', 'Reason'], shown.map((r) => [cell(r.file, 120), formatInt(r.line), cell(r.reason, 200)]), ['l', 'r', 'l']), '');
+    if (rejected.length > shown.length) out.push(`… and ${formatInt(rejected.length - shown.length)} more (see report.json)`, '');
+  }
+
+  // Warnings
+  const warnings = report.warnings ?? [];
+  out.push(`## Warnings (${formatInt(warnings.length)})`, '');
+  if (warnings.length === 0) out.push('None.');
+  const shownWarnings = warnings.slice(0, maxRows);
+  for (const w of shownWarnings) {
+    const where = w.file ? ` (${cell(w.file, 120)}${w.lines?.length ? `: line${w.lines.length > 1 ? 's' : ''} ${cell(w.lines.slice(0, 10).join(', '))}${w.lines.length > 10 ? ', …' : ''}` : ''})` : '';
+    out.push(`- ${code(oneLine(String(w.code), 40))} ${cell(w.message, 500)}${where}`);
+  }
+  if (warnings.length > shownWarnings.length) out.push(`- … and ${formatInt(warnings.length - shownWarnings.length)} more (see report.json)`);
+  out.push('');
+
+  // First N discrepancies
+  if (ds.length) {
+    const shown = ds.slice(0, maxRows);
+    out.push(shown.length < ds.length ? `## Discrepancies (first ${formatInt(shown.length)} of ${formatInt(ds.length)})` : `## Discrepancies (${formatInt(ds.length)})`, '');
+    const hasStatus = ds.some((d) => d.status);
+    const header = ['#', 'Type', 'Key', 'Delta', cell(left), cell(right), 'At risk'];
+    if (hasStatus) header.push('Status');
+    header.push('Sources');
+    const rows = shown.map((d, i) => {
+      const r = [
+        String(i + 1),
+        code(d.type) + (d.kind ? ` (${cell(d.kind)})` : '') + (d.offsetting ? ' offsetting' : ''),
+        cell(keyText(d.key, 80), 300),
+        cell(d.delta, 40) + (d.fields?.length ? ` ${cell(d.fields.join(', '), 80)}` : ''),
+        cell(sideText(d[left]), 300),
+        cell(sideText(d[right]), 300),
+        cell(impactText(d), 60),
+      ];
+      if (hasStatus) r.push(cell(d.status ?? '') + (d.firstSeen ? ` since ${cell(d.firstSeen, 40)}` : ''));
+      const srcs = d.sources ?? [];
+      r.push(cell(srcs.slice(0, 3).map((x) => `${x.file}:${x.line}`).join('; ') + (srcs.length > 3 ? `; +${srcs.length - 3} more` : ''), 300));
+      return r;
+    });
+    out.push(...table(header, rows), '');
+    if (ds.length > shown.length) out.push(`… and ${formatInt(ds.length - shown.length)} more (see discrepancies.csv)`, '');
+  }
+
+  // Resolved
+  if (report.resolved?.length) {
+    const shown = report.resolved.slice(0, maxRows);
+    out.push(`## Resolved since the previous run (${formatInt(report.resolved.length)})`, '');
+    out.push(...table(['Type', 'Key', 'First seen'], shown.map((r) => [code(r.type), cell(keyText(r.key, 80), 300), cell(r.firstSeen ?? '', 40)])), '');
+    if (report.resolved.length > shown.length) out.push(`… and ${formatInt(report.resolved.length - shown.length)} more (see report.json)`, '');
+  }
+
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------
+// Files
+
+/** Writes the chunks to `path` through a stream (with backpressure), batching small pieces. */
+async function writeChunks(path: string, chunks: Iterable<string>): Promise<void> {
+  const out = createWriteStream(path, { encoding: 'utf8' });
+  const failed = new Promise<never>((_, reject) => out.once('error', reject));
+  failed.catch(() => undefined);
+  const write = async (text: string) => {
+    if (!out.write(text)) await Promise.race([once(out, 'drain'), failed]);
+  };
+  let batch: string[] = [];
+  let size = 0;
+  for (const c of chunks) {
+    batch.push(c);
+    size += c.length;
+    if (size >= 1 << 20) { await write(batch.join('')); batch = []; size = 0; }
+  }
+  if (batch.length) await write(batch.join(''));
+  out.end();
+  await Promise.race([once(out, 'finish'), failed]);
+}
+
+async function writeAtomically(path: string, chunks: Iterable<string>): Promise<void> {
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    await writeChunks(tmp, chunks);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw new ReconError(ErrorCodes.STORAGE, `cannot write ${path}: ${(e as Error).message}`, { file: path }, { cause: e });
+  }
+}
+
+/**
+ * Writes `report.json`, `discrepancies.csv` and `summary.md` into `dir` (created if needed);
+ * each file appears whole or not at all (written to a temporary name, then renamed).
+ */
+export async function writeReportFiles(report: Report, dir: string): Promise<{ json: string; csv: string; markdown: string }> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw new ReconError(ErrorCodes.STORAGE, `cannot create output directory ${dir}: ${(e as Error).message}`, { file: dir }, { cause: e });
+  }
+  const paths = { json: join(dir, REPORT_FILES.json), csv: join(dir, REPORT_FILES.csv), markdown: join(dir, REPORT_FILES.markdown) };
+  await writeAtomically(paths.json, jsonChunks(report));
+  await writeAtomically(paths.csv, csvChunks(report));
+  await writeAtomically(paths.markdown, [renderMarkdown(report)]);
+  return paths;
+}

@@ -1,0 +1,320 @@
+/**
+ * The file manifest: one item per source object, the idempotency record of ingestion.
+ *
+ *   pk = FILE#<boundary>   sk = <bucket>/<key>␟<versionId or ETag>
+ *
+ * claimFile is a conditional PutItem: a re-delivered event for a file that is `done` (or
+ * being processed under a live lease) does nothing; a `processing` claim whose lease ran
+ * out (a handler that died mid-file) or a `failed` one can be taken over. completeFile /
+ * failFile update the item only while the caller still holds the claim.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type QueryCommandOutput,
+} from '@aws-sdk/client-dynamodb';
+import { ReconError, ErrorCodes } from '../errors.ts';
+import type { BoundaryName, FeedName } from '../feeds/catalog.ts';
+import { attrToJson, jsonToAttr, num, str, type Item } from './attr.ts';
+import { MAX_SK_BYTES, PART_END } from './keys.ts';
+import { isConditionFailure, resolveRetry, withRetry } from './retry.ts';
+import type { FileManifest, FileRef, FileStatus, RetryOptions } from './types.ts';
+
+export const DEFAULT_LEASE_MS = 15 * 60_000;
+export const MAX_WARNINGS = 20;
+export const MAX_WARNING_CHARS = 500;
+export const MAX_FACTS_BYTES = 64 * 1024;
+
+export function filePk(boundary: BoundaryName): string {
+  return `FILE#${boundary}`;
+}
+
+/** `<bucket>/<key>␟<version>`; an over-long one (S3 keys reach 1024 bytes) becomes a sha256 of it. */
+export function fileSk(f: FileRef): string {
+  const sk = `${f.bucket}/${f.key}${PART_END}${f.objectVersion}`;
+  if (Buffer.byteLength(sk, 'utf8') <= MAX_SK_BYTES) return sk;
+  return `#sha256:${createHash('sha256').update(sk).digest('hex')}`;
+}
+
+const keyOf = (f: FileRef): Item => ({ pk: { S: filePk(f.boundary) }, sk: { S: fileSk(f) } });
+
+function decodeManifest(boundary: BoundaryName, item: Item): FileManifest {
+  const status = str(item, 'status') as FileStatus | undefined;
+  const bucket = str(item, 'bucket');
+  const key = str(item, 'objectKey');
+  const objectVersion = str(item, 'objectVersion');
+  if (!status || bucket === undefined || key === undefined || objectVersion === undefined) {
+    throw new ReconError(ErrorCodes.STORAGE, `item ${JSON.stringify(item.sk?.S)} is not a file manifest`);
+  }
+  const m: FileManifest = {
+    boundary,
+    bucket,
+    key,
+    objectVersion,
+    feed: str(item, 'feed') as FeedName,
+    status,
+    claim: str(item, 'claim') ?? '',
+    startedAt: str(item, 'startedAt') ?? '',
+    leaseUntil: num(item, 'leaseUntil') ?? 0,
+  };
+  const opt = {
+    finishedAt: str(item, 'finishedAt'),
+    checksum: str(item, 'checksum'),
+    rowsRead: num(item, 'rowsRead'),
+    rowsStored: num(item, 'rowsStored'),
+    rowsRejected: num(item, 'rowsRejected'),
+    rejectedKey: str(item, 'rejectedKey'),
+    facts: item.facts ? (attrToJson(item.facts) as Record<string, unknown>) : undefined,
+    warnings: item.warnings ? (attrToJson(item.warnings) as string[]) : undefined,
+    warningCount: num(item, 'warningCount'),
+    error: item.error ? (attrToJson(item.error) as { code: string; message: string }) : undefined,
+    ttl: num(item, 'ttl'),
+  };
+  for (const [k, v] of Object.entries(opt)) if (v !== undefined) (m as unknown as Record<string, unknown>)[k] = v;
+  return m;
+}
+
+export interface ClaimInput extends RetryOptions {
+  file: FileRef;
+  feed: FeedName;
+  /** How long the claim holds before another delivery may take it over. Default 15 min. */
+  leaseMs?: number;
+  /** The manifest expires this many seconds after the claim (DynamoDB TTL). */
+  ttlSeconds?: number;
+  /** Take over a `failed` file (a retried delivery). Default true. */
+  retryFailed?: boolean;
+  now?: Date;
+}
+
+export type ClaimResult =
+  | { claimed: true; token: string; manifest: FileManifest; /** The claim this one replaced (lease ran out, or failed). */ previous?: FileManifest }
+  | { claimed: false; /** Why not: the file is done, or someone holds a live claim. */ current: FileManifest };
+
+/** Claims a file for ingestion (see the module comment). */
+export async function claimFile(client: DynamoDBClient, tableName: string, input: ClaimInput): Promise<ClaimResult> {
+  const retry = resolveRetry(input);
+  const now = input.now ?? new Date();
+  const token = randomUUID();
+  const leaseUntil = now.getTime() + (input.leaseMs ?? DEFAULT_LEASE_MS);
+  const f = input.file;
+  const item: Item = {
+    ...keyOf(f),
+    bucket: { S: f.bucket },
+    objectKey: { S: f.key },
+    objectVersion: { S: f.objectVersion },
+    feed: { S: input.feed },
+    status: { S: 'processing' },
+    claim: { S: token },
+    startedAt: { S: now.toISOString() },
+    leaseUntil: { N: String(leaseUntil) },
+  };
+  if (input.ttlSeconds !== undefined) item.ttl = { N: String(Math.floor(now.getTime() / 1000) + input.ttlSeconds) };
+  const values: Record<string, AttributeValue> = { ':processing': { S: 'processing' }, ':now': { N: String(now.getTime()) } };
+  let condition = 'attribute_not_exists(pk) OR (#status = :processing AND leaseUntil < :now)';
+  if (input.retryFailed ?? true) {
+    condition += ' OR #status = :failed';
+    values[':failed'] = { S: 'failed' };
+  }
+  for (let round = 0; round < 3; round++) {
+    try {
+      const out = await withRetry(
+        `PutItem (claim) ${fileSk(f)}`,
+        () =>
+          client.send(
+            new PutItemCommand({
+              TableName: tableName,
+              Item: item,
+              ConditionExpression: condition,
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: values,
+              ReturnValues: 'ALL_OLD',
+            }),
+          ),
+        retry,
+      );
+      const previous = out.Attributes && out.Attributes.status ? decodeManifest(f.boundary, out.Attributes) : undefined;
+      return { claimed: true, token, manifest: decodeManifest(f.boundary, item), ...(previous ? { previous } : {}) };
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
+    const current = await getFile(client, tableName, f, input);
+    if (current) return { claimed: false, current };
+    // It vanished between the two calls (TTL): claim again.
+  }
+  throw new ReconError(ErrorCodes.STORAGE, `could not claim ${f.bucket}/${f.key}: the manifest item keeps changing`);
+}
+
+export interface FileOutcome {
+  rowsRead?: number;
+  rowsStored?: number;
+  rowsRejected?: number;
+  /** sha256 (hex) of the object's bytes. */
+  checksum?: string;
+  rejectedKey?: string;
+  facts?: Record<string, unknown>;
+  /** The first warnings (stored capped at 20 × 500 characters). */
+  warnings?: string[];
+  /** How many warnings there were in all, when more than `warnings` holds (default: warnings.length). */
+  warningCount?: number;
+  now?: Date;
+}
+
+export interface CompleteInput extends FileOutcome, RetryOptions {
+  rowsRead: number;
+  rowsStored: number;
+  rowsRejected: number;
+  checksum: string;
+}
+
+export interface FailInput extends FileOutcome, RetryOptions {
+  error: { code: string; message: string };
+}
+
+async function finish(
+  client: DynamoDBClient,
+  tableName: string,
+  f: FileRef,
+  token: string,
+  status: 'done' | 'failed',
+  o: FileOutcome & RetryOptions & { error?: { code: string; message: string } },
+): Promise<boolean> {
+  const retry = resolveRetry(o);
+  const sets: string[] = ['#status = :status', 'finishedAt = :finishedAt'];
+  const values: Record<string, AttributeValue> = {
+    ':status': { S: status },
+    ':finishedAt': { S: (o.now ?? new Date()).toISOString() },
+    ':token': { S: token },
+    ':processing': { S: 'processing' },
+  };
+  const set = (name: string, v: AttributeValue) => {
+    sets.push(`#${name} = :${name}`);
+    values[`:${name}`] = v;
+  };
+  const names: Record<string, string> = { '#status': 'status' };
+  const put = (name: string, v: AttributeValue | undefined) => {
+    if (v === undefined) return;
+    names[`#${name}`] = name;
+    set(name, v);
+  };
+  const n = (x: number | undefined) => (x === undefined ? undefined : { N: String(x) });
+  put('rowsRead', n(o.rowsRead));
+  put('rowsStored', n(o.rowsStored));
+  put('rowsRejected', n(o.rowsRejected));
+  put('checksum', o.checksum === undefined ? undefined : { S: o.checksum });
+  put('rejectedKey', o.rejectedKey === undefined ? undefined : { S: o.rejectedKey });
+  if (o.facts !== undefined) {
+    const size = Buffer.byteLength(JSON.stringify(o.facts), 'utf8');
+    if (size > MAX_FACTS_BYTES) {
+      throw new ReconError(ErrorCodes.STORAGE, `file facts are ${size} bytes, over the ${MAX_FACTS_BYTES}-byte limit`, { file: `s3://${f.bucket}/${f.key}` });
+    }
+    put('facts', jsonToAttr(o.facts, 'facts'));
+  }
+  if (o.warnings !== undefined) {
+    const kept = o.warnings.slice(0, MAX_WARNINGS).map((w) => (w.length > MAX_WARNING_CHARS ? w.slice(0, MAX_WARNING_CHARS - 1) + '…' : w));
+    put('warnings', { L: kept.map((w) => ({ S: w })) });
+    put('warningCount', { N: String(Math.max(o.warningCount ?? 0, o.warnings.length)) });
+  }
+  put('error', o.error === undefined ? undefined : jsonToAttr(o.error, 'error'));
+  names['#claim'] = 'claim';
+  try {
+    await withRetry(
+      `UpdateItem (${status}) ${fileSk(f)}`,
+      () =>
+        client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: keyOf(f),
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: '#claim = :token AND #status = :processing',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      retry,
+    );
+    return true;
+  } catch (e) {
+    if (isConditionFailure(e)) return false;
+    throw e;
+  }
+}
+
+/**
+ * Marks a claimed file `done` with its counts. Requires rows read = stored + rejected (SPEC:
+ * a file is never half-lost). Returns false when the claim was lost (taken over after its
+ * lease ran out): the other delivery owns the manifest now.
+ */
+export async function completeFile(client: DynamoDBClient, tableName: string, file: FileRef, token: string, result: CompleteInput): Promise<boolean> {
+  if (result.rowsRead !== result.rowsStored + result.rowsRejected) {
+    throw new ReconError(
+      ErrorCodes.STORAGE,
+      `rows read (${result.rowsRead}) ≠ rows stored (${result.rowsStored}) + rows rejected (${result.rowsRejected})`,
+      { file: `s3://${file.bucket}/${file.key}` },
+    );
+  }
+  return finish(client, tableName, file, token, 'done', result);
+}
+
+/** Marks a claimed file `failed` with the error (and whatever counts are known). False when the claim was lost. */
+export async function failFile(client: DynamoDBClient, tableName: string, file: FileRef, token: string, input: FailInput): Promise<boolean> {
+  return finish(client, tableName, file, token, 'failed', input);
+}
+
+/** The manifest of one file (strongly consistent), or undefined. */
+export async function getFile(client: DynamoDBClient, tableName: string, file: FileRef, opts: RetryOptions = {}): Promise<FileManifest | undefined> {
+  const out = await withRetry(
+    `GetItem ${fileSk(file)}`,
+    () => client.send(new GetItemCommand({ TableName: tableName, Key: keyOf(file), ConsistentRead: true })),
+    resolveRetry(opts),
+  );
+  return out.Item ? decodeManifest(file.boundary, out.Item) : undefined;
+}
+
+export interface ListFilesOptions extends RetryOptions {
+  status?: FileStatus;
+  /** Only files finished strictly after this ISO time. */
+  finishedAfter?: string;
+}
+
+/** Every manifest of a boundary (optionally filtered), in sk order. */
+export async function* listFiles(client: DynamoDBClient, tableName: string, boundary: BoundaryName, opts: ListFilesOptions = {}): AsyncIterable<FileManifest> {
+  const retry = resolveRetry(opts);
+  const filters: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, AttributeValue> = { ':pk': { S: filePk(boundary) } };
+  if (opts.status) {
+    filters.push('#status = :status');
+    names['#status'] = 'status';
+    values[':status'] = { S: opts.status };
+  }
+  if (opts.finishedAfter) {
+    filters.push('finishedAt > :after');
+    values[':after'] = { S: opts.finishedAfter };
+  }
+  let start: Item | undefined;
+  do {
+    const page: QueryCommandOutput = await withRetry(
+      `Query ${filePk(boundary)}`,
+      () =>
+        client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk',
+            FilterExpression: filters.length ? filters.join(' AND ') : undefined,
+            ExpressionAttributeNames: filters.length && opts.status ? names : undefined,
+            ExpressionAttributeValues: values,
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      retry,
+    );
+    for (const item of page.Items ?? []) yield decodeManifest(boundary, item);
+    start = page.LastEvaluatedKey;
+  } while (start);
+}

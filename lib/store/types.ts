@@ -1,0 +1,125 @@
+/**
+ * What the pipeline keeps in DynamoDB (docs/data-model.md): keyed records, the per-file
+ * manifest, the inventory snapshot pointers and the runs. Everything in lib/store speaks
+ * these types; the engine (lib/) produces and consumes them, the handlers (functions/) only
+ * pass them through.
+ */
+import type { BoundaryName, FeedName, SideName } from '../feeds/catalog.ts';
+import type { Summary } from '../report/model.ts';
+
+/**
+ * One stored row, keyed. Records that share boundary + group + side + identity are versions
+ * of one fact: the highest `version` wins at read time ({@link latestVersions}), so ingesting a
+ * file twice, or an older file after a newer one, leaves the same answer.
+ */
+export interface KeyedRecord {
+  boundary: BoundaryName;
+  /**
+   * The boundary's group key parts — intake [channel, channel_order_id]; fulfillment
+   * [order_id, line_id]; inventory [sku]; financial [order_id]. All records of one group are
+   * stored contiguously and read back together. At least one part; no control characters.
+   */
+  group: string[];
+  side: SideName;
+  /**
+   * The rest of the record's identity inside the group, e.g. inventory [facility_id, snapshotId],
+   * fulfillment [location_id, shipment_id or '#'+line], financial [kind, document_id or '#'+line].
+   * May be empty; no control characters.
+   */
+  identity: string[];
+  /**
+   * Sortable text naming the source file's place in time, e.g. `<S3 eventTime ISO>␟<bucket/key>␟<versionId>`.
+   * Compared in Unicode code-point order (= DynamoDB's UTF-8 byte order). Any characters.
+   */
+  version: string;
+  feed: FeedName;
+  /** Canonical text values (decimals as canonical decimal text, timestamps ISO). */
+  fields: Record<string, string>;
+  /** Where the row came from (`s3://bucket/key` or a path) and its 1-based line. */
+  file: string;
+  line: number;
+}
+
+/** One source object, as S3 named it (the manifest's identity). */
+export interface FileRef {
+  boundary: BoundaryName;
+  bucket: string;
+  key: string;
+  /** The S3 versionId, or the ETag when the bucket is not versioned. */
+  objectVersion: string;
+}
+
+export type FileStatus = 'processing' | 'done' | 'failed';
+
+/** The manifest item of one source file: the idempotency record of ingestion. */
+export interface FileManifest extends FileRef {
+  feed: FeedName;
+  status: FileStatus;
+  /** The token of the current claim (claimFile returns it; complete/fail must present it). */
+  claim: string;
+  /** ISO time the current claim was taken. */
+  startedAt: string;
+  /** Epoch ms after which a `processing` claim may be taken over. */
+  leaseUntil: number;
+  finishedAt?: string;
+  /** sha256 (hex) of the object's bytes. */
+  checksum?: string;
+  rowsRead?: number;
+  rowsStored?: number;
+  rowsRejected?: number;
+  /** S3 key of the file's rejected rows. */
+  rejectedKey?: string;
+  /** A small JSON map the engine supplies (channels seen, facilities + as-of…). */
+  facts?: Record<string, unknown>;
+  /** The first warnings (capped), and how many there were. */
+  warnings?: string[];
+  warningCount?: number;
+  /** Why the file failed (status `failed`). */
+  error?: { code: string; message: string };
+  /** Epoch seconds (DynamoDB TTL). */
+  ttl?: number;
+}
+
+/** Where the current inventory count of one side at one facility lives. */
+export interface SnapshotPointer {
+  side: SideName;
+  facility: string;
+  /** The snapshot id (the identity part that inventory records carry). */
+  snapshot: string;
+  /** ISO 8601 in `Date.prototype.toISOString()` form (`2026-11-26T10:00:00.000Z`), so text order is time order. */
+  asOf: string;
+  /** The version of the file that carried the snapshot (ties on asOf break on it). */
+  version: string;
+  /** Epoch seconds (DynamoDB TTL), optional. */
+  ttl?: number;
+}
+
+export type RunStatus = 'running' | 'succeeded' | 'failed';
+
+/** The report summary plus the run's comparison against the previous run. */
+export type RunSummary = Summary & { new?: number; ongoing?: number; resolved?: number };
+
+export interface RunItem {
+  boundary: BoundaryName;
+  runId: string;
+  /** ISO (`toISOString()` form): runs sort by it. */
+  startedAt: string;
+  status: RunStatus;
+  finishedAt?: string;
+  summary?: RunSummary;
+  /** S3 key of report.json. */
+  reportKey?: string;
+  /** S3 key of the run's discrepancy identities (for new / ongoing / resolved next time). */
+  discrepanciesKey?: string;
+  ttl?: number;
+}
+
+/** Retry knobs shared by every call in lib/store. */
+export interface RetryOptions {
+  /** Attempts per request (first try included). Default 10. */
+  maxAttempts?: number;
+  /** Base of the exponential backoff (full jitter). Default 50 ms. */
+  baseDelayMs?: number;
+  /** Cap of one backoff sleep. Default 5000 ms. */
+  maxDelayMs?: number;
+}

@@ -1,0 +1,341 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Env, FunctionNames, Prefix } from '../../lib/pipeline/contracts.ts';
+import { BOUNDARIES } from '../../lib/feeds/catalog.ts';
+import { DEFAULTS, OmsReconciliation, stubFunctionsDir } from '../../cdk/oms-reconciliation.ts';
+import { createApp } from '../../cdk/stack.ts';
+import { logicalIdOf, resourcesOf, synth, type Synthesized } from './helpers.ts';
+
+const COMMON_ENV = [Env.TABLE_NAME, Env.BUCKET_NAME, Env.SHARDS, Env.RECON_CONFIG, Env.RETENTION_DAYS];
+
+describe('OmsReconciliation with defaults', () => {
+  let s: Synthesized;
+  let bucketId: string;
+  beforeAll(() => {
+    // Prepare
+    s = synth();
+    bucketId = logicalIdOf(s, s.stack.recon.bucket);
+  });
+
+  it('notifies ingest of every object created under inbound/ and nothing else', () => {
+    // Act
+    const notifications = Object.values(resourcesOf(s, 'Custom::S3BucketNotifications'));
+    // Assess
+    expect(notifications).toHaveLength(1);
+    const config = notifications[0].Properties.NotificationConfiguration;
+    expect(notifications[0].Properties.BucketName).toEqual({ Ref: bucketId });
+    expect(config.LambdaFunctionConfigurations).toEqual([
+      {
+        Events: ['s3:ObjectCreated:*'],
+        Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: Prefix.inbound }] } },
+        LambdaFunctionArn: { 'Fn::GetAtt': [logicalIdOf(s, s.stack.recon.functions.ingest), 'Arn'] },
+      },
+    ]);
+    expect(config.QueueConfigurations ?? []).toEqual([]);
+  });
+
+  it('blocks public access, versions, encrypts and logs the bucket, with lifecycle rules per prefix', () => {
+    const props = s.json.Resources[bucketId].Properties;
+    expect(props.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(props.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(props.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    expect(props.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: logicalIdOf(s, s.stack.recon.accessLogBucket) });
+    const rules = props.LifecycleConfiguration.Rules as Array<Record<string, any>>;
+    const byPrefix = Object.fromEntries(rules.filter((r) => r.Prefix).map((r) => [r.Prefix, r.ExpirationInDays]));
+    expect(byPrefix).toEqual({ [Prefix.rejected]: DEFAULTS.retentionDays, [Prefix.runs]: DEFAULTS.retentionDays, [Prefix.reports]: DEFAULTS.reportRetentionDays });
+    expect(rules.some((r) => r.NoncurrentVersionExpiration?.NoncurrentDays === DEFAULTS.retentionDays)).toBe(true);
+    // inbound/ is evidence: no rule expires current versions there
+    expect(rules.filter((r) => r.ExpirationInDays && !r.Prefix)).toEqual([]);
+  });
+
+  it('denies every non-TLS request to both buckets', () => {
+    const policies = Object.values(resourcesOf(s, 'AWS::S3::BucketPolicy'));
+    expect(policies).toHaveLength(2);
+    for (const p of policies) {
+      expect(p.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+    const logBucket = s.json.Resources[logicalIdOf(s, s.stack.recon.accessLogBucket)].Properties;
+    expect(logBucket.PublicAccessBlockConfiguration.RestrictPublicBuckets).toBe(true);
+  });
+
+  it('keeps pk/sk strings on demand, with point-in-time recovery, TTL on ttl and encryption', () => {
+    s.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+    s.template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+  });
+
+  it('runs every function on Node.js 22+ arm64 with the environment of contracts.ts', () => {
+    const fns = s.stack.recon.functions;
+    for (const name of FunctionNames) {
+      const props = s.json.Resources[logicalIdOf(s, fns[name])].Properties;
+      const version = Number(/^nodejs(\d+)\.x$/.exec(props.Runtime)?.[1]);
+      expect(version, `${name} runtime ${props.Runtime}`).toBeGreaterThanOrEqual(22);
+      expect(props.Architectures).toEqual(['arm64']);
+      expect(props.Handler).toBe('index.handler');
+      const vars = Object.keys(props.Environment.Variables);
+      expect(vars, name).toEqual(expect.arrayContaining(COMMON_ENV));
+      expect(vars.includes(Env.STATE_MACHINE_ARN), `${name} STATE_MACHINE_ARN`).toBe(name === 'ingest');
+      expect(vars.includes(Env.RUN_WINDOW_MINUTES), `${name} RUN_WINDOW_MINUTES`).toBe(name === 'ingest');
+      expect(vars.includes(Env.REPORT_LINK_BASE), `${name} REPORT_LINK_BASE`).toBe(name === 'summarize');
+      expect(props.Environment.Variables[Env.SHARDS]).toBe(String(DEFAULTS.shards));
+      expect(props.Environment.Variables[Env.RECON_CONFIG]).toBe('{}');
+    }
+    expect(Object.keys(resourcesOf(s, 'AWS::Lambda::Function')).filter((id) => !id.startsWith('BucketNotificationsHandler'))).toHaveLength(4);
+  });
+
+  it('gives each function only its own prefixes and no table scan', () => {
+    const policyOf = (name: (typeof FunctionNames)[number]) => {
+      const roleId = logicalIdOf(s, s.stack.recon.functions[name].role as never);
+      const p = Object.values(resourcesOf(s, 'AWS::IAM::Policy')).find((x) => x.Properties.Roles.some((r: any) => r.Ref === roleId));
+      return JSON.stringify(p.Properties.PolicyDocument);
+    };
+    const objectsOf = (doc: string) => [...doc.matchAll(/"\/([a-z]+\/)\*"/g)].map((m) => m[1]).sort();
+    expect(objectsOf(policyOf('ingest'))).toEqual([Prefix.inbound, Prefix.rejected]);
+    expect(objectsOf(policyOf('plan'))).toEqual([Prefix.runs]);
+    expect(objectsOf(policyOf('compare'))).toEqual([Prefix.runs, Prefix.runs]);
+    expect(objectsOf(policyOf('summarize'))).toEqual([Prefix.rejected, Prefix.reports, Prefix.runs, Prefix.runs]);
+    for (const name of FunctionNames) {
+      expect(policyOf(name)).not.toContain('dynamodb:Scan');
+      expect(policyOf(name)).not.toContain('s3:*');
+    }
+    expect(policyOf('compare')).not.toContain('dynamodb:PutItem');
+    expect(policyOf('compare')).not.toContain('dynamodb:BatchWriteItem');
+    expect(policyOf('plan')).toContain('dynamodb:PutItem');
+    expect(policyOf('ingest')).toContain('states:StartExecution');
+    expect(policyOf('plan')).not.toContain('states:StartExecution');
+  });
+
+  it('sends ingest failures to an SSL-only, encrypted dead-letter queue', () => {
+    const queueId = logicalIdOf(s, s.stack.recon.ingestDeadLetterQueue);
+    s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalIdOf(s, s.stack.recon.functions.ingest) },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+      MaximumRetryAttempts: 2,
+    });
+    expect(s.json.Resources[queueId].Properties.SqsManagedSseEnabled).toBe(true);
+    s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queueId }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('encrypts the topic and allows publishing over TLS only', () => {
+    const topicId = logicalIdOf(s, s.stack.recon.topic);
+    expect(JSON.stringify(s.json.Resources[topicId].Properties.KmsMasterKeyId)).toContain('alias/aws/sns');
+    s.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: { Statement: [Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })] },
+    });
+    s.template.resourceCountIs('AWS::SNS::Subscription', 0);
+    s.template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
+  });
+
+  it('logs every state machine event and traces with X-Ray', () => {
+    s.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [Match.anyValue()] },
+    });
+  });
+
+  it('schedules each boundary with the schedule input', () => {
+    const rules = Object.values(resourcesOf(s, 'AWS::Events::Rule'));
+    const inputs = rules.map((r) => {
+      expect(r.Properties.ScheduleExpression).toBe(DEFAULTS.schedule);
+      expect(r.Properties.Targets[0].Arn).toEqual({ Ref: logicalIdOf(s, s.stack.recon.stateMachine) });
+      return JSON.parse(r.Properties.Targets[0].Input);
+    });
+    expect(inputs.sort((a, b) => a.boundary.localeCompare(b.boundary))).toEqual(
+      [...BOUNDARIES].sort().map((boundary) => ({ boundary, trigger: 'schedule' })),
+    );
+  });
+
+  it('outputs the bucket, inbound prefix, topic, state machine and table', () => {
+    const outputs = Object.values(s.json.Outputs ?? {}).map((o) => o.Value);
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        { Ref: logicalIdOf(s, s.stack.recon.bucket) },
+        Prefix.inbound,
+        { Ref: logicalIdOf(s, s.stack.recon.topic) },
+        { Ref: logicalIdOf(s, s.stack.recon.stateMachine) },
+        { Ref: logicalIdOf(s, s.stack.recon.table) },
+      ]),
+    );
+  });
+
+  it('has no reference cycle between resources (ingest → state machine → functions)', () => {
+    // Prepare: edges from each resource to the resources it references
+    const ids = new Set(Object.keys(s.json.Resources));
+    const edges = new Map<string, Set<string>>();
+    const collect = (v: unknown, out: Set<string>) => {
+      if (Array.isArray(v)) v.forEach((x) => collect(x, out));
+      else if (v && typeof v === 'object') {
+        for (const [k, x] of Object.entries(v)) {
+          if (k === 'Ref' && typeof x === 'string' && ids.has(x)) out.add(x);
+          else if (k === 'Fn::GetAtt' && Array.isArray(x) && ids.has(x[0])) out.add(x[0]);
+          else collect(x, out);
+        }
+      }
+    };
+    for (const [id, r] of Object.entries(s.json.Resources)) {
+      const out = new Set<string>();
+      collect(r.Properties, out);
+      for (const d of [r.DependsOn ?? []].flat()) out.add(d);
+      edges.set(id, out);
+    }
+    // Act: depth-first search for a back edge
+    const state = new Map<string, 'visiting' | 'done'>();
+    const cycle: string[] = [];
+    const visit = (id: string, path: string[]): boolean => {
+      if (state.get(id) === 'done') return false;
+      if (state.get(id) === 'visiting') {
+        cycle.push(...path, id);
+        return true;
+      }
+      state.set(id, 'visiting');
+      for (const n of edges.get(id) ?? []) if (visit(n, [...path, id])) return true;
+      state.set(id, 'done');
+      return false;
+    };
+    const found = [...ids].some((id) => visit(id, []));
+    // Assess
+    expect(found, cycle.join(' → ')).toBe(false);
+    expect([...edges.get(logicalIdOf(s, s.stack.recon.functions.ingest))!]).toContain(logicalIdOf(s, s.stack.recon.stateMachine));
+    expect([...edges.get(logicalIdOf(s, s.stack.recon.stateMachine))!]).not.toContain(logicalIdOf(s, s.stack.recon.functions.ingest));
+  });
+});
+
+describe('OmsReconciliation with options', () => {
+  let s: Synthesized;
+  beforeAll(() => {
+    s = synth({
+      alertEmails: ['ops@example.com', 'finance@example.com'],
+      slack: { workspaceId: 'T0123ABCD', channelId: 'C0123ABCD', channelName: 'recon-alerts' },
+      schedule: 'rate(1 hour)',
+      boundaries: ['inventory'],
+      shards: 32,
+      mapConcurrency: 4,
+      reconConfig: { tolerances: { inventory: '2' } },
+      partners: [
+        { name: 'shopify', feeds: ['channel-orders'], principal: '111122223333', externalId: 'shopify-ext-1' },
+        { name: 'dal-3pl', feeds: ['shipments', 'warehouse-inventory'] },
+      ],
+    });
+  });
+
+  it('subscribes each email address and the Slack channel', () => {
+    s.template.resourceCountIs('AWS::SNS::Subscription', 2);
+    s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    s.template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+      ConfigurationName: 'recon-alerts',
+      SlackWorkspaceId: 'T0123ABCD',
+      SlackChannelId: 'C0123ABCD',
+      SnsTopicArns: [{ Ref: logicalIdOf(s, s.stack.recon.topic) }],
+      UserRoleRequired: false,
+    });
+  });
+
+  it('lets nothing be done from Slack: a role without policies and a deny-all guardrail', () => {
+    const cfg = Object.values(resourcesOf(s, 'AWS::Chatbot::SlackChannelConfiguration'))[0].Properties;
+    const guardrail = s.json.Resources[cfg.GuardrailPolicies[0].Ref].Properties.PolicyDocument.Statement;
+    expect(guardrail).toEqual([{ Effect: 'Deny', Action: '*', Resource: '*' }]);
+    const roleId = cfg.IamRoleArn['Fn::GetAtt'][0];
+    expect(s.json.Resources[roleId].Properties.Policies).toBeUndefined();
+    expect(s.json.Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
+    const attached = Object.values(resourcesOf(s, 'AWS::IAM::Policy')).filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
+    expect(attached).toEqual([]);
+  });
+
+  it('passes shards, schedule and config through', () => {
+    const rules = Object.values(resourcesOf(s, 'AWS::Events::Rule'));
+    expect(rules).toHaveLength(1);
+    expect(rules[0].Properties.ScheduleExpression).toBe('rate(1 hour)');
+    const vars = s.json.Resources[logicalIdOf(s, s.stack.recon.functions.compare)].Properties.Environment.Variables;
+    expect(vars[Env.SHARDS]).toBe('32');
+    expect(JSON.parse(vars[Env.RECON_CONFIG])).toEqual({ tolerances: { inventory: '2' } });
+  });
+
+  it('gives each partner a role that can only PutObject under its own prefixes', () => {
+    const bucketId = logicalIdOf(s, s.stack.recon.bucket);
+    const expectations = {
+      shopify: ['/inbound/channel-orders/shopify/*'],
+      'dal-3pl': ['/inbound/shipments/dal-3pl/*', '/inbound/warehouse-inventory/dal-3pl/*'],
+    };
+    for (const [name, suffixes] of Object.entries(expectations)) {
+      const roleId = logicalIdOf(s, s.stack.recon.partnerRoles[name]);
+      const role = s.json.Resources[roleId].Properties;
+      const statements = role.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+      expect(statements).toEqual([
+        { Effect: 'Allow', Action: 's3:PutObject', Resource: suffixes.length === 1 ? join(bucketId, suffixes[0]) : suffixes.map((x) => join(bucketId, x)) },
+      ]);
+      expect(role.ManagedPolicyArns).toBeUndefined();
+      const attached = Object.values(resourcesOf(s, 'AWS::IAM::Policy')).filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
+      expect(attached, `no other policy attaches to ${name}`).toEqual([]);
+    }
+    const shopify = s.json.Resources[logicalIdOf(s, s.stack.recon.partnerRoles.shopify)].Properties.AssumeRolePolicyDocument.Statement[0];
+    expect(JSON.stringify(shopify.Principal)).toContain(':iam::111122223333:root');
+    expect(shopify.Condition).toEqual({ StringEquals: { 'sts:ExternalId': 'shopify-ext-1' } });
+  });
+
+  it('sets MaxConcurrency of the Map from the props', () => {
+    const sm = Object.values(resourcesOf(s, 'AWS::StepFunctions::StateMachine'))[0];
+    const text = (sm.Properties.DefinitionString['Fn::Join'][1] as unknown[]).filter((p) => typeof p === 'string').join('');
+    expect(text).toContain('"MaxConcurrency":4');
+  });
+});
+
+describe('OmsReconciliation with a customer-managed topic key', () => {
+  it('encrypts the topic with it and lets the state machine publish', () => {
+    // Prepare
+    const app = createApp({ skipBundling: true, nag: false });
+    const stack = new Stack(app, 'Embedding');
+    const key = new kms.Key(stack, 'TopicKey', { enableKeyRotation: true });
+    const recon = new OmsReconciliation(stack, 'Recon', { topicKey: key, functionsDir: stubFunctionsDir() });
+    // Act
+    const json = Template.fromStack(stack).toJSON() as Synthesized['json'];
+    // Assess
+    const keyArn = { 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as never), 'Arn'] };
+    expect(json.Resources[stack.getLogicalId(recon.topic.node.defaultChild as never)].Properties.KmsMasterKeyId).toEqual(keyArn);
+    const roleId = stack.getLogicalId(recon.stateMachine.role.node.defaultChild as never);
+    const policy = Object.values(json.Resources).find((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: any) => x.Ref === roleId));
+    expect(policy?.Properties.PolicyDocument.Statement).toContainEqual({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: keyArn });
+  });
+});
+
+describe('OmsReconciliation prop checks', () => {
+  it.each([
+    ['shards 0', { shards: 0 }, /shards must be an integer from 1 to 256, got 0/],
+    ['mapConcurrency 41', { mapConcurrency: 41 }, /mapConcurrency must be an integer from 1 to 40/],
+    ['a schedule that is no expression', { schedule: 'every day' }, /schedule must be an EventBridge cron/],
+    ['an unknown boundary', { boundaries: ['billing' as never] }, /unknown boundary "billing"/],
+    ['a partner name with a space', { partners: [{ name: 'Bad Name', feeds: ['shipments' as const] }] }, /partner name "Bad Name"/],
+    ['a partner feed that does not exist', { partners: [{ name: 'x', feeds: ['orders' as never] }] }, /partner x: unknown feed "orders"/],
+    ['a principal that is no account or ARN', { partners: [{ name: 'x', feeds: ['shipments' as const], principal: 'someone' }] }, /principal must be a 12-digit account ID/],
+    ['a tolerance that is no decimal', { reconConfig: { tolerances: { money: 'abc' } } }, /invalid config at tolerances\.money/],
+    ['a config too big for the environment', { reconConfig: { mappings: ['x'.repeat(5000)] } }, /Lambda allows 4 KB of environment/],
+    ['a mapping file (unreadable from Lambda)', { reconConfig: { mappingFile: 'map.json' } }, /mappingFile cannot be read by the Lambda functions/],
+  ])('rejects %s', (_label, props, message) => {
+    // Act + Assess
+    expect(() => synth(props)).toThrow(message);
+  });
+});
+
+function join(bucketId: string, suffix: string) {
+  return { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, suffix]] };
+}

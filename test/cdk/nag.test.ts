@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { Stack, Validations, type CfnResource } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { stubFunctionsDir, type OmsReconciliationProps } from '../../cdk/oms-reconciliation.ts';
+import { OmsReconStack, createApp } from '../../cdk/stack.ts';
+
+/** Every option on, so every resource kind the construct can create is checked. */
+const FULL: OmsReconciliationProps = {
+  alertEmails: ['ops@example.com'],
+  slack: { workspaceId: 'T0123ABCD', channelId: 'C0123ABCD' },
+  partners: [
+    { name: 'shopify', feeds: ['channel-orders'], principal: '111122223333', externalId: 'ext-1' },
+    { name: 'dal-3pl', feeds: ['shipments', 'warehouse-inventory'] },
+  ],
+};
+
+/** AwsSolutions, recording each finding and whether an acknowledgement covered it. */
+function recordingChecks() {
+  const checks = new AwsSolutionsChecks();
+  const findings: Array<{ id: string; path: string; acknowledged: boolean }> = [];
+  // isAcknowledged is private in the typings; wrap it on this instance only.
+  const target = checks as unknown as { isAcknowledged: (resource: CfnResource, ruleId: string) => boolean };
+  const original = target.isAcknowledged.bind(checks);
+  target.isAcknowledged = (resource, ruleId) => {
+    const acknowledged = original(resource, ruleId);
+    findings.push({ id: ruleId, path: resource.node.path, acknowledged });
+    return acknowledged;
+  };
+  return { checks, findings };
+}
+
+interface Ack {
+  path: string;
+  id: string;
+  reason: string;
+}
+function acknowledgements(root: IConstruct): Ack[] {
+  const out: Ack[] = [];
+  for (const c of root.node.findAll()) {
+    for (const m of c.node.metadata) {
+      if (m.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(m.data as Record<string, string>)) out.push({ path: c.node.path, id: id.replace(/^Annotation::/i, ''), reason });
+    }
+  }
+  return out;
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  it('passes synthesis of the full stack with zero unacknowledged findings', () => {
+    // Prepare
+    const app = createApp({ skipBundling: true, nag: true });
+    new OmsReconStack(app, 'OmsRecon', { recon: { functionsDir: stubFunctionsDir(), ...FULL } });
+    // Act + Assess: the validation plugin throws on any unacknowledged finding
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('uses every acknowledgement, each with a reason a reviewer can check', () => {
+    // Prepare
+    const app = createApp({ skipBundling: true, nag: false });
+    new OmsReconStack(app, 'OmsRecon', { recon: { functionsDir: stubFunctionsDir(), ...FULL } });
+    app.synth();
+    const { checks, findings } = recordingChecks();
+    // Act
+    const report = checks.validateScope(app);
+    // Assess
+    expect(report.violations).toEqual([]);
+    const acks = acknowledgements(app);
+    const rules = new Set(acks.map((a) => a.id.replace(/\[.*$/, '')));
+    expect([...rules].sort()).toEqual(['AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-SQS3']);
+    for (const ack of acks) {
+      const used = findings.some((f) => f.acknowledged && f.id === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)));
+      expect(used, `acknowledgement ${ack.id} at ${ack.path} covers no finding`).toBe(true);
+      expect(ack.reason.length, `reason of ${ack.id} at ${ack.path}`).toBeGreaterThanOrEqual(60);
+    }
+    // No wildcard action is acknowledged anywhere: only resource wildcards.
+    expect(acks.filter((a) => a.id.includes('Action::'))).toEqual([]);
+  });
+
+  it('fails synthesis on an unacknowledged finding', () => {
+    // Prepare: a bucket without access logs, TLS policy or anything else
+    const app = createApp({ skipBundling: true, nag: true });
+    const stack = new Stack(app, 'Careless');
+    new s3.Bucket(stack, 'Plain');
+    // Act + Assess
+    expect(() => app.synth()).toThrow(/AwsSolutions-S1/);
+  });
+});

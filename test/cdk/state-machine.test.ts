@@ -1,0 +1,253 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { CompareInput, CompareOutput, PlanInput, PlanOutput, SummarizeInput, SummarizeOutput } from '../../lib/pipeline/contracts.ts';
+import { States } from '../../lib/pipeline/contracts.ts';
+import { forEachState, synthesizeDefinition, TASK_FUNCTIONS, type AslState, type SynthesizedDefinition } from '../../cdk/asl.ts';
+import { DEFAULTS } from '../../cdk/oms-reconciliation.ts';
+import { ExtraStates, LAMBDA_TRANSIENT_ERRORS } from '../../cdk/workflow.ts';
+import { aslValidator, polyfillWithResolvers } from './helpers.ts';
+
+polyfillWithResolvers();
+const { StateMachine } = await import('aws-local-stepfunctions');
+
+type Handler = (input: any) => unknown;
+
+/** Fake handlers that honour the contracts (shapes of contracts.ts) and record their inputs. */
+function fakePipeline(opts: { failShard?: number; shards?: number } = {}) {
+  const calls = { plan: [] as PlanInput[], compare: [] as CompareInput[], summarize: [] as SummarizeInput[], publish: [] as any[] };
+  const handlers: Record<string, Handler> = {
+    [States.plan]: ({ Payload }: { Payload: PlanInput }) => {
+      calls.plan.push(Payload);
+      const out: PlanOutput & { rows?: unknown } = {
+        boundary: Payload.boundary,
+        runId: Payload.runId,
+        scopeKey: `runs/${Payload.boundary}/${Payload.runId}/scope.json`,
+        shards: Array.from({ length: opts.shards ?? 3 }, (_, shard) => ({ shard })),
+        rows: ['never passed on'],
+      };
+      return { Payload: out };
+    },
+    [States.compare]: ({ Payload }: { Payload: CompareInput }) => {
+      calls.compare.push(Payload);
+      if (Payload.shard === opts.failShard) {
+        const e = new Error('shard store unreadable');
+        e.name = 'ReconError';
+        throw e;
+      }
+      const out: CompareOutput = { shard: Payload.shard, resultKey: `runs/x/${Payload.shard}.json`, discrepancies: Payload.shard, left: 10, right: 11, matched: 9 };
+      return { Payload: out };
+    },
+    [States.summarize]: ({ Payload }: { Payload: SummarizeInput }) => {
+      calls.summarize.push(Payload);
+      const out: SummarizeOutput = {
+        boundary: Payload.boundary,
+        runId: Payload.runId,
+        reportKey: `reports/${Payload.boundary}/${Payload.runId}/report.json`,
+        discrepancies: Payload.results.reduce((n, r) => n + r.discrepancies, 0),
+        notification: { Subject: 'oms-recon inventory: 3 discrepancies', Message: JSON.stringify({ default: 'text', email: 'text', https: '{}' }), MessageStructure: 'json' },
+      };
+      return { Payload: out };
+    },
+    [States.publish]: (input: unknown) => {
+      calls.publish.push({ state: States.publish, input });
+      return { MessageId: 'm-1' };
+    },
+    [States.failed]: (input: unknown) => {
+      calls.publish.push({ state: States.failed, input });
+      return { MessageId: 'm-2' };
+    },
+  };
+  return { calls, handlers };
+}
+
+const machines = new WeakMap<SynthesizedDefinition, InstanceType<typeof StateMachine>>();
+
+async function run(s: SynthesizedDefinition, input: unknown, handlers: Record<string, Handler>, executionName = 'inventory-20261126T0600') {
+  // Constructing validates the definition (slow): once per definition.
+  let sm = machines.get(s);
+  if (!sm) machines.set(s, (sm = new StateMachine(structuredClone(s.definition) as never)));
+  const execution = sm.run(input as never, {
+    overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: { [States.settle]: 0 }, retryIntervalOverrides: { [States.plan]: 0, [States.compare]: 0 } },
+    context: { Execution: { Name: executionName, Id: `arn:aws:states:us-east-1:123456789012:execution:sm:${executionName}` } } as never,
+  });
+  const events: any[] = [];
+  const collecting = (async () => {
+    for await (const e of execution.eventLogs) events.push(e);
+  })();
+  let output: unknown;
+  let error: any;
+  try {
+    output = await execution.result;
+  } catch (e) {
+    error = e;
+  }
+  await collecting;
+  return { output, error, events };
+}
+
+describe('the synthesized state machine definition', () => {
+  let s: SynthesizedDefinition;
+  const states: Record<string, AslState> = {};
+  beforeAll(() => {
+    // Prepare
+    s = synthesizeDefinition({ mapConcurrency: 5 });
+    forEachState(s.definition, (name, state) => (states[name] = state));
+  });
+
+  it('is valid ASL for asl-validator', () => {
+    // Act
+    const result = aslValidator(structuredClone(s.definition));
+    // Assess
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('holds every state named in contracts.ts, each of the expected type', () => {
+    const expected: Record<string, string> = {
+      [States.settle]: 'Wait',
+      [States.plan]: 'Task',
+      [States.compareShards]: 'Map',
+      [States.compare]: 'Task',
+      [States.summarize]: 'Task',
+      [States.publish]: 'Task',
+      [States.failed]: 'Task',
+      [States.fail]: 'Fail',
+    };
+    for (const [name, type] of Object.entries(expected)) expect(states[name]?.Type, name).toBe(type);
+    expect(s.definition.StartAt).toBe(ExtraStates.hasSettleSeconds);
+  });
+
+  it('maps each Lambda task to its function, with fake but well-formed ARNs', () => {
+    expect(s.taskFunctions).toEqual(TASK_FUNCTIONS);
+    for (const arn of Object.values(s.functionArns)) expect(arn).toMatch(/^arn:aws:lambda:us-east-1:123456789012:function:[A-Za-z0-9]+$/);
+    expect(states[States.plan].Resource).toBe('arn:aws:states:::lambda:invoke');
+    expect(s.topicArn).toMatch(/^arn:aws:sns:us-east-1:123456789012:/);
+  });
+
+  it('fans out with an inline Map over $.shards with the configured MaxConcurrency', () => {
+    const map = states[States.compareShards];
+    expect(map.ItemsPath).toBe('$.shards');
+    expect(map.MaxConcurrency).toBe(5);
+    expect(map.ItemProcessor?.StartAt).toBe(States.compare);
+    expect((map.ItemProcessor as any).ProcessorConfig?.Mode ?? 'INLINE').toBe('INLINE');
+    expect(map.ResultPath).toBe('$.results');
+  });
+
+  it('retries transient Lambda errors with backoff on every Lambda task', () => {
+    for (const name of Object.keys(TASK_FUNCTIONS)) {
+      const retry = (states[name].Retry as any[]) ?? [];
+      expect(retry, name).toHaveLength(1);
+      expect(retry[0].ErrorEquals).toEqual(expect.arrayContaining([...LAMBDA_TRANSIENT_ERRORS, 'Lambda.TooManyRequestsException']));
+      expect(retry[0].BackoffRate).toBeGreaterThan(1);
+      expect(retry[0].MaxAttempts).toBeGreaterThanOrEqual(3);
+    }
+  });
+
+  it('catches every error of the main chain into the failure notification', () => {
+    for (const name of [States.plan, States.compareShards, States.summarize, States.publish]) {
+      expect(states[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: ExtraStates.describeFailure }]);
+    }
+    expect(states[States.failed].Next).toBe(States.fail);
+    expect(states[States.publish].End).toBe(true);
+  });
+
+  it('publishes the summary exactly as summarize built it', () => {
+    expect(states[States.publish].Resource).toBe('arn:aws:states:::sns:publish');
+    expect(states[States.publish].Parameters).toEqual({
+      TopicArn: s.topicArn,
+      'Subject.$': '$.notification.Subject',
+      'Message.$': '$.notification.Message',
+      MessageStructure: 'json',
+    });
+    expect(states[States.failed].Parameters).toMatchObject({ TopicArn: s.topicArn, MessageStructure: 'json', 'Message.$': 'States.JsonToString($.failure.message)' });
+  });
+
+  it('passes the execution name to plan as runId', () => {
+    expect(states[States.plan].Parameters).toMatchObject({ Payload: { 'boundary.$': '$.boundary', 'runId.$': '$$.Execution.Name' } });
+  });
+});
+
+describe('the definition run by aws-local-stepfunctions with contract-shaped handlers', () => {
+  let s: SynthesizedDefinition;
+  beforeAll(() => {
+    s = synthesizeDefinition({ settleSeconds: 42 });
+  });
+
+  it('runs plan → compare per shard → summarize → publish, passing references only', async () => {
+    // Prepare
+    const { calls, handlers } = fakePipeline({ shards: 3 });
+    // Act
+    const { output, error } = await run(s, { boundary: 'inventory', trigger: 'manual' }, handlers);
+    // Assess
+    expect(error).toBeUndefined();
+    expect(calls.plan).toEqual([{ boundary: 'inventory', runId: 'inventory-20261126T0600' }]);
+    expect(calls.compare.map((c) => c.shard).sort()).toEqual([0, 1, 2]);
+    expect(calls.compare[0]).toEqual({ boundary: 'inventory', runId: 'inventory-20261126T0600', scopeKey: 'runs/inventory/inventory-20261126T0600/scope.json', shard: calls.compare[0].shard });
+    expect(calls.summarize[0].results.map((r) => r.shard)).toEqual([0, 1, 2]);
+    expect(Object.keys(calls.summarize[0]).sort()).toEqual(['boundary', 'results', 'runId', 'scopeKey']);
+    expect(calls.publish).toEqual([
+      { state: States.publish, input: { TopicArn: s.topicArn, Subject: 'oms-recon inventory: 3 discrepancies', Message: JSON.stringify({ default: 'text', email: 'text', https: '{}' }), MessageStructure: 'json' } },
+    ]);
+    expect(output).toEqual({
+      boundary: 'inventory',
+      runId: 'inventory-20261126T0600',
+      reportKey: 'reports/inventory/inventory-20261126T0600/report.json',
+      discrepancies: 3,
+      notification: expect.objectContaining({ MessageStructure: 'json' }),
+    });
+  });
+
+  it.each([
+    ['absent', {}, 42],
+    ['given', { settleSeconds: 5 }, 5],
+    ['zero', { settleSeconds: 0 }, 0],
+    ['not a number', { settleSeconds: 'soon' }, 42],
+    ['negative', { settleSeconds: -3 }, 42],
+  ])('waits the deployed default unless settleSeconds is a usable number (%s)', async (_label, extra, seconds) => {
+    const { handlers } = fakePipeline();
+    const { events, error } = await run(s, { boundary: 'intake', ...extra }, handlers);
+    expect(error).toBeUndefined();
+    const entered = events.find((e) => e.type === 'StateEntered' && e.state.name === States.settle);
+    expect(entered.state.input.settleSeconds).toBe(seconds);
+  });
+
+  it('retries a throttled plan invocation', async () => {
+    const { calls, handlers } = fakePipeline();
+    let throttled = false;
+    const plan = handlers[States.plan];
+    handlers[States.plan] = (input) => {
+      if (!throttled) {
+        throttled = true;
+        const e = new Error('Rate exceeded');
+        e.name = 'Lambda.TooManyRequestsException';
+        throw e;
+      }
+      return plan(input);
+    };
+    const { error } = await run(s, { boundary: 'financial' }, handlers);
+    expect(error).toBeUndefined();
+    expect(calls.plan).toHaveLength(1);
+    expect(calls.publish.map((p) => p.state)).toEqual([States.publish]);
+  });
+
+  it('publishes a failure notice and fails the run when a shard fails', async () => {
+    // Prepare
+    const { calls, handlers } = fakePipeline({ failShard: 1 });
+    // Act
+    const { error } = await run(s, { boundary: 'fulfillment' }, handlers, 'fulfillment-manual-1');
+    // Assess
+    expect(error).toBeDefined();
+    expect(String(error.message)).toContain('shard store unreadable');
+    expect(calls.summarize).toEqual([]);
+    expect(calls.publish).toHaveLength(1);
+    const published = calls.publish[0];
+    expect(published.state).toBe(States.failed);
+    expect(published.input.Subject).toBe('oms-recon: fulfillment run failed');
+    expect(published.input.Subject.length).toBeLessThan(100);
+    expect(published.input.MessageStructure).toBe('json');
+    expect(published.input.TopicArn).toBe(s.topicArn);
+    // aws-local-stepfunctions 3 strips backslashes from intrinsic results, so the nested
+    // JSON of Message is only well-formed on AWS; the pieces are there either way.
+    expect(published.input.Message).toContain('"default":"The oms-recon fulfillment run fulfillment-manual-1 failed. Error: ReconError.');
+    expect(published.input.Message).toContain('"textType":"client-markdown"');
+  });
+});

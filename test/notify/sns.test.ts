@@ -1,0 +1,244 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { Discrepancy, Report } from '../../lib/report/model.ts';
+import { buildSummary } from '../../lib/report/merge.ts';
+import { buildFailureNotification, buildNotification, fitSubject, toAscii, type SnsNotification } from '../../lib/notify/sns.ts';
+import { cleanReport, financialDiscrepancy, inventoryDiscrepancy, makeFinancialReport, makeReport } from '../report/fixtures.ts';
+
+/** AWS Chatbot custom notification (admin guide, "Custom notifications"); unknown keys are refused. */
+const Chatbot = z.object({
+  version: z.literal('1.0'),
+  source: z.literal('custom'),
+  id: z.string().min(1).optional(),
+  content: z.object({
+    textType: z.literal('client-markdown'),
+    title: z.string().min(1).max(150),
+    description: z.string().min(1).max(3000),
+    nextSteps: z.array(z.string().min(1).max(300)).max(5).optional(),
+    keywords: z.array(z.string().min(1)).optional(),
+  }).strict(),
+  metadata: z.object({
+    threadId: z.string().optional(),
+    summary: z.string().optional(),
+    eventType: z.string().optional(),
+    relatedResources: z.array(z.string()).optional(),
+    additionalContext: z.record(z.string(), z.string()).optional(),
+  }).strict().optional(),
+}).strict();
+
+function parts(n: SnsNotification) {
+  const m = JSON.parse(n.Message) as Record<string, string>;
+  return { keys: Object.keys(m).sort(), default: m.default, email: m.email, chat: Chatbot.parse(JSON.parse(m.https)) };
+}
+
+function assertSubjectRules(subject: string) {
+  expect(subject.length).toBeLessThan(100);
+  expect(subject).toMatch(/^[\x20-\x7e]+$/);
+  expect(subject).not.toMatch(/^\s|\s$/);
+}
+
+const now = '2026-11-26T10:00:00.000Z';
+
+function alertReport(): Report {
+  const ds: Discrepancy[] = [
+    inventoryDiscrepancy({ key: { sku: 'SKU-1', facility_id: 'DAL1' }, status: 'new', firstSeen: now }),
+    inventoryDiscrepancy({ key: { sku: 'SKU-2', facility_id: 'DAL1' }, status: 'new', firstSeen: now }),
+    inventoryDiscrepancy({ key: { sku: 'SKU-3', facility_id: 'DAL1' }, status: 'ongoing', firstSeen: '2026-11-23T10:00:00.000Z' }),
+    inventoryDiscrepancy({ type: 'missing_in_warehouse', key: { sku: 'SKU-4', facility_id: 'RNO2' }, warehouse: null, status: 'ongoing', firstSeen: '2026-11-25T10:00:00.000Z' }),
+  ];
+  return makeReport({ discrepancies: ds, generatedAt: now, runId: 'exec-1', resolved: [{ type: 'quantity_mismatch', key: { sku: 'SKU-9', facility_id: 'DAL1' } }] });
+}
+
+describe('buildNotification', () => {
+  it('publishes a JSON message with default, email and https (Chatbot) keys', () => {
+    // Act
+    const n = buildNotification(alertReport(), { reportUrl: 'https://example.com/r/report.json' });
+    // Assess
+    expect(n.MessageStructure).toBe('json');
+    const p = parts(n);
+    expect(p.keys).toEqual(['default', 'email', 'https']);
+    expect(typeof p.default).toBe('string');
+  });
+
+  it('makes new discrepancies the headline, with ongoing count and age and resolved count', () => {
+    // Act
+    const n = buildNotification(alertReport(), { reportUrl: 'https://example.com/r/report.json' });
+    const p = parts(n);
+    // Assess
+    expect(n.Subject).toBe('[oms-recon] inventory: 4 discrepancies (2 new)');
+    expect(p.email).toContain('2 NEW discrepancies; 2 ongoing (oldest open 3 days, since 2026-11-23T10:00:00.000Z); 1 resolved since the last run.');
+    expect(p.chat.content.title).toBe(':rotating_light: oms-recon inventory: 2 new discrepancies (4 open)');
+    expect(p.chat.content.description.split('\n')[0]).toContain('2 NEW discrepancies');
+  });
+
+  it('lists discrepancies in the email, new ones first, with counts per type and figures and the link', () => {
+    // Act
+    const { email } = parts(buildNotification(alertReport(), { reportUrl: 'https://example.com/r/report.json' }));
+    const lines = email.split('\n');
+    // Assess
+    const listed = lines.filter((l) => l.startsWith('- '));
+    expect(listed.map((l) => /sku=(SKU-\d)/.exec(l)?.[1])).toEqual(['SKU-1', 'SKU-2', 'SKU-3', 'SKU-4']);
+    expect(listed[0]).toMatch(/^- \[NEW\] quantity_mismatch sku=SKU-1 facility_id=DAL1 \| offsetting|^- \[NEW\] quantity_mismatch sku=SKU-1 facility_id=DAL1 \| delta 3/);
+    expect(listed[2]).toContain('open since 2026-11-23T10:00:00.000Z');
+    expect(email).toMatch(/quantity_mismatch\s+3 {2}\(2 new\)/);
+    expect(email).toContain('Units at risk: 12');
+    expect(email).toContain('Full report: https://example.com/r/report.json');
+  });
+
+  it('lists the top 20 and says how many more', () => {
+    // Prepare
+    const ds = Array.from({ length: 25 }, (_, i) => inventoryDiscrepancy({ key: { sku: `S${i}`, facility_id: 'DAL1' } }));
+    // Act
+    const { email, chat } = parts(buildNotification(makeReport({ discrepancies: ds }), {}));
+    // Assess
+    expect(email.split('\n').filter((l) => l.startsWith('- ') && l.includes('sku=S'))).toHaveLength(20);
+    expect(email).toContain('… and 5 more (see the full report)');
+    expect(chat.content.description).toMatch(/… and \d+ more in the full report/);
+  });
+
+  it('says all clear when the boundary reconciles', () => {
+    // Act
+    const n = buildNotification(cleanReport({ boundary: 'financial', sides: ['oms', 'erp'] }), { reportKey: 'reports/financial/x/report.json' });
+    const p = parts(n);
+    // Assess
+    expect(n.Subject).toBe('[oms-recon] financial: all clear');
+    expect(p.email).toContain('All clear: oms and erp reconcile, no discrepancies.');
+    expect(p.chat.content.title).toBe(':white_check_mark: oms-recon financial: all clear');
+    expect(p.chat.content.nextSteps?.[0]).toBe('Full report: `reports/financial/x/report.json`');
+  });
+
+  it('words ongoing-only runs as "none new"', () => {
+    // Prepare
+    const report = makeReport({ generatedAt: now, discrepancies: [inventoryDiscrepancy({ status: 'ongoing', firstSeen: '2026-11-26T08:30:00.000Z' })] });
+    // Act
+    const n = buildNotification(report, {});
+    const p = parts(n);
+    // Assess
+    expect(n.Subject).toBe('[oms-recon] inventory: 1 discrepancy (none new)');
+    expect(p.email).toContain('No new discrepancies; 1 ongoing (oldest open 1 hour, since 2026-11-26T08:30:00.000Z)');
+    expect(p.chat.content.title).toContain('none new');
+  });
+
+  it('reports money at risk per currency exactly', () => {
+    // Prepare
+    const ds = ['33.10', '33.10', '34.10'].map((amount, i) => financialDiscrepancy({ key: { order_id: `SO-${i}` }, impact: { money: { amount, currency: 'USD' } } }));
+    // Act
+    const p = parts(buildNotification(makeFinancialReport(ds), {}));
+    // Assess
+    expect(p.email).toContain('Money at risk: USD 100.30');
+    expect(p.chat.content.description).toContain('at risk USD 100.30');
+  });
+
+  it('produces a Chatbot message that passes the custom-notification schema', () => {
+    // Act
+    const p = parts(buildNotification(alertReport(), { reportUrl: 'https://example.com/r' }));
+    // Assess
+    expect(p.chat.metadata?.additionalContext).toMatchObject({ boundary: 'inventory', discrepancies: '4', new: '2', ongoing: '2', resolved: '1', runId: 'exec-1' });
+    expect(p.chat.content.nextSteps?.[0]).toBe('Full report: https://example.com/r');
+  });
+
+  it('neutralizes chat control sequences and code-span breakers in partner values', () => {
+    // Prepare
+    const report = makeReport({ discrepancies: [inventoryDiscrepancy({ key: { sku: '<!channel> `rm -rf`', facility_id: 'DAL1' } })] });
+    // Act
+    const { chat } = parts(buildNotification(report, {}));
+    // Assess
+    expect(chat.content.description).not.toContain('<!channel>');
+    expect(chat.content.description).toContain("‹!channel› 'rm -rf'");
+  });
+
+  describe('subject', () => {
+    it('is ASCII, one line and under 100 characters for non-ASCII labels and newlines', () => {
+      // Act
+      const n = buildNotification(makeReport(), { title: 'Café Ops — Zürich\nprod “EU”' });
+      // Assess
+      assertSubjectRules(n.Subject);
+      expect(n.Subject).toBe('[Cafe Ops - Zurich prod "EU"] inventory: 2 discrepancies');
+    });
+
+    it('shortens a long boundary or label but keeps the verdict', () => {
+      // Prepare
+      const report = makeReport({ boundary: 'inventory-'.repeat(50) as Report['boundary'] });
+      // Act
+      const n = buildNotification(report, { title: 'x'.repeat(300) });
+      // Assess
+      assertSubjectRules(n.Subject);
+      expect(n.Subject.endsWith('2 discrepancies')).toBe(true);
+      expect(n.Subject).toContain('...');
+    });
+
+    it('transliterates and strips', () => {
+      expect(toAscii('Straße Ærø łódź – naïve…')).toBe('Strasse AEro lodz - naive...');
+      expect(toAscii('東京 🚚 ok')).toBe('ok');
+      expect(toAscii('a\r\nb\tc')).toBe('a b c');
+      assertSubjectRules(fitSubject('東京\n', '🚚'));
+    });
+  });
+
+  it('stays under 256 KB for 100k discrepancies with 1M-character keys, and JSON stays whole', () => {
+    // Prepare: one shared huge string (memory stays small), multi-byte and control characters included
+    const huge = ('東京\u0000"\\' + 'k'.repeat(1000)).repeat(1000);
+    expect(huge.length).toBeGreaterThan(1_000_000);
+    const ds: Discrepancy[] = Array.from({ length: 100_000 }, (_, i) => ({
+      type: i % 2 ? 'quantity_mismatch' : 'missing_in_oms',
+      key: { sku: huge, facility_id: huge },
+      offsetting: false,
+      oms: { on_hand: huge, note: huge },
+      warehouse: { on_hand: huge },
+      delta: huge,
+      impact: { units: 1 },
+      sources: [{ side: 'oms', file: huge, line: i }],
+      status: i % 3 ? 'ongoing' : 'new',
+      firstSeen: '2026-11-01T00:00:00.000Z',
+    }));
+    const report: Report = {
+      ...makeReport({ discrepancies: ds }),
+      runId: huge,
+      summary: buildSummary({ left: 100_000, right: 100_000, keys: 200000, matched: 0, outOfScope: 0, discrepancies: ds, rows: { read: 1, used: 1, rejected: 0 } }),
+      warnings: Array.from({ length: 10_000 }, () => ({ code: huge, message: huge })),
+      resolved: Array.from({ length: 100_000 }, () => ({ type: 'quantity_mismatch' as const, key: { sku: huge } })),
+    };
+    // Act
+    const started = performance.now();
+    const n = buildNotification(report, { reportUrl: huge, reportKey: huge, title: huge });
+    const ms = performance.now() - started;
+    // Assess
+    expect(Buffer.byteLength(n.Message, 'utf8')).toBeLessThan(256 * 1024);
+    assertSubjectRules(n.Subject);
+    const p = parts(n);
+    expect(p.email).toContain('… and 99,980 more (see the full report)');
+    expect(p.chat.content.description.length).toBeLessThanOrEqual(3000);
+    expect(ms).toBeLessThan(2000);
+  }, 30_000);
+});
+
+describe('buildFailureNotification', () => {
+  it('has the same structure and says which run failed and why', () => {
+    // Prepare
+    const cause = JSON.stringify({ errorType: 'ReconError', errorMessage: 'inbound/x.csv:3: not a number [E_CSV_SYNTAX]', trace: ['at a (x.js:1)', 'at b (y.js:2)'] });
+    // Act
+    const n = buildFailureNotification({ boundary: 'intake', runId: 'exec-7', error: 'States.TaskFailed', cause });
+    const p = parts(n);
+    // Assess
+    expect(n.MessageStructure).toBe('json');
+    expect(p.keys).toEqual(['default', 'email', 'https']);
+    expect(n.Subject).toBe('[oms-recon] intake: run FAILED (States.TaskFailed)');
+    expect(p.email).toContain('Cause: ReconError: inbound/x.csv:3: not a number [E_CSV_SYNTAX]');
+    expect(p.email).toContain('  at a (x.js:1)');
+    expect(p.chat.content.title).toBe(':x: oms-recon intake: run failed');
+    expect(p.chat.metadata?.eventType).toBe('ReconciliationFailed');
+  });
+
+  it('copes with nothing known and with huge, non-JSON causes', () => {
+    // Act
+    const empty = buildFailureNotification({});
+    const huge = buildFailureNotification({ boundary: 'Bo\u00f1\nary'.repeat(100), error: 'x'.repeat(1_000_000), cause: 'y\n'.repeat(1_000_000) });
+    // Assess
+    for (const n of [empty, huge]) {
+      assertSubjectRules(n.Subject);
+      expect(Buffer.byteLength(n.Message, 'utf8')).toBeLessThan(256 * 1024);
+      parts(n);
+    }
+    expect(empty.Subject).toBe('[oms-recon] run FAILED');
+  });
+});

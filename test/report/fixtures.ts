@@ -1,0 +1,130 @@
+/**
+ * Small, realistic Report fixtures. Each factory takes overrides; the summary is computed
+ * from the discrepancies (through the real buildSummary) unless given.
+ */
+import type { Discrepancy, FileStats, Report } from '../../lib/report/model.ts';
+import { buildSummary } from '../../lib/report/merge.ts';
+
+export function inventoryDiscrepancy(overrides: Partial<Discrepancy> = {}): Discrepancy {
+  return {
+    type: 'quantity_mismatch',
+    key: { sku: 'SKU-1001', facility_id: 'DAL1' },
+    offsetting: false,
+    oms: { on_hand: 12, as_of: '2026-11-26T06:00:00.000Z' },
+    warehouse: { on_hand: 9, counted_at: '2026-11-26T05:30:00.000Z' },
+    delta: 3,
+    impact: { units: 3 },
+    sources: [
+      { side: 'oms', file: 'oms-inventory.csv', line: 2 },
+      { side: 'warehouse', file: 'dal1-count.csv', line: 7 },
+    ],
+    ...overrides,
+  };
+}
+
+export function financialDiscrepancy(overrides: Partial<Discrepancy> = {}): Discrepancy {
+  return {
+    type: 'not_booked',
+    key: { order_id: 'SO-5001' },
+    kind: 'sale',
+    oms: { total: '33.10', currency: 'USD', documents: 1 },
+    erp: null,
+    delta: '33.10',
+    impact: { money: { amount: '33.10', currency: 'USD' } },
+    sources: [{ side: 'oms', file: 'oms-transactions.csv', line: 4 }],
+    ...overrides,
+  };
+}
+
+const inventoryFiles: FileStats[] = [
+  { file: 'oms-inventory.csv', feed: 'oms-inventory', side: 'oms', format: 'csv', read: 120, used: 118, rejected: 2 },
+  { file: 'dal1-count.csv', feed: 'warehouse-inventory', side: 'warehouse', format: 'csv', read: 80, used: 80, rejected: 0 },
+];
+
+/** An inventory report: two discrepancies, two rejected rows, one warning. */
+export function makeReport(overrides: Partial<Report> = {}): Report {
+  const discrepancies = overrides.discrepancies ?? [
+    inventoryDiscrepancy(),
+    inventoryDiscrepancy({
+      type: 'missing_in_warehouse',
+      key: { sku: 'SKU-1002', facility_id: 'RNO2' },
+      oms: { on_hand: 4, as_of: '2026-11-26T06:00:00.000Z' },
+      warehouse: null,
+      delta: 4,
+      impact: { units: 4 },
+      sources: [{ side: 'oms', file: 'oms-inventory.csv', line: 3 }],
+    }),
+  ];
+  const base: Report = {
+    boundary: 'inventory',
+    sides: ['oms', 'warehouse'],
+    generatedAt: '2026-11-26T10:00:00.000Z',
+    summary: buildSummary({
+      left: 118, right: 80, keys: 122, matched: 76, outOfScope: 0, discrepancies,
+      rows: { read: 200, used: 198, rejected: 2 },
+    }),
+    files: inventoryFiles,
+    discrepancies,
+    rejected: [
+      { file: 'oms-inventory.csv', line: 40, reason: 'on_hand: not a number: "twelve"' },
+      { file: 'oms-inventory.csv', line: 41, reason: 'sku: required value is empty' },
+    ],
+    warnings: [{ code: 'coverage_gap', message: 'facility PHX3 has rows on the oms side only: no count arrived; left out of the comparison', file: 'oms-inventory.csv' }],
+  };
+  return { ...base, ...overrides, discrepancies };
+}
+
+/** A financial report (oms vs erp) with the given discrepancies. */
+export function makeFinancialReport(discrepancies: Discrepancy[], overrides: Partial<Report> = {}): Report {
+  return makeReport({
+    boundary: 'financial',
+    sides: ['oms', 'erp'],
+    files: [
+      { file: 'oms-transactions.csv', feed: 'oms-transactions', side: 'oms', format: 'csv', read: 10, used: 10, rejected: 0 },
+      { file: 'erp-export.csv', feed: 'erp-transactions', side: 'erp', format: 'csv', read: 9, used: 9, rejected: 0 },
+    ],
+    rejected: [],
+    warnings: [],
+    summary: buildSummary({ left: 10, right: 9, keys: 11, matched: 8, outOfScope: 0, discrepancies, rows: { read: 19, used: 19, rejected: 0 } }),
+    discrepancies,
+    ...overrides,
+  });
+}
+
+/** A report with no discrepancies. */
+export function cleanReport(overrides: Partial<Report> = {}): Report {
+  return makeReport({
+    discrepancies: [],
+    rejected: [],
+    warnings: [],
+    summary: buildSummary({ left: 50, right: 50, keys: 50, matched: 50, outOfScope: 0, discrepancies: [], rows: { read: 100, used: 100, rejected: 0 } }),
+    ...overrides,
+  });
+}
+
+/** A tiny RFC 4180 parser for assessing CSV output (quotes, doubled quotes, CRLF inside quotes). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let i = 0;
+  let quoted = false;
+  while (i < text.length) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') { cell += '"'; i += 2; continue; }
+        quoted = false; i++; continue;
+      }
+      cell += c; i++; continue;
+    }
+    if (c === '"' && cell === '') { quoted = true; i++; continue; }
+    if (c === ',') { row.push(cell); cell = ''; i++; continue; }
+    if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i += 2; continue; }
+    if (c === '"' || c === '\r' || c === '\n') throw new Error(`not RFC 4180 at offset ${i}: ${JSON.stringify(text.slice(i, i + 20))}`);
+    cell += c; i++;
+  }
+  if (quoted) throw new Error('unclosed quote');
+  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}

@@ -1,0 +1,68 @@
+/**
+ * Fault injection on a real SDK client (pointed at dynalite): middleware added at the
+ * `initialize` step, outside the SDK's own retry middleware, so the store's retry loop is
+ * what handles the fault.
+ */
+import type { DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
+
+type Handler = (args: { input: Record<string, unknown> }) => Promise<{ output: Record<string, unknown>; response: unknown }>;
+
+function add(client: DynamoDBClient, name: string, wrap: (next: Handler, command: string) => Handler) {
+  client.middlewareStack.add(
+    ((next: Handler, context: { commandName?: string }) => wrap(next, context.commandName ?? '')) as never,
+    { step: 'initialize', name, override: true },
+  );
+}
+
+export function sdkError(name: string, status: number, message = name) {
+  return Object.assign(new Error(message), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
+}
+
+/**
+ * For the first `calls` BatchWriteItem calls, only the first half (rounded down) of the
+ * items is really sent; the rest come back as UnprocessedItems, unwritten.
+ */
+export function injectUnprocessed(client: DynamoDBClient, calls: number) {
+  const stats = { injected: 0, itemsHeldBack: 0 };
+  add(client, 'inject-unprocessed', (next, command) => async (args) => {
+    if (command !== 'BatchWriteItemCommand' || stats.injected >= calls) return next(args);
+    stats.injected++;
+    const requestItems = args.input.RequestItems as Record<string, WriteRequest[]>;
+    const [table, items] = Object.entries(requestItems)[0];
+    const keep = items.slice(0, Math.floor(items.length / 2));
+    const back = items.slice(keep.length);
+    stats.itemsHeldBack += back.length;
+    if (keep.length === 0) return { output: { UnprocessedItems: { [table]: back }, $metadata: {} }, response: {} };
+    const result = await next({ ...args, input: { ...args.input, RequestItems: { [table]: keep } } });
+    result.output.UnprocessedItems = { [table]: back };
+    return result;
+  });
+  return stats;
+}
+
+/** Calls `commandName` normally for the first `passes` calls, then throws `error()` for the next `failures` calls. */
+export function injectErrors(client: DynamoDBClient, commandName: string, error: () => Error, opts: { passes?: number; failures?: number } = {}) {
+  const stats = { calls: 0, thrown: 0 };
+  add(client, `inject-errors-${commandName}`, (next, command) => async (args) => {
+    if (command !== commandName) return next(args);
+    stats.calls++;
+    if (stats.calls > (opts.passes ?? 0) && stats.thrown < (opts.failures ?? Infinity)) {
+      stats.thrown++;
+      throw error();
+    }
+    return next(args);
+  });
+  return stats;
+}
+
+/** Delays the first BatchWriteItem call by `ms` (the others go at once). */
+export function delayFirstBatch(client: DynamoDBClient, ms: number) {
+  let first = true;
+  add(client, 'delay-first-batch', (next, command) => async (args) => {
+    if (command === 'BatchWriteItemCommand' && first) {
+      first = false;
+      await new Promise((r) => setTimeout(r, ms));
+    }
+    return next(args);
+  });
+}
