@@ -45,23 +45,6 @@ export function parseDecimal(text: string): DecimalResult {
   return { ok: true, value };
 }
 
-/** Fast path for plain integers (`0`, `17`, `-3`): most quantities. */
-export function parseDecimalFast(text: string): DecimalResult {
-  const n = text.length;
-  if (n > 0 && n < 16) {
-    let i = text.charCodeAt(0) === 45 ? 1 : 0;
-    if (i < n) {
-      let ok = true;
-      for (let j = i; j < n; j++) {
-        const c = text.charCodeAt(j);
-        if (c < 48 || c > 57) { ok = false; break; }
-      }
-      if (ok) return { ok: true, value: BigInt(text) * FACTOR };
-    }
-  }
-  return parseDecimal(text);
-}
-
 export function fromInteger(n: number | bigint): Decimal {
   return BigInt(n) * FACTOR;
 }

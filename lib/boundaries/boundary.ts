@@ -59,10 +59,13 @@ export interface Boundary {
   feeds: Readonly<Partial<Record<SideName, FeedDef>>>;
   /** The report's key fields (the widest key; some types use a prefix of it). */
   keyFields: readonly string[];
-  /** The records classified together: intake channel+order, fulfillment order+line, inventory SKU, financial order. */
-  groupOf(r: CanonRecord): string[];
+  /** The fields whose values group the records classified together (one or two): intake channel +
+   * channel order ID, fulfillment order + line, inventory SKU, financial order. */
+  groupFields: readonly [string] | readonly [string, string];
   /** The record's identity within its group and side; two rows with one identity are one thing (the newest wins). */
   identityOf(r: CanonRecord): string[];
+  /** `identityOf(r).join(SEP)`, without the array. */
+  identityKey(r: CanonRecord): string;
   /** Adds what a record tells about scope to its file's facts. */
   observe(r: CanonRecord, facts: FileFacts): void;
   /** Combines the facts of every file in the run. */
@@ -72,6 +75,17 @@ export interface Boundary {
 }
 
 export const SEP = '\u001f';
+
+/** The group key parts of a record. */
+export function groupOf(b: Boundary, r: CanonRecord): string[] {
+  return b.groupFields.map((f) => r.f[f] as string);
+}
+
+/** The group key parts joined: one string per group. */
+export function groupKey(b: Boundary, r: CanonRecord): string {
+  const [a, c] = b.groupFields;
+  return c === undefined ? (r.f[a] as string) : (r.f[a] as string) + SEP + (r.f[c] as string);
+}
 
 /** Identity of a row that has no natural ID: its file and line. */
 export function positional(r: CanonRecord): string {

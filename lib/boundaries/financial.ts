@@ -7,7 +7,7 @@ import { abs, formatMoney, ZERO, type Decimal } from '../decimal.ts';
 import { FEEDS } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
 import type { Discrepancy, DiscrepancyType, Warning } from '../report/model.ts';
-import { positional, type Boundary, type GroupOutcome } from './boundary.ts';
+import { positional, SEP, type Boundary, type GroupOutcome } from './boundary.ts';
 
 type Kind = 'sale' | 'return';
 
@@ -44,8 +44,9 @@ export const financial: Boundary = {
   feeds: { oms: FEEDS['oms-transactions'], erp: FEEDS['erp-transactions'] },
   keyFields: ['order_id'],
 
-  groupOf: (r) => [r.f.order_id as string],
+  groupFields: ['order_id'],
   identityOf: (r) => [r.f.type as string, (r.f.document_id as string | undefined) ?? positional(r)],
+  identityKey: (r) => (r.f.type as string) + SEP + ((r.f.document_id as string | undefined) ?? positional(r)),
 
   observe() {},
   scope: () => ({ scope: { boundary: 'financial' }, warnings: [] as Warning[] }),

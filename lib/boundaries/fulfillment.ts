@@ -8,7 +8,7 @@ import { abs, toNumber, ZERO, type Decimal } from '../decimal.ts';
 import { FEEDS } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
 import type { Discrepancy, DiscrepancyType, Warning } from '../report/model.ts';
-import { positional, type Boundary, type GroupOutcome } from './boundary.ts';
+import { positional, SEP, type Boundary, type GroupOutcome } from './boundary.ts';
 
 const HOUR = 3_600_000;
 
@@ -41,12 +41,14 @@ export const fulfillment: Boundary = {
   feeds: { oms: FEEDS['oms-allocations'], warehouse: FEEDS.shipments },
   keyFields: ['order_id', 'line_id', 'location_id'],
 
-  groupOf: (r) => [r.f.order_id as string, r.f.line_id as string],
+  groupFields: ['order_id', 'line_id'],
   // An allocation is one per location; a shipment is identified by its shipment ID, or is its own row.
   identityOf: (r) =>
     r.side === 'oms'
       ? [r.f.location_id as string]
       : [r.f.location_id as string, (r.f.shipment_id as string | undefined) ?? positional(r)],
+  identityKey: (r) =>
+    r.side === 'oms' ? (r.f.location_id as string) : (r.f.location_id as string) + SEP + ((r.f.shipment_id as string | undefined) ?? positional(r)),
 
   observe() {},
 
@@ -61,7 +63,7 @@ export const fulfillment: Boundary = {
     const active = allocRows.filter((r) => r.f.status !== 'cancelled');
     const allocated = byLocation(active);
     const shipped = byLocation(shipRows);
-    const [order_id, line_id] = fulfillment.groupOf(group[0]);
+    const order_id = group[0].f.order_id as string, line_id = group[0].f.line_id as string;
     const out: GroupOutcome = { discrepancies: [], left: allocRows.length ? 1 : 0, right: shipRows.length ? 1 : 0, keys: 1, matched: 0, outOfScope: 0 };
     const tol = config.tolerances.fulfillment;
     const shippedTotal = total(shipped), allocatedTotal = total(allocated);
@@ -89,7 +91,7 @@ export const fulfillment: Boundary = {
     } else if (!hasShipments) {
       const overdue =
         config.fulfillment.slaHours !== undefined &&
-        active.some((r) => r.f.allocated_at !== undefined && (r.f.allocated_at as number) + config.fulfillment.slaHours! * HOUR < scope.now!);
+        active.some((r) => r.f.allocated_at !== undefined && Date.parse(r.f.allocated_at as string) + config.fulfillment.slaHours! * HOUR < scope.now!);
       if (fulfilledLocs.size > 0 || overdue) {
         d = make('not_shipped', {}, allocatedTotal);
         if (fulfilledLocs.size === 0) d.overdue = true;

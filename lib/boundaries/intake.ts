@@ -32,9 +32,10 @@ export const intake: Boundary = {
   feeds: { channel: FEEDS['channel-orders'], oms: FEEDS['oms-orders'] },
   keyFields: ['channel', 'channel_order_id'],
 
-  groupOf: (r) => [r.f.channel as string, r.f.channel_order_id as string],
+  groupFields: ['channel', 'channel_order_id'],
   // A channel order is one thing; an OMS capture is identified by its OMS order ID, or is its own row.
   identityOf: (r) => (r.side === 'channel' ? [] : [(r.f.oms_order_id as string | undefined) ?? positional(r)]),
+  identityKey: (r) => (r.side === 'channel' ? '' : ((r.f.oms_order_id as string | undefined) ?? positional(r))),
 
   observe(r, facts) {
     if (r.side !== 'channel') return;
@@ -53,7 +54,7 @@ export const intake: Boundary = {
     const channelRows = group.filter((r) => r.side === 'channel');
     const omsRows = group.filter((r) => r.side === 'oms');
     const placed = channelRows[channelRows.length - 1];
-    const [channel, orderId] = intake.groupOf(group[0]);
+    const channel = group[0].f.channel as string, orderId = group[0].f.channel_order_id as string;
     const key = { channel, channel_order_id: orderId };
     const out: GroupOutcome = { discrepancies: [], left: placed ? 1 : 0, right: omsRows.length ? 1 : 0, keys: 1, matched: 0, outOfScope: 0 };
 

@@ -5,22 +5,21 @@
  */
 import { abs, toNumber, ZERO, type Decimal } from '../decimal.ts';
 import { FEEDS, type SideName } from '../feeds/catalog.ts';
-import { formatTimestamp } from '../feeds/fields.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
 import type { Discrepancy, Warning } from '../report/model.ts';
 import { SEP, type Boundary, type FileFacts, type GroupOutcome, type Scope } from './boundary.ts';
 
 const SIDES = ['oms', 'warehouse'] as const;
 
-function asOfOf(r: CanonRecord): number | undefined {
-  return (r.side === 'oms' ? r.f.as_of : r.f.counted_at) as number | undefined;
+function asOfOf(r: CanonRecord): string | undefined {
+  return (r.side === 'oms' ? r.f.as_of : r.f.counted_at) as string | undefined;
 }
 
 function view(r: CanonRecord | undefined): Record<string, unknown> | null {
   if (!r) return null;
   const t = asOfOf(r);
   const v: Record<string, unknown> = { on_hand: toNumber(r.f.on_hand as Decimal) };
-  if (t !== undefined) v[r.side === 'oms' ? 'as_of' : 'counted_at'] = formatTimestamp(t);
+  if (t !== undefined) v[r.side === 'oms' ? 'as_of' : 'counted_at'] = t;
   return v;
 }
 
@@ -30,21 +29,18 @@ export const inventory: Boundary = {
   feeds: { oms: FEEDS['oms-inventory'], warehouse: FEEDS['warehouse-inventory'] },
   keyFields: ['sku', 'facility_id'],
 
-  groupOf: (r) => [r.f.sku as string],
+  groupFields: ['sku'],
   // Each file is a snapshot of its facilities: rows of different snapshots never replace each
   // other; the scope says which snapshot of a facility counts.
   identityOf: (r) => [r.f.facility_id as string, r.version],
+  identityKey: (r) => (r.f.facility_id as string) + SEP + r.version,
 
   observe(r, facts) {
     const facilities = (facts.facilities ??= {});
     const fac = r.f.facility_id as string;
-    const t = asOfOf(r);
+    const t = asOfOf(r) ?? null;
     const prev = facilities[fac];
-    if (prev === undefined) facilities[fac] = t === undefined ? null : formatTimestamp(t);
-    else if (t !== undefined) {
-      const iso = formatTimestamp(t);
-      if (prev === null || iso > prev) facilities[fac] = iso;
-    }
+    if (prev === undefined || (t !== null && (prev === null || t > prev))) facilities[fac] = t;
   },
 
   scope(facts) {
@@ -96,32 +92,37 @@ export const inventory: Boundary = {
   },
 
   classify(group, scope, config) {
-    const compared = facilitySet(scope);
-    const snapshots = scope.snapshots ?? {};
-    const oms = new Map<string, CanonRecord>();
-    const wh = new Map<string, CanonRecord>();
+    const index = scopeIndex(scope);
+    // Resolved groups come sorted by side, then facility: a merge join needs no maps.
+    const oms: CanonRecord[] = [];
+    const wh: CanonRecord[] = [];
     let outOfScope = 0;
-    const outKeys = new Set<string>();
+    let lastOut: string | undefined;
     for (const r of group) {
       const fac = r.f.facility_id as string;
-      if (snapshots[r.side + SEP + fac] !== r.version) continue; // an older snapshot of this facility
-      if (!compared.has(fac)) {
-        if (!outKeys.has(fac)) { outKeys.add(fac); outOfScope++; }
+      const current = r.side === 'oms' ? index.oms : index.warehouse;
+      if (current.get(fac) !== r.version) continue; // an older snapshot of this facility
+      if (!index.compared.has(fac)) {
+        if (fac !== lastOut) outOfScope++;
+        lastOut = fac;
         continue;
       }
-      (r.side === 'oms' ? oms : wh).set(fac, r);
+      (r.side === 'oms' ? oms : wh).push(r);
     }
-    const out: GroupOutcome = { discrepancies: [], left: oms.size, right: wh.size, keys: 0, matched: 0, outOfScope };
-    if (oms.size === 0 && wh.size === 0) return out;
+    const out: GroupOutcome = { discrepancies: [], left: oms.length, right: wh.length, keys: 0, matched: 0, outOfScope };
+    if (oms.length === 0 && wh.length === 0) return out;
 
     const sku = group[0].f.sku as string;
     const tol = config.tolerances.inventory;
     let totalOms = ZERO, totalWh = ZERO;
-    const facilities = new Set([...oms.keys(), ...wh.keys()]);
-    out.keys = facilities.size;
-    const found: Discrepancy[] = [];
-    for (const fac of [...facilities].sort()) {
-      const o = oms.get(fac), w = wh.get(fac);
+    let found: Discrepancy[] | undefined;
+    let i = 0, j = 0;
+    while (i < oms.length || j < wh.length) {
+      const fo = i < oms.length ? (oms[i].f.facility_id as string) : undefined;
+      const fw = j < wh.length ? (wh[j].f.facility_id as string) : undefined;
+      const o = fo !== undefined && (fw === undefined || fo <= fw) ? oms[i++] : undefined;
+      const w = fw !== undefined && (fo === undefined || fw <= fo) ? wh[j++] : undefined;
+      out.keys++;
       const qo = o ? (o.f.on_hand as Decimal) : ZERO;
       const qw = w ? (w.f.on_hand as Decimal) : ZERO;
       totalOms += qo;
@@ -132,9 +133,9 @@ export const inventory: Boundary = {
         continue;
       }
       const type = qo === ZERO && qw > ZERO ? 'missing_in_oms' : qw === ZERO && qo > ZERO ? 'missing_in_warehouse' : 'quantity_mismatch';
-      found.push({
+      (found ??= []).push({
         type,
-        key: { sku, facility_id: fac },
+        key: { sku, facility_id: (o ?? w)!.f.facility_id as string },
         offsetting: false,
         oms: view(o),
         warehouse: view(w),
@@ -143,7 +144,7 @@ export const inventory: Boundary = {
         sources: [o, w].filter((r): r is CanonRecord => !!r).map((r) => ({ side: r.side, file: r.file, line: r.line })),
       });
     }
-    if (found.length > 0) {
+    if (found) {
       const offsetting = totalOms === totalWh;
       for (const d of found) d.offsetting = offsetting;
       out.discrepancies = found;
@@ -152,10 +153,23 @@ export const inventory: Boundary = {
   },
 };
 
-const facilityCache = new WeakMap<Scope, Set<string>>();
-function facilitySet(scope: Scope): Set<string> {
-  let s = facilityCache.get(scope);
-  if (!s) facilityCache.set(scope, (s = new Set(scope.facilities ?? [])));
-  return s;
+interface ScopeIndex {
+  compared: Set<string>;
+  /** facility → the version of the snapshot that counts, per side */
+  oms: Map<string, string>;
+  warehouse: Map<string, string>;
 }
 
+const indexes = new WeakMap<Scope, ScopeIndex>();
+function scopeIndex(scope: Scope): ScopeIndex {
+  let x = indexes.get(scope);
+  if (!x) {
+    x = { compared: new Set(scope.facilities ?? []), oms: new Map(), warehouse: new Map() };
+    for (const [k, version] of Object.entries(scope.snapshots ?? {})) {
+      const [side, fac] = k.split(SEP);
+      (side === 'oms' ? x.oms : x.warehouse).set(fac, version);
+    }
+    indexes.set(scope, x);
+  }
+  return x;
+}

@@ -37,6 +37,9 @@ export function parseReconcileArgs(argv: readonly string[]): ReconcileArgs {
     const eq = a.indexOf('=');
     const flag = a.startsWith('--') ? (eq > 0 ? a.slice(2, eq) : a.slice(2)) : undefined;
     if (!flag) throw usage(`unexpected argument "${a}"`);
+    // `--oms --warehouse b.csv`: the next flag is not --oms's value (a file named `--x` can be given as `--oms=--x`).
+    const next = eq > 0 ? undefined : rest[i + 1];
+    if (eq < 0 && next !== undefined && next.startsWith('--')) throw usage(`--${flag} needs a value`);
     const value = eq > 0 ? a.slice(eq + 1) : rest[++i];
     if (value === undefined || value === '') throw usage(`--${flag} needs a value`);
     if (flag === 'config') config = value;
@@ -52,7 +55,21 @@ function usage(message: string): ReconError {
   return new ReconError(ErrorCodes.USAGE, `${message}\n${RECONCILE_USAGE}`);
 }
 
+/** `--help` / `-h` anywhere among the arguments (not as a flag's value). */
+function wantsHelp(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--help' || a === '-h') return true;
+    if (a.startsWith('--') && !a.includes('=')) i++; // skip the flag's value
+  }
+  return false;
+}
+
 export async function runReconcile(argv: readonly string[], io: Output): Promise<number> {
+  if (wantsHelp(argv)) {
+    io.out(RECONCILE_USAGE);
+    return 0;
+  }
   const args = parseReconcileArgs(argv);
   const config = await loadConfig(args.config);
   const report = await reconcileFiles({ boundary: args.boundary, inputs: args.inputs, config });

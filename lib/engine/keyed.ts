@@ -4,11 +4,11 @@
  * feed's own codecs, so a record read back from DynamoDB classifies exactly as the one the
  * CLI holds in memory.
  */
-import type { Boundary } from '../boundaries/boundary.ts';
+import { groupOf, type Boundary } from '../boundaries/boundary.ts';
 import { formatDecimal, type Decimal } from '../decimal.ts';
 import { FEEDS } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
-import { formatTimestamp, readField } from '../feeds/fields.ts';
+import { Fail, readField } from '../feeds/fields.ts';
 import type { KeyedRecord } from '../store/types.ts';
 
 export function toKeyed(b: Boundary, r: CanonRecord): KeyedRecord {
@@ -18,11 +18,11 @@ export function toKeyed(b: Boundary, r: CanonRecord): KeyedRecord {
     if (v === undefined) continue;
     const kind = feed.fields[name]?.kind;
     fields[name] =
-      kind === 'money' || kind === 'quantity' ? formatDecimal(v as Decimal) : kind === 'timestamp' ? formatTimestamp(v as number) : String(v);
+      kind === 'money' || kind === 'quantity' ? formatDecimal(v as Decimal) : String(v);
   }
   return {
     boundary: b.name,
-    group: b.groupOf(r),
+    group: groupOf(b, r),
     side: r.side,
     identity: b.identityOf(r),
     version: r.version,
@@ -40,8 +40,8 @@ export function fromKeyed(k: KeyedRecord): CanonRecord {
     const spec = feed.fields[name];
     if (!spec) continue;
     const r = readField(spec, text);
-    if (!r.ok) throw new Error(`stored record ${k.file}:${k.line} holds an unreadable ${name}: ${r.reason}`);
-    f[name] = r.value;
+    if (r instanceof Fail) throw new Error(`stored record ${k.file}:${k.line} holds an unreadable ${name}: ${r.reason}`);
+    f[name] = r;
   }
   return { feed: k.feed, side: k.side, f, file: k.file, line: k.line, version: k.version };
 }

@@ -6,8 +6,8 @@
 import type { Boundary, FileFacts } from '../boundaries/boundary.ts';
 import type { ReconConfig } from '../config.ts';
 import { ErrorCodes, ReconError } from '../errors.ts';
-import type { FeedDef } from '../feeds/catalog.ts';
-import { compileDecoder, isRejection, type CanonRecord, type RowRejection } from '../feeds/decode.ts';
+import { normalizeHeader, type FeedDef } from '../feeds/catalog.ts';
+import { compileDecoder, isRejection, mapHeader, type CanonRecord, type RowRejection } from '../feeds/decode.ts';
 import { prepareTable } from '../partners/transform.ts';
 import { openTable } from '../read/open.ts';
 import type { TableSource } from '../read/table.ts';
@@ -49,18 +49,23 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
   const stats: FileStats = { file, feed: feed.name, side: feed.side, format: raw.format, read: 0, used: 0, rejected: 0 };
   if (partnerFormat) stats.preset = partnerFormat;
 
-  let header = table.header;
-  let width = header.length;
+  // JSON/NDJSON: the header is the union of the keys of the objects read so far, and an object
+  // may leave a key out (exporters drop nulls). Such a row is rejected ("required value is
+  // empty"), not the whole file; a required key that no object of the file carries is a
+  // missing column, as in CSV (checked after the last row).
+  const keyed = table.format !== 'csv';
   // A preset folds rows and builds its own cells: the width check belongs to the raw CSV.
   const strictWidth = table.format === 'csv' && via !== 'preset';
-  let decode = compileDecoder({ feed, header, file, version, strictWidth });
+  const compile = (h: readonly string[]) =>
+    compileDecoder({ feed, header: keyed ? withRequiredKeys(feed, h) : h, file, version, strictWidth });
+  let width = table.header.length;
+  let decode = compile(table.header);
 
   for await (const batch of table.rows()) {
     if (table.header.length !== width) {
       // JSON: a later object brought new keys.
-      header = table.header;
-      width = header.length;
-      decode = compileDecoder({ feed, header, file, version, strictWidth });
+      width = table.header.length;
+      decode = compile(table.header);
     }
     for (let i = 0; i < batch.length; i++) {
       const row = batch[i];
@@ -79,10 +84,21 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
     if (opts.afterBatch) await opts.afterBatch();
   }
   if (stats.read === 0) {
+    if (keyed) throw new ReconError(ErrorCodes.NO_ROWS, `no data rows (the JSON holds no row objects)`, { file });
     throw new ReconError(ErrorCodes.NO_ROWS, `no data rows (the file has a header only)`, { file, line: 2 });
   }
+  if (keyed) mapHeader(feed, table.header, file); // throws MISSING_COLUMN for a key no object carried
   if (stats.used === 0) {
     sink.warn({ code: 'no_rows', message: `every row of ${file} was rejected`, file });
   }
   return { stats, facts };
+}
+
+/** The header plus the feed's required fields it does not carry (their cells read as empty). */
+function withRequiredKeys(feed: FeedDef, header: readonly string[]): readonly string[] {
+  const have = new Set(header.map(normalizeHeader));
+  const missing = Object.entries(feed.fields)
+    .filter(([name, spec]) => spec.required && !have.has(normalizeHeader(name)))
+    .map(([name]) => name);
+  return missing.length ? [...header, ...missing] : header;
 }

@@ -12,6 +12,7 @@ import type { CanonRecord } from '../feeds/decode.ts';
 import type { TableSource } from '../read/table.ts';
 import { buildSummary, sortDiscrepancies } from '../report/merge.ts';
 import type { Discrepancy, FileStats, Rejection, Report, Warning } from '../report/model.ts';
+import { GroupIndex } from './groups.ts';
 import { readFeedFile } from './read-feed.ts';
 import { duplicateWarning, resolveGroup } from './resolve.ts';
 
@@ -82,7 +83,7 @@ export function outOfScopeWarnings(reasons: Iterable<[string, number]>): Warning
 export async function reconcileFiles(opts: ReconcileOptions): Promise<Report> {
   const boundary = BOUNDARY[opts.boundary];
   const { config } = opts;
-  const groups = new Map<string, CanonRecord[]>();
+  const groups = new GroupIndex(boundary);
   const rejected: Rejection[] = [];
   const warnings: Warning[] = [];
   const files: FileStats[] = [];
@@ -91,10 +92,7 @@ export async function reconcileFiles(opts: ReconcileOptions): Promise<Report> {
 
   const sink = {
     record(r: CanonRecord) {
-      const k = boundary.groupOf(r).join(SEP);
-      const g = groups.get(k);
-      if (g) g.push(r);
-      else groups.set(k, [r]);
+      groups.add(r);
     },
     reject(r: Rejection) {
       rejected.push(r);
@@ -122,15 +120,20 @@ export async function reconcileFiles(opts: ReconcileOptions): Promise<Report> {
       throw new ReconError(ErrorCodes.USAGE, `no file given for side "${side}" of ${boundary.name} (use --${side} <file>)`);
     }
     if ((usedBySide.get(side) ?? 0) === 0) {
-      const names = files.filter((f) => f.side === side).map((f) => f.file).join(', ');
-      throw new ReconError(ErrorCodes.NO_USABLE_ROWS, `no usable rows on side "${side}": every row was rejected`, { file: names });
+      const sideFiles = new Set(files.filter((f) => f.side === side).map((f) => f.file));
+      const names = [...sideFiles].join(', ');
+      // No report is written on this failure: show why, with the first rejected row.
+      const first = rejected.find((r) => sideFiles.has(r.file));
+      const reason = first && first.reason.length > 200 ? first.reason.slice(0, 200) + '…' : first?.reason;
+      const why = first ? ` (first: ${first.file}:${first.line}: ${reason})` : '';
+      throw new ReconError(ErrorCodes.NO_USABLE_ROWS, `no usable rows on side "${side}": every row was rejected${why}`, { file: names });
     }
   }
 
   const scoped = boundary.scope(facts, config);
   warnings.push(...scoped.warnings);
   const tally = new Tally(boundary, scoped.scope, config);
-  for (const g of groups.values()) tally.group(g);
+  for (const g of groups.groups()) tally.group(g);
   warnings.push(...tally.warnings, ...tally.scopeWarnings());
 
   return buildReport({

@@ -4,8 +4,7 @@
  * loser is named in a `duplicate_key` warning. The survivors come out in a fixed order
  * (side, then identity), the order the pipeline reads them back from the store.
  */
-import type { Boundary } from '../boundaries/boundary.ts';
-import { SEP } from '../boundaries/boundary.ts';
+import { groupOf, type Boundary } from '../boundaries/boundary.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
 import type { Warning } from '../report/model.ts';
 
@@ -15,40 +14,54 @@ export interface Resolved {
   superseded: Array<{ loser: CanonRecord; winner: CanonRecord }>;
 }
 
-function identityKey(b: Boundary, r: CanonRecord): string {
-  return r.side + SEP + b.identityOf(r).join(SEP);
-}
-
 /** newer: a higher version, or in one version (one file) the later line. */
 function newer(a: CanonRecord, b: CanonRecord): boolean {
   return a.version > b.version || (a.version === b.version && a.line > b.line);
 }
 
+const NONE: Resolved['superseded'] = [];
+
 export function resolveGroup(b: Boundary, group: readonly CanonRecord[]): Resolved {
-  const [left] = b.sides;
-  if (group.length === 1) return { records: [group[0]], superseded: [] };
-  const keyed = group.map((r) => ({ r, k: identityKey(b, r) }));
-  const byKey = new Map<string, { r: CanonRecord; k: string }>();
-  const superseded: Resolved['superseded'] = [];
-  for (const e of keyed) {
-    const cur = byKey.get(e.k);
-    if (!cur) byKey.set(e.k, e);
-    else if (newer(e.r, cur.r)) {
-      superseded.push({ loser: cur.r, winner: e.r });
-      byKey.set(e.k, e);
-    } else superseded.push({ loser: e.r, winner: cur.r });
+  const n = group.length;
+  if (n === 1) return { records: [group[0]], superseded: NONE };
+  const left = b.sides[0];
+  if (n === 2 && group[0].side !== group[1].side) {
+    // The common case: one row on each side.
+    return { records: group[0].side === left ? [group[0], group[1]] : [group[1], group[0]], superseded: NONE };
   }
-  const out = [...byKey.values()].sort((x, y) => {
-    const sx = x.r.side === left ? 0 : 1, sy = y.r.side === left ? 0 : 1;
-    if (sx !== sy) return sx - sy;
-    return x.k < y.k ? -1 : x.k > y.k ? 1 : 0;
-  });
-  return { records: out.map((e) => e.r), superseded };
+  // Sort positions by (side, identity); equal neighbours are one identity. Groups are small
+  // (a few rows), so this beats a Map per group.
+  const keys: string[] = new Array(n);
+  const order: number[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = group[i];
+    keys[i] = (r.side === left ? '0' : '1') + b.identityKey(r);
+    order[i] = i;
+  }
+  order.sort((x, y) => (keys[x] < keys[y] ? -1 : keys[x] > keys[y] ? 1 : x - y));
+  const records: CanonRecord[] = [];
+  let superseded = NONE;
+  let prevKey: string | undefined;
+  for (const i of order) {
+    const r = group[i];
+    if (keys[i] === prevKey) {
+      const cur = records[records.length - 1];
+      if (superseded === NONE) superseded = [];
+      if (newer(r, cur)) {
+        superseded.push({ loser: cur, winner: r });
+        records[records.length - 1] = r;
+      } else superseded.push({ loser: r, winner: cur });
+      continue;
+    }
+    prevKey = keys[i];
+    records.push(r);
+  }
+  return { records, superseded };
 }
 
 export function duplicateWarning(b: Boundary, loser: CanonRecord, winner: CanonRecord): Warning {
   const key: Record<string, string> = {};
-  const parts = b.groupOf(winner);
+  const parts = groupOf(b, winner);
   b.keyFields.forEach((f, i) => {
     const v = i < parts.length ? parts[i] : winner.f[f];
     if (v !== undefined) key[f] = String(v);
@@ -66,6 +79,7 @@ export function duplicateWarning(b: Boundary, loser: CanonRecord, winner: CanonR
 
 function describeIdentity(b: Boundary, r: CanonRecord, key: Record<string, string>): string {
   const shown = new Set(Object.values(key));
-  const id = b.identityOf(r).filter((p) => !p.startsWith('#') && !shown.has(p));
+  // Positional identities (`#file:line`) and the file's version (inventory snapshots) mean nothing to a reader.
+  const id = b.identityOf(r).filter((p) => !p.startsWith('#') && p !== r.version && !shown.has(p));
   return id.length ? ` (${id.join(', ')})` : '';
 }

@@ -4,7 +4,7 @@
  * from the same specs, and a property test holds the two to the same answers.
  */
 import { z } from 'zod';
-import { readField, type FieldSpec, type FieldValue } from './fields.ts';
+import { Fail, readField, type FieldSpec, type FieldValue } from './fields.ts';
 
 export const BOUNDARIES = ['intake', 'fulfillment', 'inventory', 'financial'] as const;
 export type BoundaryName = (typeof BOUNDARIES)[number];
@@ -126,11 +126,11 @@ function fieldSchema(name: string, spec: FieldSpec) {
         return undefined;
       }
       const r = readField(spec, t);
-      if (!r.ok) {
+      if (r instanceof Fail) {
         ctx.addIssue({ code: 'custom', message: `${name}: ${r.reason}` });
         return undefined;
       }
-      return r.value;
+      return r;
     });
 }
 

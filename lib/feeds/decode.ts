@@ -6,7 +6,7 @@
 import { ErrorCodes, ReconError } from '../errors.ts';
 import type { RawRow } from '../read/table.ts';
 import { normalizeHeader, type FeedDef, type FeedName, type SideName } from './catalog.ts';
-import { readField, type FieldSpec, type FieldValue } from './fields.ts';
+import { Fail, fieldReader, type FieldReader, type FieldSpec, type FieldValue } from './fields.ts';
 
 /** One canonical row of a feed, typed. */
 export interface CanonRecord {
@@ -74,25 +74,37 @@ export function isRejection(d: Decoded): d is RowRejection {
   return (d as CanonRecord).f === undefined;
 }
 
-// Key values are joined with control characters in storage keys: they may not contain any.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 interface CompiledField {
   name: string;
   index: number;
-  spec: FieldSpec;
+  required: boolean;
+  isKey: boolean;
+  read: FieldReader;
+}
+
+/** Trims only when there is something to trim (most cells have no padding). */
+function trimmed(s: string): string {
+  const n = s.length;
+  return n > 0 && s.charCodeAt(0) > 32 && s.charCodeAt(n - 1) > 32 ? s : s.trim();
+}
+
+/** Key values are joined with control characters in storage keys: they may not contain any. */
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 || c === 127) return true;
+  }
+  return false;
 }
 
 export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
   const { feed, file, version } = opts;
   const mapping = mapHeader(feed, opts.header, file);
   const width = opts.header.length;
-  const fields: CompiledField[] = Object.entries(mapping.columns).map(([name, index]) => ({
-    name,
-    index,
-    spec: feed.fields[name],
-  }));
+  const fields: CompiledField[] = Object.entries(mapping.columns).map(([name, index]) => {
+    const spec: FieldSpec = feed.fields[name];
+    return { name, index, required: spec.required, isKey: spec.kind === 'key', read: fieldReader(spec) };
+  });
   // Required fields that have no column cannot happen (mapHeader throws); optional ones stay undefined.
   const strict = opts.strictWidth;
   const feedName = feed.name;
@@ -109,18 +121,18 @@ export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
     for (let i = 0; i < fields.length; i++) {
       const c = fields[i];
       const raw = values[c.index];
-      const text = raw === undefined ? '' : raw.trim();
+      const text = raw === undefined ? '' : trimmed(raw);
       if (text === '') {
-        if (c.spec.required) (problems ??= []).push(`${c.name}: required value is empty`);
+        if (c.required) (problems ??= []).push(`${c.name}: required value is empty`);
         continue;
       }
-      if (c.spec.kind === 'key' && CONTROL.test(text)) {
+      if (c.isKey && hasControl(text)) {
         (problems ??= []).push(`${c.name}: control character in key value`);
         continue;
       }
-      const r = readField(c.spec, text);
-      if (r.ok) f[c.name] = r.value;
-      else (problems ??= []).push(`${c.name}: ${r.reason}`);
+      const r = c.read(text);
+      if (r instanceof Fail) (problems ??= []).push(`${c.name}: ${r.reason}`);
+      else f[c.name] = r;
     }
     if (problems) return { file, line: row.line, reason: problems.join('; ') };
     return { feed: feedName, side, f, file, line: row.line, version };

@@ -3,10 +3,18 @@
  * into a typed value or a reason the row is rejected. The same codecs serve the fast row
  * decoder (lib/feeds/decode.ts) and the zod schemas (lib/feeds/catalog.ts).
  */
-import { parseDecimalFast, type Decimal } from '../decimal.ts';
+import { parseDecimal, SCALE, type Decimal } from '../decimal.ts';
 
 export type FieldValue = string | Decimal | number;
 export type CodecResult = { ok: true; value: FieldValue } | { ok: false; reason: string };
+
+/** A cell that cannot be read, and why. (A class, so a read that works allocates nothing extra.) */
+export class Fail {
+  constructor(readonly reason: string) {}
+}
+
+/** Reads one trimmed, non-empty cell into its typed value, or a Fail. */
+export type FieldReader = (text: string) => FieldValue | Fail;
 
 export type FieldKind = 'key' | 'text' | 'money' | 'quantity' | 'currency' | 'timestamp' | 'enum';
 
@@ -24,10 +32,13 @@ export interface FieldSpec {
 const ok = (value: FieldValue): CodecResult => ({ ok: true, value });
 const fail = (reason: string): CodecResult => ({ ok: false, reason });
 
-/** ISO 4217: three letters. Stored upper-case. */
+/** ISO 4217: three letters. Stored upper-case. (One currency repeats over a file: the last is remembered.) */
+let lastCurrency = '';
+let lastCurrencyResult: CodecResult = fail('');
 function readCurrency(text: string): CodecResult {
-  if (/^[A-Za-z]{3}$/.test(text)) return ok(text.toUpperCase());
-  return fail(`not an ISO 4217 currency code: "${text}"`);
+  if (text === lastCurrency) return lastCurrencyResult;
+  lastCurrency = text;
+  return (lastCurrencyResult = /^[A-Za-z]{3}$/.test(text) ? ok(text.toUpperCase()) : fail(`not an ISO 4217 currency code: "${text}"`));
 }
 
 const TS =
@@ -35,9 +46,22 @@ const TS =
 
 /**
  * ISO 8601 (`2026-11-26`, `2026-11-26T10:00:00Z`, `…+01:00`, fractional seconds) or
- * `YYYY-MM-DD HH:MM:SS ±HHMM`. A timestamp without offset is read as UTC. Returns epoch ms.
+ * `YYYY-MM-DD HH:MM:SS ±HHMM`. A timestamp without offset is read as UTC. The value is the
+ * instant in `toISOString()` form (`2026-11-26T10:00:00.000Z`), so text order is time order.
  */
 export function parseTimestamp(text: string): CodecResult {
+  // Feeds repeat one timestamp over many rows (a snapshot's as-of): remember the last answer.
+  if (text === lastText) return lastResult;
+  const r = parseTimestampUncached(text);
+  lastText = text;
+  lastResult = r;
+  return r;
+}
+
+let lastText = '';
+let lastResult: CodecResult = { ok: false, reason: 'not a timestamp: ""' };
+
+function parseTimestampUncached(text: string): CodecResult {
   const m = TS.exec(text);
   if (!m) return fail(`not a timestamp: "${text}"`);
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
@@ -56,13 +80,44 @@ export function parseTimestamp(text: string): CodecResult {
   }
   const ms = frac ? Math.floor(+frac.padEnd(3, '0').slice(0, 3)) : 0;
   const t = Date.UTC(year, month - 1, day, hour, minute, Math.min(second, 59), ms) - offsetMin * 60_000;
-  return ok(t);
+  return ok(new Date(t).toISOString());
 }
 
-function readDecimal(text: string): CodecResult {
-  const r = parseDecimalFast(text);
-  return r.ok ? ok(r.value) : fail(r.reason);
+const POW10 = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
+
+/**
+ * Decimals. Plain `-123.45` with at most 15 digits (most money and every count) is read with
+ * integer arithmetic that is exact in a double; everything else goes through parseDecimal.
+ */
+function readDecimal(text: string): Decimal | Fail {
+  const n = text.length;
+  if (n < 18) {
+    let i = text.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+    const neg = i === 1;
+    let int = 0, frac = 0, fracDigits = -1, digits = 0;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 48 && c <= 57) {
+        if (fracDigits < 0) int = int * 10 + (c - 48);
+        else {
+          frac = frac * 10 + (c - 48);
+          fracDigits++;
+        }
+        digits++;
+      } else if (c === 46 /* . */ && fracDigits < 0) fracDigits = 0;
+      else break;
+    }
+    if (i === n && digits > 0 && digits <= 15 && fracDigits !== 0 && fracDigits <= SCALE) {
+      // int · 10^6 + frac stays below 2^53 for 15 digits: exact.
+      const units = int * 1_000_000 + (fracDigits < 0 ? 0 : frac * POW10[SCALE - fracDigits]);
+      return BigInt(neg ? -units : units);
+    }
+  }
+  const r = parseDecimal(text);
+  return r.ok ? r.value : new Fail(r.reason);
 }
+
+const fromResult = (r: CodecResult): FieldValue | Fail => (r.ok ? r.value : new Fail(r.reason));
 
 function readEnum(spec: FieldSpec, text: string): CodecResult {
   const v = spec.values![text.toLowerCase()];
@@ -71,25 +126,27 @@ function readEnum(spec: FieldSpec, text: string): CodecResult {
   return fail(`unknown value "${text}" (expected one of: ${allowed})`);
 }
 
-/** Reads one trimmed, non-empty cell. (Empty cells are handled by the caller: required or absent.) */
-export function readField(spec: FieldSpec, text: string): CodecResult {
+/** The reader of one field kind. (Empty cells are handled by the caller: required or absent.) */
+export function fieldReader(spec: FieldSpec): FieldReader {
   switch (spec.kind) {
     case 'key':
-      return ok(spec.caseInsensitive ? text.toLowerCase() : text);
+      return spec.caseInsensitive ? (t) => t.toLowerCase() : (t) => t;
     case 'text':
-      return ok(text);
+      return (t) => t;
     case 'money':
     case 'quantity':
-      return readDecimal(text);
+      return readDecimal;
     case 'currency':
-      return readCurrency(text);
+      return (t) => fromResult(readCurrency(t));
     case 'timestamp':
-      return parseTimestamp(text);
+      return (t) => fromResult(parseTimestamp(t));
     case 'enum':
-      return readEnum(spec, text);
+      return (t) => fromResult(readEnum(spec, t));
   }
 }
 
-export function formatTimestamp(ms: number): string {
-  return new Date(ms).toISOString();
+/** Reads one trimmed, non-empty cell. */
+export function readField(spec: FieldSpec, text: string): FieldValue | Fail {
+  return fieldReader(spec)(text);
 }
+

@@ -12,7 +12,7 @@ import { BOUNDARY } from '../boundaries/index.ts';
 import { readFeedFile } from '../engine/read-feed.ts';
 import { toKeyed } from '../engine/keyed.ts';
 import { duplicateWarning } from '../engine/resolve.ts';
-import { SEP } from '../boundaries/boundary.ts';
+import { groupKey, SEP } from '../boundaries/boundary.ts';
 import { isReconError } from '../errors.ts';
 import { FEEDS, type BoundaryName } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
@@ -108,7 +108,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
       sink: {
         record(r: CanonRecord) {
           // Two rows of one identity in one file: the later is stored (as the CLI uses it), and we say so.
-          const id = boundary.groupOf(r).join(SEP) + SEP + r.side + SEP + boundary.identityOf(r).join(SEP);
+          const id = groupKey(boundary, r) + SEP + r.side + SEP + boundary.identityKey(r);
           const before = seen.get(id);
           if (before !== undefined) warn(duplicateWarning(boundary, { ...r, line: before }, r));
           seen.set(id, r.line);

@@ -119,7 +119,7 @@ async function* prepend(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenera
 }
 
 /** Streams the content through zlib's gunzip (which also handles concatenated gzip members). */
-async function* gunzip(input: AsyncIterable<Buffer>, file: string): AsyncGenerator<Buffer> {
+async function* gunzip(input: AsyncGenerator<Buffer>, file: string): AsyncGenerator<Buffer> {
   const src = Readable.from(input, { objectMode: false });
   const z = createGunzip({ chunkSize: 64 * 1024 });
   // pipeline forwards a source error into z, so it surfaces from the iteration below.
@@ -138,6 +138,7 @@ async function* gunzip(input: AsyncIterable<Buffer>, file: string): AsyncGenerat
   } finally {
     src.destroy();
     z.destroy();
+    await input.return(undefined); // wait until the file / stream underneath is released
   }
 }
 

@@ -60,8 +60,8 @@ interface Opened {
 
 /**
  * Skips whitespace-only lines at the start (consuming them, so a file of nothing but
- * whitespace never piles up in memory) and returns the first significant character and the
- * line its line has; the character is null when there is none.
+ * whitespace never piles up in memory). Returns the first significant character (null when
+ * there is none) and the number of the line it is on.
  */
 async function skipLeadingBlankLines(pump: TextPump): Promise<{ char: string | null; line: number }> {
   let line = 1;

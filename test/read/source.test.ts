@@ -140,7 +140,6 @@ describe('streaming', () => {
       const table = await openTable(path, { batchSize: 10 });
       for await (const _batch of table.rows()) break;
     }
-    await new Promise((resolve) => setImmediate(resolve));
 
     expect(openFds()).toBe(before);
   });

@@ -77,7 +77,7 @@ describe('snapshot pointers', () => {
 
 describe('runs', () => {
   const summary: RunSummary = {
-    left: 10, right: 9, matched: 8, discrepancies: 2, byType: { quantity_mismatch: 2 }, matchRate: 0.8,
+    keys: 11, left: 10, right: 9, matched: 8, discrepancies: 2, byType: { quantity_mismatch: 2 }, matchRate: 0.8,
     atRisk: { money: {}, units: 3 }, rows: { read: 19, used: 19, rejected: 0 }, outOfScope: 0, new: 1, ongoing: 1, resolved: 0,
   };
   const run = (startedAt: string, runId: string, over: Partial<RunItem> = {}): RunItem => ({

@@ -1,0 +1,479 @@
+/**
+ * The bad-input table (docs/bad-input.md, pasted into the README): exactly one test per row,
+ * named like the row's "situation" cell (test/cli/bad-input-doc.test.ts holds the two together).
+ * Each test runs `oms-recon reconcile` in-process and checks what the user sees: the exit code,
+ * the error code, a message naming the file (and line/column where there is one), and no
+ * stack trace. Rejected rows: the run goes on, and report.json lists file, line and reason.
+ */
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Report } from '../../lib/report/model.ts';
+import { csv, errorLine, expectNoStackTrace, put, readReport, reportExists, run, tempDir, type RunResult } from './helpers.ts';
+
+const INVENTORY_HEADER = ['sku', 'facility_id', 'on_hand'];
+/** A warehouse count that agrees with the OMS files below (SKU-1: 5, SKU-3: 4 at DAL1). */
+const COUNTS = csv(INVENTORY_HEADER, ['SKU-1', 'DAL1', '5'], ['SKU-3', 'DAL1', '4']);
+
+interface Setup {
+  dir: string;
+  out: string;
+}
+
+function setup(prefix: string): Setup {
+  const dir = tempDir(`bad-${prefix}-`);
+  return { dir, out: join(dir, 'out') };
+}
+
+/** `reconcile inventory --oms <oms> --warehouse <counts>` with the agreeing warehouse count. */
+async function inventory(s: Setup, oms: string, counts = put(s.dir, 'counts.csv', COUNTS)): Promise<RunResult> {
+  return run(['reconcile', 'inventory', '--oms', oms, '--warehouse', counts, '--out', s.out]);
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Exit 2, one line `oms-recon: <file>[:line[:column]]: <message> [<code>]`, no stack trace,
+ * nothing on stdout and no report written.
+ */
+function expectTrouble(
+  r: RunResult,
+  s: Setup,
+  e: { code: string; file: string; line?: number; column?: number; message: RegExp },
+): void {
+  expect(r.code, r.err).toBe(2);
+  let where = escapeRe(e.file);
+  if (e.line !== undefined) where += `:${e.line}`;
+  if (e.column !== undefined) where += `:${e.column}`;
+  const line = errorLine(r);
+  expect(line).toMatch(new RegExp(`^oms-recon: ${where}: .+ \\[${e.code}\\]$`));
+  expect(line).toMatch(e.message);
+  expect(r.out).toBe('');
+  expect(reportExists(s.out)).toBe(false);
+  expectNoStackTrace(r);
+}
+
+/**
+ * The run went on: exit 0 (the rest agrees), the bad row listed in `rejected` with file, line
+ * and reason, the summary counting it, and every file's rows accounted for.
+ */
+function expectRejectedRow(r: RunResult, s: Setup, e: { file: string; line: number; reason: RegExp }): Report {
+  expect(r.code, r.err).toBe(0);
+  expectNoStackTrace(r);
+  const report = readReport(s.out);
+  expect(report.rejected).toEqual([{ file: e.file, line: e.line, reason: expect.stringMatching(e.reason) }]);
+  expect(report.summary.rows.rejected).toBe(1);
+  expect(r.out).toMatch(/rows\s+read \d+, used \d+, rejected 1$/m);
+  for (const f of report.files) expect(f.read, f.file).toBe(f.used + f.rejected);
+  return report;
+}
+
+describe('bad input: trouble with a whole file (exit 2)', () => {
+  it('file missing', async () => {
+    // Prepare
+    const s = setup('missing');
+    const oms = join(s.dir, 'oms-inventory.csv');
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expectTrouble(r, s, { code: 'E_FILE_UNREADABLE', file: oms, message: /cannot open file: no such file/ });
+  });
+
+  it('a directory instead of a file', async () => {
+    // Prepare
+    const s = setup('dir');
+    const oms = join(s.dir, 'exports');
+    put(s.dir, 'exports/oms-inventory.csv', COUNTS);
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expectTrouble(r, s, { code: 'E_FILE_UNREADABLE', file: oms, message: /cannot open file: it is a directory/ });
+  });
+
+  it('empty file (0 bytes)', async () => {
+    // Prepare
+    const s = setup('empty');
+    const oms = put(s.dir, 'oms-inventory.csv', '');
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expectTrouble(r, s, { code: 'E_FILE_EMPTY', file: oms, message: /the file is empty \(no header row, no JSON value\)/ });
+  });
+
+  it('only a BOM and whitespace', async () => {
+    // Prepare
+    const s = setup('bom');
+    const oms = put(s.dir, 'oms-inventory.csv', '\uFEFF  \r\n\t\n   ');
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expectTrouble(r, s, { code: 'E_FILE_EMPTY', file: oms, message: /the file is empty/ });
+  });
+
+  it('header only', async () => {
+    // Prepare
+    const s = setup('header');
+    const oms = put(s.dir, 'oms-inventory.csv', csv(INVENTORY_HEADER));
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expectTrouble(r, s, { code: 'E_NO_ROWS', file: oms, line: 2, message: /no data rows \(the file has a header only\)/ });
+  });
+
+  it('JSON with no rows (an empty array)', async () => {
+    // Prepare
+    const s = setup('emptyjson');
+    const oms = put(s.dir, 'oms-inventory.json', '{ "rows": [] }\n');
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expectTrouble(r, s, { code: 'E_NO_ROWS', file: oms, message: /no data rows \(the JSON holds no row objects\)/ });
+  });
+
+  it('missing required column', async () => {
+    // Prepare: `facility` is not `facility_id`
+    const s = setup('column');
+    const oms = put(s.dir, 'oms-inventory.csv', csv(['sku', 'facility', 'on_hand'], ['SKU-1', 'DAL1', '5']));
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expectTrouble(r, s, {
+      code: 'E_MISSING_COLUMN',
+      file: oms,
+      line: 1,
+      message: /missing required column facility_id for feed oms-inventory \(header: "sku", "facility", "on_hand"\)/,
+    });
+  });
+
+  it('unclosed quote at end of file', async () => {
+    // Prepare: the quote opened on line 3 swallows the rest of the file
+    const s = setup('quote');
+    const oms = put(s.dir, 'oms-inventory.csv', 'sku,facility_id,on_hand\nSKU-1,DAL1,5\n"SKU-2,DAL1,3\nSKU-3,DAL1,4\n');
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expectTrouble(r, s, {
+      code: 'E_CSV_SYNTAX',
+      file: oms,
+      line: 3,
+      column: 1,
+      message: /unclosed quote: the quoted field opened on line 3 is never closed before the end of the file/,
+    });
+  });
+
+  it('not UTF-8 (Latin-1 bytes)', async () => {
+    // Prepare: "Café" exported as Windows-1252 on line 3
+    const s = setup('latin1');
+    const oms = put(
+      s.dir,
+      'oms-inventory.csv',
+      Buffer.concat([Buffer.from('sku,facility_id,on_hand\nSKU-1,DAL1,5\nCAF'), Buffer.from([0xc9]), Buffer.from(',DAL1,3\n')]),
+    );
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expectTrouble(r, s, {
+      code: 'E_NOT_TEXT',
+      file: oms,
+      line: 3,
+      message: /invalid UTF-8 \(byte 0xC9\): the file is not UTF-8 text .* export it again as UTF-8/,
+    });
+  });
+
+  it('binary data (NUL bytes)', async () => {
+    // Prepare
+    const s = setup('nul');
+    const oms = put(s.dir, 'oms-inventory.csv', Buffer.from('sku,facility_id,on_hand\nSKU-1,DAL1,5\nSKU-2\0\0\0,DAL1,3\n', 'latin1'));
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expectTrouble(r, s, { code: 'E_NOT_TEXT', file: oms, line: 3, message: /the file contains a NUL byte: it looks like binary data, not text/ });
+  });
+
+  it('UTF-16 text', async () => {
+    // Prepare: what "Unicode text" export in Excel writes
+    const s = setup('utf16');
+    const oms = put(s.dir, 'oms-inventory.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('sku\tfacility_id\ton_hand\r\nSKU-1\tDAL1\t5\r\n', 'utf16le')]));
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expectTrouble(r, s, { code: 'E_NOT_TEXT', file: oms, line: 1, message: /the file is UTF-16 text, not UTF-8: export it as UTF-8/ });
+  });
+
+  it('corrupt or truncated gzip', async () => {
+    // Prepare: a gzip cut short in transfer
+    const s = setup('gzip');
+    const whole = gzipSync(Buffer.from(csv(INVENTORY_HEADER, ...Array.from({ length: 200 }, (_, i) => [`SKU-${i}`, 'DAL1', String(i)]))));
+    const oms = put(s.dir, 'oms-inventory.csv.gz', whole.subarray(0, Math.floor(whole.length / 2)));
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expectTrouble(r, s, { code: 'E_FILE_UNREADABLE', file: oms, message: /cannot decompress: the gzip data is corrupt or truncated/ });
+  });
+
+  it('JSON syntax error', async () => {
+    // Prepare: a missing comma on line 3
+    const s = setup('jsonsyntax');
+    const oms = put(
+      s.dir,
+      'oms-inventory.json',
+      '[\n  {"sku": "SKU-1", "facility_id": "DAL1", "on_hand": 5},\n  {"sku": "SKU-2" "facility_id": "DAL1", "on_hand": 3}\n]\n',
+    );
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expectTrouble(r, s, { code: 'E_JSON_SYNTAX', file: oms, line: 3, column: 19, message: /JSON syntax error: expected ',' or '}' after an object member, found '"'/ });
+  });
+
+  it('JSON that holds no array of rows', async () => {
+    // Prepare: an object with only scalars and objects in it
+    const s = setup('jsonnorows');
+    const oms = put(s.dir, 'oms-inventory.json', '{\n  "exported_at": "2026-11-26T06:00:00Z",\n  "totals": { "skus": 2 }\n}\n');
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expectTrouble(r, s, { code: 'E_JSON_SYNTAX', file: oms, line: 1, message: /the JSON object holds no array of row objects/ });
+  });
+
+  it('JSON array of values that are not objects', async () => {
+    // Prepare: rows as arrays, not objects
+    const s = setup('jsonarrays');
+    const oms = put(s.dir, 'oms-inventory.json', '[\n  ["SKU-1", "DAL1", 5],\n  ["SKU-3", "DAL1", 4]\n]\n');
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expectTrouble(r, s, { code: 'E_JSON_SYNTAX', file: oms, line: 2, column: 3, message: /an element of the array is an array, not an object: each row must be a JSON object/ });
+  });
+
+  it('every row of a side rejected', async () => {
+    // Prepare: no usable on-hand anywhere on the OMS side
+    const s = setup('allrejected');
+    const oms = put(s.dir, 'oms-inventory.csv', csv(INVENTORY_HEADER, ['SKU-1', 'DAL1', 'five'], ['SKU-3', 'DAL1', '']));
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expectTrouble(r, s, {
+      code: 'E_NO_USABLE_ROWS',
+      file: oms,
+      message: new RegExp(`no usable rows on side "oms": every row was rejected \\(first: ${escapeRe(oms)}:2: on_hand: not a number: "five"\\)`),
+    });
+  });
+
+  it('invalid config file', async () => {
+    // Prepare
+    const s = setup('config');
+    const oms = put(s.dir, 'oms-inventory.csv', COUNTS);
+    const counts = put(s.dir, 'counts.csv', COUNTS);
+    const config = put(s.dir, 'recon.json', JSON.stringify({ tolerances: { inventory: '-1' } }));
+    // Act
+    const r = await run(['reconcile', 'inventory', '--oms', oms, '--warehouse', counts, '--config', config, '--out', s.out]);
+    // Assess
+    expectTrouble(r, s, { code: 'E_CONFIG_INVALID', file: config, message: /invalid config at tolerances\.inventory: a tolerance cannot be negative/ });
+  });
+
+  it('output directory cannot be created', async () => {
+    // Prepare: --out names an existing file
+    const s = setup('outdir');
+    const oms = put(s.dir, 'oms-inventory.csv', COUNTS);
+    const counts = put(s.dir, 'counts.csv', COUNTS);
+    const blocker = put(s.dir, 'out', 'not a directory');
+    // Act
+    const r = await run(['reconcile', 'inventory', '--oms', oms, '--warehouse', counts, '--out', blocker]);
+    // Assess
+    expect(r.code).toBe(2);
+    expect(errorLine(r)).toMatch(new RegExp(`^oms-recon: ${escapeRe(blocker)}: cannot create output directory ${escapeRe(blocker)}: .+ \\[E_STORAGE\\]$`));
+    expect(r.out).toBe('');
+    expectNoStackTrace(r);
+  });
+
+  it('bad command-line arguments', async () => {
+    // Act: --erp is no side of inventory
+    const r = await run(['reconcile', 'inventory', '--oms', 'oms-inventory.csv', '--erp', 'counts.csv']);
+    // Assess
+    expect(r.code).toBe(2);
+    expect(errorLine(r)).toBe('oms-recon: unknown option --erp for inventory (sides: --oms, --warehouse; also --config, --out)');
+    expect(r.err).toMatch(/usage: oms-recon reconcile <boundary>[\s\S]*\[E_USAGE\]$/);
+    expect(r.out).toBe('');
+    expectNoStackTrace(r);
+  });
+});
+
+describe('bad input: a bad row is rejected, the run goes on', () => {
+  it('a row with a bad number', async () => {
+    // Prepare
+    const s = setup('number');
+    const oms = put(s.dir, 'oms-inventory.csv', csv(INVENTORY_HEADER, ['SKU-1', 'DAL1', '5'], ['SKU-2', 'DAL1', '5 pcs'], ['SKU-3', 'DAL1', '4']));
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expectRejectedRow(r, s, { file: oms, line: 3, reason: /^on_hand: not a number: "5 pcs"$/ });
+  });
+
+  /** financial: SO-1 and SO-3 agree on both sides; SO-2 is only in the OMS file, on the bad row. */
+  async function financialWithBadRow(prefix: string, header: string[], bad: string[], good: [string[], string[]]): Promise<{ r: RunResult; s: Setup; oms: string }> {
+    const s = setup(prefix);
+    const oms = put(s.dir, 'oms-transactions.csv', csv(header, good[0], bad, good[1]));
+    const erp = put(s.dir, 'erp-transactions.csv', csv(['order_id', 'type', 'amount', 'currency'], ['SO-1', 'INV', '10.00', 'USD'], ['SO-3', 'INV', '7.50', 'USD']));
+    const r = await run(['reconcile', 'financial', '--oms', oms, '--erp', erp, '--out', s.out]);
+    return { r, s, oms };
+  }
+
+  it('a row with a bad amount', async () => {
+    // Prepare / Act: thousands grouped wrongly (quoted, so the comma is inside the cell)
+    const { r, s, oms } = await financialWithBadRow('amount', ['order_id', 'type', 'amount', 'currency'], ['SO-2', 'sale', '"1,23.45"', 'USD'], [
+      ['SO-1', 'sale', '10.00', 'USD'],
+      ['SO-3', 'sale', '7.5', 'USD'],
+    ]);
+    // Assess
+    expectRejectedRow(r, s, { file: oms, line: 3, reason: /^amount: not a number: "1,23\.45"$/ });
+  });
+
+  it('a row with a bad date', async () => {
+    // Prepare / Act: 30 February
+    const { r, s, oms } = await financialWithBadRow('date', ['order_id', 'type', 'amount', 'currency', 'date'], ['SO-2', 'sale', '3.00', 'USD', '2026-02-30'], [
+      ['SO-1', 'sale', '10.00', 'USD', '2026-02-01'],
+      ['SO-3', 'sale', '7.50', 'USD', '2026-02-01T10:00:00+01:00'],
+    ]);
+    // Assess
+    expectRejectedRow(r, s, { file: oms, line: 3, reason: /^date: not a timestamp \(day 30\): "2026-02-30"$/ });
+  });
+
+  it('a row with the wrong field count', async () => {
+    // Prepare: an unquoted comma in the amount splits it in two
+    const { r, s, oms } = await financialWithBadRow('width', ['order_id', 'type', 'amount', 'currency'], ['SO-2', 'sale', '1', '234.50', 'USD'], [
+      ['SO-1', 'sale', '10.00', 'USD'],
+      ['SO-3', 'sale', '7.50', 'USD'],
+    ]);
+    // Assess
+    expectRejectedRow(r, s, { file: oms, line: 3, reason: /^expected 4 fields, found 5$/ });
+  });
+
+  it('a row with an empty required value', async () => {
+    // Prepare / Act
+    const { r, s, oms } = await financialWithBadRow('emptyvalue', ['order_id', 'type', 'amount', 'currency'], ['SO-2', 'sale', '', 'USD'], [
+      ['SO-1', 'sale', '10.00', 'USD'],
+      ['SO-3', 'sale', '7.50', 'USD'],
+    ]);
+    // Assess
+    expectRejectedRow(r, s, { file: oms, line: 3, reason: /^amount: required value is empty$/ });
+  });
+
+  it('a JSON row without a required key', async () => {
+    // Prepare: the exporter left out a null on_hand — in the FIRST object, which must not sink the file
+    const s = setup('jsonkey');
+    const oms = put(
+      s.dir,
+      'oms-inventory.ndjson',
+      '{"sku": "SKU-2", "facility_id": "DAL1"}\n{"sku": "SKU-1", "facility_id": "DAL1", "on_hand": 5}\n{"sku": "SKU-3", "facility_id": "DAL1", "on_hand": 4}\n',
+    );
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expectRejectedRow(r, s, { file: oms, line: 1, reason: /^on_hand: required value is empty$/ });
+  });
+
+  it('a row with an unknown transaction type', async () => {
+    // Prepare / Act
+    const { r, s, oms } = await financialWithBadRow('txtype', ['order_id', 'type', 'amount', 'currency'], ['SO-2', 'chargeback', '3.00', 'USD'], [
+      ['SO-1', 'sale', '10.00', 'USD'],
+      ['SO-3', 'INV', '7.50', 'USD'],
+    ]);
+    // Assess
+    expectRejectedRow(r, s, { file: oms, line: 3, reason: /^type: unknown value "chargeback" \(expected one of: sale, invoice, inv, return, refund, credit, credit_memo, cm, rma\)$/ });
+  });
+
+  it('a row with an unknown allocation status', async () => {
+    // Prepare: "shipped" is a shipment word, not an allocation status
+    const s = setup('status');
+    const header = ['order_id', 'line_id', 'location_id', 'quantity', 'status'];
+    const oms = put(s.dir, 'oms-allocations.csv', csv(header, ['SO-1', '1', 'DAL1', '2', 'fulfilled'], ['SO-1', '2', 'DAL1', '1', 'shipped'], ['SO-2', '1', 'DAL1', '1', 'allocated']));
+    const wh = put(s.dir, 'shipments.csv', csv(['order_id', 'line_id', 'location_id', 'quantity'], ['SO-1', '1', 'DAL1', '2']));
+    // Act
+    const r = await run(['reconcile', 'fulfillment', '--oms', oms, '--warehouse', wh, '--out', s.out]);
+    // Assess
+    expectRejectedRow(r, s, { file: oms, line: 3, reason: /^status: unknown value "shipped" \(expected one of: allocated, fulfilled, cancelled, canceled\)$/ });
+  });
+
+  it('a row with a currency that is not ISO 4217', async () => {
+    // Prepare / Act
+    const { r, s, oms } = await financialWithBadRow('currency', ['order_id', 'type', 'amount', 'currency'], ['SO-2', 'sale', '3.00', 'US$'], [
+      ['SO-1', 'sale', '10.00', 'USD'],
+      ['SO-3', 'sale', '7.50', 'usd'],
+    ]);
+    // Assess
+    expectRejectedRow(r, s, { file: oms, line: 3, reason: /^currency: not an ISO 4217 currency code: "US\$"$/ });
+  });
+});
+
+describe('bad input: warnings and accounting', () => {
+  it('every row of a file rejected, other files of the side usable', async () => {
+    // Prepare: the OMS side has a good file and a file of nothing but bad rows
+    const s = setup('filerejected');
+    const good = put(s.dir, 'oms-inventory.csv', COUNTS);
+    const bad = put(s.dir, 'oms-inventory-late.csv', csv(INVENTORY_HEADER, ['SKU-1', 'DAL1', 'n/a'], ['SKU-3', 'DAL1', 'n/a']));
+    const counts = put(s.dir, 'counts.csv', COUNTS);
+    // Act
+    const r = await run(['reconcile', 'inventory', '--oms', good, '--oms', bad, '--warehouse', counts, '--out', s.out]);
+    // Assess
+    expect(r.code, r.err).toBe(0);
+    expectNoStackTrace(r);
+    const report = readReport(s.out);
+    expect(report.warnings).toContainEqual({ code: 'no_rows', message: `every row of ${bad} was rejected`, file: bad });
+    expect(report.rejected.map((x) => [x.file, x.line])).toEqual([[bad, 2], [bad, 3]]);
+    expect(r.out).toMatch(/warnings\s+1\n\s+- no_rows: every row of .*oms-inventory-late\.csv was rejected/);
+  });
+
+  it('two rows for one key that the boundary does not count as a discrepancy', async () => {
+    // Prepare: the OMS lists SKU-1 at DAL1 twice (inventory has no duplicate type)
+    const s = setup('duplicate');
+    const oms = put(s.dir, 'oms-inventory.csv', csv(INVENTORY_HEADER, ['SKU-1', 'DAL1', '2'], ['SKU-3', 'DAL1', '4'], ['SKU-1', 'DAL1', '5']));
+    // Act
+    const r = await inventory(s, oms);
+    // Assess: the later row wins (5 = the count), both lines named
+    expect(r.code, r.err).toBe(0);
+    expectNoStackTrace(r);
+    const report = readReport(s.out);
+    expect(report.warnings).toEqual([
+      {
+        code: 'duplicate_key',
+        message: `oms has two rows for sku=SKU-1 facility_id=DAL1: ${oms}:4 is used, ${oms}:2 is ignored`,
+        file: oms,
+        lines: [2, 4],
+        key: { sku: 'SKU-1', facility_id: 'DAL1' },
+      },
+    ]);
+    expect(report.discrepancies).toEqual([]);
+    expect(r.out).toMatch(/warnings\s+1\n\s+- duplicate_key: oms has two rows for sku=SKU-1 facility_id=DAL1: /);
+  });
+
+  it('rows read = used + rejected, for every file', async () => {
+    // Prepare: one side in three files and three formats, with bad rows in two of them
+    const s = setup('accounting');
+    const a = put(s.dir, 'dal1.csv', csv(INVENTORY_HEADER, ['SKU-1', 'DAL1', '5'], ['SKU-2', 'DAL1', 'x'], ['SKU-3', 'DAL1', '4']));
+    const b = put(s.dir, 'atl1.json', JSON.stringify({ rows: [{ sku: 'SKU-1', facility_id: 'ATL1', on_hand: 1 }, { sku: 'SKU-9', facility_id: 'ATL1', on_hand: 'lots' }] }));
+    const c = put(s.dir, 'phx2.ndjson.gz', gzipSync('{"sku":"SKU-1","facility_id":"PHX2","on_hand":7}\n'));
+    const counts = put(
+      s.dir,
+      'counts.csv',
+      csv(INVENTORY_HEADER, ['SKU-1', 'DAL1', '5'], ['SKU-3', 'DAL1', '4'], ['SKU-1', 'ATL1', '1'], ['SKU-1', 'PHX2', '7']),
+    );
+    // Act
+    const r = await run(['reconcile', 'inventory', '--oms', a, '--oms', b, '--oms', c, '--warehouse', counts, '--out', s.out]);
+    // Assess
+    expect(r.code, r.err).toBe(0);
+    expectNoStackTrace(r);
+    const report = readReport(s.out);
+    expect(report.files.map((f) => ({ file: f.file, format: f.format, read: f.read, used: f.used, rejected: f.rejected }))).toEqual([
+      { file: a, format: 'csv', read: 3, used: 2, rejected: 1 },
+      { file: b, format: 'json', read: 2, used: 1, rejected: 1 },
+      { file: c, format: 'ndjson', read: 1, used: 1, rejected: 0 },
+      { file: counts, format: 'csv', read: 4, used: 4, rejected: 0 },
+    ]);
+    expect(report.summary.rows).toEqual({ read: 10, used: 8, rejected: 2 });
+    // sorted by file, then line: atl1.json before dal1.csv
+    expect(report.rejected.map((x) => [x.file, x.line])).toEqual([[b, 1], [a, 3]]);
+    expect(r.out).toMatch(/rows\s+read 10, used 8, rejected 2$/m);
+  });
+});
