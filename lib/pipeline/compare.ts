@@ -47,12 +47,26 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
   const boundary = BOUNDARY[input.boundary];
   const startedAt = (deps.now?.() ?? new Date()).toISOString();
   // The current version of each file: the latest ingested one (a re-upload replaces the file whole).
-  const latest = new Map<string, { m: ManifestFacts; rejectedKey?: string }>();
+  const latest = new Map<string, { m: ManifestFacts; rejectedKey?: string; finishedAt: string }>();
+  const failed = new Map<string, { message: string; finishedAt: string }>();
   for await (const f of listFiles(deps.dynamo, s.tableName, boundary.name)) {
+    const file = `s3://${f.bucket}/${f.key}`;
+    if (f.status === 'failed') {
+      const cur = failed.get(file);
+      const finishedAt = f.finishedAt ?? f.startedAt;
+      if (!cur || finishedAt > cur.finishedAt) failed.set(file, { message: f.error?.message ?? 'unknown error', finishedAt });
+    }
     if (f.status !== 'done' || !f.facts) continue;
     const m = f.facts as unknown as ManifestFacts;
     const cur = latest.get(m.facts.file);
-    if (!cur || m.facts.version > cur.m.facts.version) latest.set(m.facts.file, { m, rejectedKey: f.rejectedKey });
+    if (!cur || m.facts.version > cur.m.facts.version) latest.set(m.facts.file, { m, rejectedKey: f.rejectedKey, finishedAt: f.finishedAt ?? '' });
+  }
+  // A file that could not be ingested is said in the report, unless a good version of it came since.
+  const failures: Warning[] = [];
+  for (const [file, f] of failed) {
+    const good = latest.get(file);
+    if (good && good.finishedAt > f.finishedAt) continue;
+    failures.push({ code: 'file_failed', message: `${file} could not be ingested and is left out: ${f.message}`, file });
   }
   const entries = [...latest.values()].sort((a, b) => (a.m.facts.version < b.m.facts.version ? -1 : 1));
   const facts: FileFacts[] = entries.map((e) => e.m.facts);
@@ -63,7 +77,7 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
     runId: input.runId,
     startedAt,
     scope,
-    warnings: [...entries.flatMap((e) => e.m.warnings), ...scoped.warnings],
+    warnings: [...failures, ...entries.flatMap((e) => e.m.warnings), ...scoped.warnings],
     files: entries.map((e) => e.m.stats),
     rejectedKeys: entries.flatMap((e) => (e.rejectedKey ? [e.rejectedKey] : [])),
   };

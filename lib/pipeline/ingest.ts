@@ -67,8 +67,11 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
 
   const claim = await claimFile(deps.dynamo, settings.tableName, { file: ref, feed: feed.name, ttlSeconds, now });
   if (!claim.claimed) {
-    const reason = claim.current.status === 'done' ? 'already ingested' : 'another delivery is ingesting it';
+    const done = claim.current.status === 'done';
+    const reason = done ? 'already ingested' : 'another delivery is ingesting it';
     log({ level: 'INFO', message: 'skipped', file: name, reason });
+    // A redelivery after a failed StartExecution must still start the run (idempotent per window).
+    if (done) await startRun(deps, boundary.name, now);
     return { status: 'skipped', file: name, reason };
   }
 
@@ -96,10 +99,11 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
     void r;
   };
 
+  let result: Awaited<ReturnType<typeof readFeedFile>>;
   try {
     const out = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(event.s3.object.versionId ? { VersionId: event.s3.object.versionId } : {}) }));
     const body = out.Body as Readable;
-    const result = await readFeedFile({
+    result = await readFeedFile({
       source: { name, open: () => hashing(body, hash) },
       feed,
       boundary,
@@ -138,10 +142,9 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
       rejectedKey,
       facts: manifest as unknown as Record<string, unknown>,
       warnings: warnings.slice(0, 20).map((w) => w.message),
+      warningCount,
     });
     log({ level: 'INFO', message: 'ingested', file: name, feed: feed.name, read: result.stats.read, stored: rowsStored, written: stored, rejected: result.stats.rejected, warnings: warningCount });
-    await startRun(deps, boundary.name, now);
-    return { status: 'ingested', file: name, boundary: boundary.name, read: result.stats.read, stored: rowsStored, rejected: result.stats.rejected };
   } catch (e) {
     const error = isReconError(e) ? { code: e.code, message: e.describe() } : { code: 'E_INTERNAL', message: (e as Error).message };
     await failFile(deps.dynamo, settings.tableName, ref, claim.token, { error }).catch(() => false);
@@ -150,6 +153,9 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
     if (isReconError(e) && e.code !== 'E_STORAGE') return { status: 'skipped', file: name, reason: error.message };
     throw e;
   }
+  // Outside the try: if this throws, the redelivered event finds the file done and starts the run then.
+  await startRun(deps, boundary.name, now);
+  return { status: 'ingested', file: name, boundary: boundary.name, read: result.stats.read, stored: result.stats.used, rejected: result.stats.rejected };
 }
 
 async function* hashing(body: AsyncIterable<Uint8Array>, hash: ReturnType<typeof createHash>): AsyncIterable<Uint8Array> {

@@ -264,6 +264,22 @@ describe('objects ingestion cannot use', () => {
     expect(outcome.status === 'skipped' && outcome.reason).toBe(manifest!.error!.message);
     expect(await stage.records('inventory')).toEqual([]);
   });
+
+  it('names a file that could not be ingested in the next report, until a good version of it arrives', async () => {
+    // Prepare: one good file per side, and a count file that is not text
+    const stage = await standIns.stage();
+    await stage.deliver('inbound/oms-inventory/oms.csv', 'sku,facility_id,on_hand\nSKU-1,DAL1,1\n');
+    await stage.deliver('inbound/warehouse-inventory/dal1.csv', 'sku,facility_id,on_hand\nSKU-1,DAL1,1\n');
+    await stage.deliver('inbound/warehouse-inventory/atl1.csv', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 1, 2]));
+    // Act
+    const before = await stage.compare('inventory');
+    await stage.deliver('inbound/warehouse-inventory/atl1.csv', 'sku,facility_id,on_hand\nSKU-2,DAL1,0\n');
+    const after = await stage.compare('inventory');
+    // Assess
+    const failed = (r: Report) => r.warnings.filter((w) => w.code === 'file_failed');
+    expect(failed(before)).toEqual([expect.objectContaining({ file: `s3://${stage.bucket}/inbound/warehouse-inventory/atl1.csv`, message: expect.stringContaining('E_NOT_TEXT') })]);
+    expect(failed(after)).toEqual([]);
+  });
 });
 
 describe('starting the comparison after a file lands (Step Functions, mocked)', () => {
@@ -299,5 +315,27 @@ describe('starting the comparison after a file lands (Step Functions, mocked)', 
       expect(c.name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
       expect(JSON.parse(c.input!)).toEqual({ boundary: c.name!.split('-')[0] as BoundaryName, trigger: 'ingest' });
     }
+  });
+
+  it('starts the run on a redelivery when StartExecution failed the first time', async () => {
+    // Prepare: StartExecution is throttled once, then works
+    const sfnClient = new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const sfn = mockClient(sfnClient);
+    sfn.on(StartExecutionCommand)
+      .rejectsOnce(serviceError('ThrottlingException', 400))
+      .resolves({ executionArn: 'arn:aws:states:us-east-1:123456789012:execution:recon:x', startDate: new Date() });
+    const arn = 'arn:aws:states:us-east-1:123456789012:stateMachine:recon';
+    const stage = await standIns.stage({ stateMachineArn: arn, clock: new Clock(new Date('2026-11-26T06:00:00.000Z')) });
+    const deps = stage.deps({ sfn: sfnClient });
+    const { event } = await stage.put('inbound/erp-transactions/a.csv', 'order_id,type,amount\nSO-1,invoice,10\n');
+    // Act: the first delivery stores the file but fails to start the run; Lambda redelivers
+    const first = await stage.ingest(event, deps).then(() => 'resolved', (e: Error) => e.name);
+    const second = await stage.ingest(event, deps);
+    const calls = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
+    sfn.restore();
+    // Assess
+    expect(first).toBe('ThrottlingException');
+    expect(second).toEqual([expect.objectContaining({ status: 'skipped', reason: 'already ingested' })]);
+    expect(calls).toEqual(['financial-20261126T060000Z', 'financial-20261126T060000Z']);
   });
 });
