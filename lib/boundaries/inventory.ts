@@ -23,6 +23,8 @@ function view(r: CanonRecord | undefined): Record<string, unknown> | null {
   return v;
 }
 
+const seen: { facts?: FileFacts; fac?: string; t?: string | null } = {};
+
 export const inventory: Boundary = {
   name: 'inventory',
   sides: SIDES,
@@ -36,9 +38,14 @@ export const inventory: Boundary = {
   identityKey: (r) => (r.f.facility_id as string) + SEP + r.version,
 
   observe(r, facts) {
-    const facilities = (facts.facilities ??= {});
     const fac = r.f.facility_id as string;
     const t = asOfOf(r) ?? null;
+    // Rows of one facility and one as-of come in runs: skip the bookkeeping when nothing changes.
+    if (facts === seen.facts && fac === seen.fac && t === seen.t) return;
+    seen.facts = facts;
+    seen.fac = fac;
+    seen.t = t;
+    const facilities = (facts.facilities ??= {});
     const prev = facilities[fac];
     if (prev === undefined || (t !== null && (prev === null || t > prev))) facilities[fac] = t;
   },

@@ -74,14 +74,6 @@ export function isRejection(d: Decoded): d is RowRejection {
   return (d as CanonRecord).f === undefined;
 }
 
-interface CompiledField {
-  name: string;
-  index: number;
-  required: boolean;
-  isKey: boolean;
-  read: FieldReader;
-}
-
 /** Trims only when there is something to trim (most cells have no padding). */
 function trimmed(s: string): string {
   const n = s.length;
@@ -97,44 +89,48 @@ function hasControl(s: string): boolean {
   return false;
 }
 
+/**
+ * Compiles the decoder of one header. The per-row function is generated (`new Function`) with
+ * the feed's field names written out, so every record is one object literal of one shape and
+ * each cell is read by its own codec — the hot loop does no lookups by name. Only names from
+ * the feed catalog and column numbers go into the generated source, never file content.
+ */
 export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
   const { feed, file, version } = opts;
   const mapping = mapHeader(feed, opts.header, file);
   const width = opts.header.length;
-  const fields: CompiledField[] = Object.entries(mapping.columns).map(([name, index]) => {
+  const names = Object.keys(feed.fields);
+  const readers: FieldReader[] = [];
+  const lines: string[] = [];
+  names.forEach((name, i) => {
     const spec: FieldSpec = feed.fields[name];
-    return { name, index, required: spec.required, isKey: spec.kind === 'key', read: fieldReader(spec) };
+    const col = mapping.columns[name];
+    if (!/^[a-z_]+$/.test(name)) throw new Error(`field name ${name} cannot be compiled`);
+    if (col === undefined) {
+      lines.push(`let v${i};`); // optional and not in this file
+      return;
+    }
+    readers.push(fieldReader(spec));
+    const r = readers.length - 1;
+    lines.push(
+      `let v${i}; { let t = values[${col}]; t = t === undefined ? '' : trimmed(t);`,
+      spec.required
+        ? `  if (t === '') (problems ??= []).push(${JSON.stringify(`${name}: required value is empty`)});`
+        : `  if (t === '') {}`,
+      spec.kind === 'key' ? `  else if (hasControl(t)) (problems ??= []).push(${JSON.stringify(`${name}: control character in key value`)});` : '',
+      `  else { const x = readers[${r}](t); if (x instanceof Fail) (problems ??= []).push(${JSON.stringify(name + ': ')} + x.reason); else v${i} = x; } }`,
+    );
   });
-  // Required fields that have no column cannot happen (mapHeader throws); optional ones stay undefined.
-  const strict = opts.strictWidth;
-  const feedName = feed.name;
-  const side = feed.side;
-
-  return (row: RawRow): Decoded => {
-    if (row.reject !== undefined) return { file, line: row.line, reason: row.reject };
-    const values = row.values;
-    if (strict && values.length !== width) {
-      return { file, line: row.line, reason: `expected ${width} fields, found ${values.length}` };
-    }
-    const f: Record<string, FieldValue | undefined> = {};
-    let problems: string[] | undefined;
-    for (let i = 0; i < fields.length; i++) {
-      const c = fields[i];
-      const raw = values[c.index];
-      const text = raw === undefined ? '' : trimmed(raw);
-      if (text === '') {
-        if (c.required) (problems ??= []).push(`${c.name}: required value is empty`);
-        continue;
-      }
-      if (c.isKey && hasControl(text)) {
-        (problems ??= []).push(`${c.name}: control character in key value`);
-        continue;
-      }
-      const r = c.read(text);
-      if (r instanceof Fail) (problems ??= []).push(`${c.name}: ${r.reason}`);
-      else f[c.name] = r;
-    }
-    if (problems) return { file, line: row.line, reason: problems.join('; ') };
-    return { feed: feedName, side, f, file, line: row.line, version };
-  };
+  const body = `
+    return function decode(row) {
+      if (row.reject !== undefined) return { file, line: row.line, reason: row.reject };
+      const values = row.values;
+      if (strict && values.length !== width) return { file, line: row.line, reason: 'expected ' + width + ' fields, found ' + values.length };
+      let problems;
+      ${lines.join('\n      ')}
+      if (problems !== undefined) return { file, line: row.line, reason: problems.join('; ') };
+      return { feed, side, f: { ${names.map((n, i) => `${n}: v${i}`).join(', ')} }, file, line: row.line, version };
+    };`;
+  const make = new Function('readers', 'trimmed', 'hasControl', 'Fail', 'file', 'version', 'feed', 'side', 'strict', 'width', body);
+  return make(readers, trimmed, hasControl, Fail, file, version, feed.name, feed.side, opts.strictWidth, width) as (row: RawRow) => Decoded;
 }
