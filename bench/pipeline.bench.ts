@@ -12,7 +12,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import { startDynalite } from '../test/support/dynalite.ts';
+import { startDynalite } from '../lib/pipeline/standins.ts';
 import { makeRecord } from '../test/store/fixtures.ts';
 import { createTable } from '../lib/store/table.ts';
 import { encodeRecord, readShard, writeRecords } from '../lib/store/records.ts';

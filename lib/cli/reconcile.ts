@@ -32,11 +32,18 @@ export function parseReconcileArgs(argv: readonly string[]): ReconcileArgs {
   const inputs: FeedInput[] = [];
   let config: string | undefined;
   let out = './out';
+  let lastSide: SideName | undefined;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     const eq = a.indexOf('=');
     const flag = a.startsWith('--') ? (eq > 0 ? a.slice(2, eq) : a.slice(2)) : undefined;
-    if (!flag) throw usage(`unexpected argument "${a}"`);
+    if (!flag) {
+      // More files of the side just named (a shell glob: `--warehouse counts/*.csv`).
+      if (lastSide === undefined) throw usage(`unexpected argument "${a}"`);
+      inputs.push({ side: lastSide, source: a });
+      continue;
+    }
+    lastSide = undefined;
     // `--oms --warehouse b.csv`: the next flag is not --oms's value (a file named `--x` can be given as `--oms=--x`).
     const next = eq > 0 ? undefined : rest[i + 1];
     if (eq < 0 && next !== undefined && next.startsWith('--')) throw usage(`--${flag} needs a value`);
@@ -44,7 +51,10 @@ export function parseReconcileArgs(argv: readonly string[]): ReconcileArgs {
     if (value === undefined || value === '') throw usage(`--${flag} needs a value`);
     if (flag === 'config') config = value;
     else if (flag === 'out') out = value;
-    else if ((sides as readonly string[]).includes(flag)) inputs.push({ side: flag as SideName, source: value });
+    else if ((sides as readonly string[]).includes(flag)) {
+      inputs.push({ side: flag as SideName, source: value });
+      lastSide = flag as SideName;
+    }
     else throw usage(`unknown option --${flag} for ${boundary} (sides: ${sides.map((s) => '--' + s).join(', ')}; also --config, --out)`);
   }
   for (const s of sides) if (!inputs.some((x) => x.side === s)) throw usage(`no file for side "${s}": give --${s} <file>`);

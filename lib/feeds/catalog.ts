@@ -125,6 +125,11 @@ function fieldSchema(name: string, spec: FieldSpec) {
         if (spec.required) ctx.addIssue({ code: 'custom', message: `${name}: required value is empty` });
         return undefined;
       }
+      // eslint-disable-next-line no-control-regex
+      if (spec.kind === 'key' && /[\u0000-\u001f\u007f]/.test(t)) {
+        ctx.addIssue({ code: 'custom', message: `${name}: control character in key value` });
+        return undefined;
+      }
       const r = readField(spec, t);
       if (r instanceof Fail) {
         ctx.addIssue({ code: 'custom', message: `${name}: ${r.reason}` });

@@ -1,5 +1,5 @@
 /**
- * docs/bad-input.md (the README's bad-input table) and test/cli/bad-input.test.ts stay one:
+ * The README's bad-input table and test/cli/bad-input.test.ts stay one:
  * each row of the table is exactly one test of that name, in the same order, and a row's error
  * code is the one its test asserts.
  */
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const DOC = resolve(here, '../../docs/bad-input.md');
+const DOC = resolve(here, '../../README.md');
 const TESTS = resolve(here, 'bad-input.test.ts');
 
 /** The rows of the first markdown table whose header starts with `| situation`: cells trimmed. */
@@ -33,7 +33,7 @@ function tests(source: string): Array<{ name: string; body: string }> {
   return found.map((t, i) => ({ name: t.name, body: source.slice(t.at, found[i + 1]?.at ?? source.length) }));
 }
 
-describe('docs/bad-input.md', () => {
+describe('the README bad-input table', () => {
   it('has one test per row, named like the row, in the same order; each row\'s error code is asserted by its test', () => {
     // Prepare
     const rows = tableRows(readFileSync(DOC, 'utf8'));

@@ -1,5 +1,5 @@
 /**
- * The bad-input table (docs/bad-input.md, pasted into the README): exactly one test per row,
+ * The README's bad-input table: exactly one test per row,
  * named like the row's "situation" cell (test/cli/bad-input-doc.test.ts holds the two together).
  * Each test runs `oms-recon reconcile` in-process and checks what the user sees: the exit code,
  * the error code, a message naming the file (and line/column where there is one), and no

@@ -216,6 +216,22 @@ describe('reconcile: options', () => {
     expect(report.summary.outOfScope).toBe(0);
   });
 
+  it('files after a side flag all belong to that side (a shell glob: --channel exports/*)', async () => {
+    // Prepare
+    const dir = tempDir('glob-');
+    const shop = put(dir, 'shop.csv', csv(['channel', 'channel_order_id'], ['shop', '#1001']));
+    const web = put(dir, 'web.csv', csv(['channel', 'channel_order_id'], ['web', 'W-1']));
+    const oms = put(dir, 'oms.csv', csv(['channel', 'channel_order_id'], ['shop', '#1001']));
+    const out = join(dir, 'out');
+    // Act
+    const r = await run(['reconcile', 'intake', '--channel', shop, web, '--oms', oms, '--out', out]);
+    // Assess
+    expect(r.code, r.err).toBe(1);
+    const report = readReport(out);
+    expect(report.files.map((f) => [f.file, f.side])).toEqual([[shop, 'channel'], [web, 'channel'], [oms, 'oms']]);
+    expect(report.discrepancies.map((d) => [d.type, d.key.channel_order_id])).toEqual([['missing_in_oms', 'W-1']]);
+  });
+
   it('--config with a tolerance turns a difference within it into a match', async () => {
     // Prepare: on-hand differs by 1; a config allowing 1 unit
     const dir = tempDir('config-');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDynalite, type LocalDynamo } from '../support/dynalite.ts';
+import { startDynalite, type LocalDynamo } from '../../lib/pipeline/standins.ts';
 import { claimFile, completeFile, failFile, getFile, listFiles } from '../../lib/store/manifest.ts';
 import type { FileManifest, FileRef } from '../../lib/store/types.ts';
 import { injectErrors, sdkError } from './faults.ts';

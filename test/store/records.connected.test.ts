@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { startDynalite, type LocalDynamo } from '../support/dynalite.ts';
+import { startDynalite, type LocalDynamo } from '../../lib/pipeline/standins.ts';
 import { createTable } from '../../lib/store/table.ts';
 import { latestVersions, readShard, writeRecords, type WriteProgress } from '../../lib/store/records.ts';
 import { shardOf } from '../../lib/store/keys.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDynalite, type LocalDynamo } from '../support/dynalite.ts';
+import { startDynalite, type LocalDynamo } from '../../lib/pipeline/standins.ts';
 import { advanceSnapshot, readSnapshots } from '../../lib/store/snapshots.ts';
 import { latestRun, putRun } from '../../lib/store/runs.ts';
 import { createTable } from '../../lib/store/table.ts';
