@@ -8,11 +8,17 @@
  * ≥ 70%), the read-back rate of readShard, the average item size per feed and the implied
  * DynamoDB units per 1M rows (on-demand: 1 write unit per started KB of an item; a strongly
  * consistent Query reads 4 KB per read unit over the summed item sizes), and peak RSS.
+ * Then the whole ingest path — the real ingest step on an S3 object in s3rver: GetObject,
+ * parse, decode, key, writeRecords, manifest — in rows/s against the raw loop's items/s.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import { startDynalite } from '../lib/pipeline/standins.ts';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DEFAULT_CONFIG } from '../lib/config.ts';
+import { ingestObject } from '../lib/pipeline/ingest.ts';
+import { s3Event } from '../lib/pipeline/local.ts';
+import { startDynalite, startS3rver, type LocalDynamo } from '../lib/pipeline/standins.ts';
 import { makeRecord } from '../test/store/fixtures.ts';
 import { createTable } from '../lib/store/table.ts';
 import { encodeRecord, readShard, writeRecords } from '../lib/store/records.ts';
@@ -68,6 +74,30 @@ async function rawLoop(client: DynamoDBClient, table: string, rs: KeyedRecord[],
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return written;
+}
+
+/** The ingest step end to end on one inventory count file in S3, against the raw write loop's rate. */
+async function ingestPath(db: LocalDynamo, rawRate: number, fmt: (n: number) => string): Promise<void> {
+  const s3 = await startS3rver();
+  try {
+    await createTable(db.client, 'ingest');
+    const n = Math.min(ROWS, 50_000);
+    const lines = ['sku,facility_id,on_hand,counted_at'];
+    for (let i = 0; i < n; i++) lines.push(`SKU-${String(Math.floor(i / 10)).padStart(7, '0')},F${i % 10},${(i * 7) % 500},2026-11-26T05:30:00Z`);
+    const body = lines.join('\n') + '\n';
+    const key = 'inbound/warehouse-inventory/bench-count.csv';
+    const put = await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
+    const settings = { tableName: 'ingest', bucketName: s3.bucket, shards: SHARDS, retentionDays: 35, config: DEFAULT_CONFIG, runWindowMinutes: 15 };
+    const event = s3Event(s3.bucket, key, body.length, put.ETag, new Date(), 1).Records[0];
+    const t0 = performance.now();
+    const outcome = await ingestObject({ dynamo: db.client, s3: s3.client, settings: () => settings }, event);
+    const s = (performance.now() - t0) / 1000;
+    if (outcome.status !== 'ingested' || outcome.stored !== n) throw new Error(`ingest bench: ${JSON.stringify(outcome)}`);
+    const rate = n / s;
+    console.log(`\n  ingest step (S3 object → parse → DynamoDB, ${fmt(n)} rows): ${s.toFixed(1)} s = ${fmt(rate)} rows/s, ${((rate / rawRate) * 100).toFixed(1)}% of the raw loop (target ≥ 70%)`);
+  } finally {
+    await s3.stop();
+  }
 }
 
 async function main() {
@@ -162,6 +192,7 @@ async function main() {
       const rcu = (avg * 1e6) / 4096;
       console.log(`  ${feed.padEnd(20)}  ${avg.toFixed(0).padStart(9)}  ${String(Math.max(...sizes)).padStart(9)}  ${fmt(wcu).padStart(14)}  ${fmt(rcu).padStart(13)}`);
     }
+    await ingestPath(db, rawRate, fmt);
     const rss = process.resourceUsage().maxRSS / 1024;
     console.log(`\n  peak RSS: ${rss.toFixed(0)} MB (bench process: dynalite's in-memory tables of ${fmt(totals.raw.items + totals.store.items + 4000)} items included)`);
   } finally {

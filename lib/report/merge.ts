@@ -6,24 +6,9 @@
  * report for the same files.
  */
 import { formatMoney, parseDecimal, type Decimal } from '../decimal.ts';
-import type { BoundaryName, SideName } from '../feeds/catalog.ts';
+import { BOUNDARY } from '../boundaries/index.ts';
+import type { BoundaryName } from '../feeds/catalog.ts';
 import type { Discrepancy, DiscrepancyType, Summary } from './model.ts';
-
-/** SPEC (contract): the two sides of each boundary, left first. */
-export const BOUNDARY_SIDES: Readonly<Record<BoundaryName, readonly [SideName, SideName]>> = {
-  intake: ['channel', 'oms'],
-  fulfillment: ['oms', 'warehouse'],
-  inventory: ['oms', 'warehouse'],
-  financial: ['oms', 'erp'],
-};
-
-/** The key fields of each boundary, in the order the SPEC names them. */
-export const BOUNDARY_KEY_FIELDS: Readonly<Record<BoundaryName, readonly string[]>> = {
-  intake: ['channel', 'channel_order_id'],
-  fulfillment: ['order_id', 'line_id', 'location_id'],
-  inventory: ['sku', 'facility_id'],
-  financial: ['order_id'],
-};
 
 /** Discrepancy types per boundary, in the order the SPEC lists them ("Discrepancy types"). */
 export const TYPE_ORDER: Readonly<Record<BoundaryName, readonly DiscrepancyType[]>> = {
@@ -37,18 +22,6 @@ export const TYPE_ORDER: Readonly<Record<BoundaryName, readonly DiscrepancyType[
 export const ALL_TYPES: readonly DiscrepancyType[] = [
   ...new Set(Object.values(TYPE_ORDER).flat()),
 ] as DiscrepancyType[];
-
-/** The boundary a set of discrepancies belongs to, told from their key fields (undefined when empty). */
-export function inferBoundary(ds: readonly Pick<Discrepancy, 'key'>[]): BoundaryName | undefined {
-  for (const d of ds) {
-    const k = d.key ?? {};
-    if ('sku' in k || 'facility_id' in k) return 'inventory';
-    if ('channel_order_id' in k || 'channel' in k) return 'intake';
-    if ('line_id' in k || 'location_id' in k) return 'fulfillment';
-    if ('order_id' in k) return 'financial';
-  }
-  return undefined;
-}
 
 // ---------------------------------------------------------------------------------------
 // Identity
@@ -97,11 +70,10 @@ const KIND_RANK: Record<string, number> = { sale: 1, return: 2 };
  * by UTF-16 code units (no locale), then financial `kind` (sale before return).
  * Returns a new array; the input is not modified.
  */
-export function sortDiscrepancies<T extends Discrepancy>(ds: readonly T[], boundary?: BoundaryName): T[] {
-  const b = boundary ?? inferBoundary(ds);
-  const order = b ? [...TYPE_ORDER[b], ...ALL_TYPES.filter((t) => !TYPE_ORDER[b].includes(t))] : ALL_TYPES;
+export function sortDiscrepancies<T extends Discrepancy>(ds: readonly T[], b: BoundaryName): T[] {
+  const order = [...TYPE_ORDER[b], ...ALL_TYPES.filter((t) => !TYPE_ORDER[b].includes(t))];
   const typeRank = new Map<string, number>(order.map((t, i) => [t, i]));
-  const keyFields = b ? BOUNDARY_KEY_FIELDS[b] : [];
+  const keyFields = BOUNDARY[b].keyFields;
   const sortKey = (d: T): string[] => {
     const k = d.key ?? {};
     const extra = Object.keys(k).filter((f) => !keyFields.includes(f)).sort();

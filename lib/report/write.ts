@@ -9,7 +9,8 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCodes, ReconError } from '../errors.ts';
 import type { Discrepancy, Report } from './model.ts';
-import { ALL_TYPES, BOUNDARY_KEY_FIELDS } from './merge.ts';
+import { BOUNDARY } from '../boundaries/index.ts';
+import { ALL_TYPES } from './merge.ts';
 import {
   clip, formatAge, formatInt, formatPercent, impactText, keyText, moneyAtRiskText, oneLine, plural, sideText, sidesOf, valueText,
 } from './text.ts';
@@ -103,7 +104,7 @@ function csvColumns(report: Report): Column[] {
   for (const d of ds) {
     for (const k of Object.keys(d.key ?? {})) if (!seenKey.has(k)) { seenKey.add(k); keyFields.push(k); }
   }
-  if (keyFields.length === 0) keyFields.push(...(BOUNDARY_KEY_FIELDS[report.boundary] ?? []));
+  if (keyFields.length === 0) keyFields.push(...(BOUNDARY[report.boundary]?.keyFields ?? []));
   const hasOffsetting = ds.some((d) => d.offsetting !== undefined);
   const hasFirstSeen = ds.some((d) => d.firstSeen !== undefined);
 

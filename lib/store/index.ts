@@ -6,8 +6,6 @@ export { writeRecords, readShard, latestVersions, encodeRecord, decodeRecord, BA
 export type { WriteRecordsOptions, WriteResult, WriteProgress, ReadShardOptions } from './records.ts';
 export { claimFile, completeFile, failFile, getFile, listFiles, filePk, fileSk, DEFAULT_LEASE_MS } from './manifest.ts';
 export type { ClaimInput, ClaimResult, CompleteInput, FailInput, ListFilesOptions } from './manifest.ts';
-export { advanceSnapshot, readSnapshots, SNAPSHOT_PK } from './snapshots.ts';
-export type { AdvanceOptions } from './snapshots.ts';
 export { putRun, latestRun, runPk } from './runs.ts';
 export type { LatestRunOptions } from './runs.ts';
 export { itemSize } from './attr.ts';

@@ -1,6 +1,6 @@
 /**
  * What the pipeline keeps in DynamoDB (docs/data-model.md): keyed records, the per-file
- * manifest, the inventory snapshot pointers and the runs. Everything in lib/store speaks
+ * manifest and the runs. Everything in lib/store speaks
  * these types; the engine (lib/) produces and consumes them, the handlers (functions/) only
  * pass them through.
  */
@@ -77,20 +77,6 @@ export interface FileManifest extends FileRef {
   /** Why the file failed (status `failed`). */
   error?: { code: string; message: string };
   /** Epoch seconds (DynamoDB TTL). */
-  ttl?: number;
-}
-
-/** Where the current inventory count of one side at one facility lives. */
-export interface SnapshotPointer {
-  side: SideName;
-  facility: string;
-  /** The snapshot id (the identity part that inventory records carry). */
-  snapshot: string;
-  /** ISO 8601 in `Date.prototype.toISOString()` form (`2026-11-26T10:00:00.000Z`), so text order is time order. */
-  asOf: string;
-  /** The version of the file that carried the snapshot (ties on asOf break on it). */
-  version: string;
-  /** Epoch seconds (DynamoDB TTL), optional. */
   ttl?: number;
 }
 

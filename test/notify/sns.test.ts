@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Discrepancy, Report } from '../../lib/report/model.ts';
 import { buildSummary } from '../../lib/report/merge.ts';
-import { buildFailureNotification, buildNotification, fitSubject, toAscii, type SnsNotification } from '../../lib/notify/sns.ts';
+import { buildNotification, fitSubject, toAscii, type SnsNotification } from '../../lib/notify/sns.ts';
 import { cleanReport, financialDiscrepancy, inventoryDiscrepancy, makeFinancialReport, makeReport } from '../report/fixtures.ts';
 
 /** AWS Chatbot custom notification (admin guide, "Custom notifications"); unknown keys are refused. */
@@ -212,33 +212,3 @@ describe('buildNotification', () => {
   }, 30_000);
 });
 
-describe('buildFailureNotification', () => {
-  it('has the same structure and says which run failed and why', () => {
-    // Prepare
-    const cause = JSON.stringify({ errorType: 'ReconError', errorMessage: 'inbound/x.csv:3: not a number [E_CSV_SYNTAX]', trace: ['at a (x.js:1)', 'at b (y.js:2)'] });
-    // Act
-    const n = buildFailureNotification({ boundary: 'intake', runId: 'exec-7', error: 'States.TaskFailed', cause });
-    const p = parts(n);
-    // Assess
-    expect(n.MessageStructure).toBe('json');
-    expect(p.keys).toEqual(['default', 'email', 'https']);
-    expect(n.Subject).toBe('[oms-recon] intake: run FAILED (States.TaskFailed)');
-    expect(p.email).toContain('Cause: ReconError: inbound/x.csv:3: not a number [E_CSV_SYNTAX]');
-    expect(p.email).toContain('  at a (x.js:1)');
-    expect(p.chat.content.title).toBe(':x: oms-recon intake: run failed');
-    expect(p.chat.metadata?.eventType).toBe('ReconciliationFailed');
-  });
-
-  it('copes with nothing known and with huge, non-JSON causes', () => {
-    // Act
-    const empty = buildFailureNotification({});
-    const huge = buildFailureNotification({ boundary: 'Bo\u00f1\nary'.repeat(100), error: 'x'.repeat(1_000_000), cause: 'y\n'.repeat(1_000_000) });
-    // Assess
-    for (const n of [empty, huge]) {
-      assertSubjectRules(n.Subject);
-      expect(Buffer.byteLength(n.Message, 'utf8')).toBeLessThan(256 * 1024);
-      parts(n);
-    }
-    expect(empty.Subject).toBe('[oms-recon] run FAILED');
-  });
-});

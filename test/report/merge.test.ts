@@ -137,7 +137,7 @@ describe('sortDiscrepancies', () => {
     const expected = ['not_booked:O10', 'not_booked:O9', 'credit_without_return:O1:return', 'amount_mismatch:O2:sale', 'amount_mismatch:O2:return'];
     // Act / Assess
     for (const input of [ds, [...ds].reverse(), [ds[2], ds[0], ds[4], ds[1], ds[3]]]) {
-      const got = sortDiscrepancies(input).map((d) => [d.type, d.key.order_id, d.kind === 'return' ? 'return' : ''].filter(Boolean).join(':'));
+      const got = sortDiscrepancies(input, 'financial').map((d) => [d.type, d.key.order_id, d.kind === 'return' ? 'return' : ''].filter(Boolean).join(':'));
       expect(got).toEqual(expected.map((e) => e.replace(/:sale$/, '')));
     }
   });

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynalite, type LocalDynamo } from '../../lib/pipeline/standins.ts';
-import { advanceSnapshot, readSnapshots } from '../../lib/store/snapshots.ts';
 import { latestRun, putRun } from '../../lib/store/runs.ts';
 import { createTable } from '../../lib/store/table.ts';
-import type { RunItem, RunSummary, SnapshotPointer } from '../../lib/store/types.ts';
+import type { RunItem, RunSummary } from '../../lib/store/types.ts';
 
 let db: LocalDynamo;
 let tables = 0;
@@ -14,66 +13,10 @@ afterAll(async () => {
   await db.stop();
 });
 async function freshTable(): Promise<string> {
-  const name = `snap-runs-${++tables}`;
+  const name = `runs-${++tables}`;
   await createTable(db.client, name);
   return name;
 }
-
-const pointer = (over: Partial<SnapshotPointer>): Omit<SnapshotPointer, 'ttl'> => ({
-  side: 'warehouse', facility: 'DAL1', snapshot: 'snap-a', asOf: '2026-11-26T05:30:00.000Z', version: '2026-11-26T06:00:00.000Z\u001fb/k1', ...over,
-});
-
-describe('snapshot pointers', () => {
-  it('moves forward to a later count and never back to an older one arriving late', async () => {
-    // Prepare
-    const table = await freshTable();
-    const monday = pointer({ snapshot: 'mon', asOf: '2026-11-23T05:30:00.000Z' });
-    const tuesday = pointer({ snapshot: 'tue', asOf: '2026-11-24T05:30:00.000Z' });
-    // Act
-    const first = await advanceSnapshot(db.client, table, monday);
-    const second = await advanceSnapshot(db.client, table, tuesday);
-    const late = await advanceSnapshot(db.client, table, monday);
-    const again = await advanceSnapshot(db.client, table, tuesday);
-    // Assess
-    expect([first.advanced, second.advanced, late.advanced, again.advanced]).toEqual([true, true, false, false]);
-    expect(late.current).toEqual(tuesday);
-    expect(await readSnapshots(db.client, table)).toEqual([tuesday]);
-  });
-
-  it('breaks a tie on asOf with the file version', async () => {
-    // Prepare
-    const table = await freshTable();
-    const a = pointer({ snapshot: 'a', version: '2026-11-26T06:00:00.000Z\u001fb/k1' });
-    const b = pointer({ snapshot: 'b', version: '2026-11-26T07:00:00.000Z\u001fb/k1' });
-    // Act
-    await advanceSnapshot(db.client, table, b);
-    const older = await advanceSnapshot(db.client, table, a);
-    // Assess
-    expect(older).toEqual({ advanced: false, current: b });
-  });
-
-  it('reads every side and facility with one call', async () => {
-    // Prepare
-    const table = await freshTable();
-    const ps = [
-      pointer({ side: 'oms', facility: 'DAL1' }),
-      pointer({ side: 'oms', facility: 'ATL 2' }),
-      pointer({ side: 'warehouse', facility: 'DAL1' }),
-      pointer({ side: 'warehouse', facility: 'Zürich-1' }),
-    ];
-    for (const p of ps) await advanceSnapshot(db.client, table, p, { ttlSeconds: 60, now: new Date('2026-11-26T00:00:00.000Z') });
-    // Act
-    const read = await readSnapshots(db.client, table);
-    // Assess
-    expect(read).toHaveLength(4);
-    expect(read).toEqual(expect.arrayContaining(ps.map((p) => ({ ...p, ttl: Date.parse('2026-11-26T00:00:00.000Z') / 1000 + 60 }))));
-  });
-
-  it('refuses an asOf that would not sort as time', async () => {
-    const table = await freshTable();
-    await expect(advanceSnapshot(db.client, table, pointer({ asOf: '2026-11-26T05:30:00+01:00' }))).rejects.toMatchObject({ code: 'E_STORAGE' });
-  });
-});
 
 describe('runs', () => {
   const summary: RunSummary = {
