@@ -13,7 +13,7 @@ import { formatMoney, parseDecimal, type Decimal } from '../decimal.ts';
 import { ErrorCodes, ReconError } from '../errors.ts';
 import { normalizeHeader } from '../feeds/catalog.ts';
 import type { RawRow, Table } from '../read/table.ts';
-import { cell, columnIndex, firstValue, foldConsecutive } from './fold.ts';
+import { cell, columnIndex, firstValue, foldedTable } from './fold.ts';
 import { reportProblem, type Preset, type PresetOptions } from './types.ts';
 
 const SIGNATURE = ['amazon-order-id', 'purchase-date'].map(normalizeHeader);
@@ -102,18 +102,6 @@ export const amazonOrders: Preset = {
       return out;
     };
 
-    return {
-      file: table.file,
-      format: table.format,
-      delimiter: table.delimiter,
-      compressed: table.compressed,
-      header,
-      rows: foldConsecutive(table, {
-        keyIndex: id,
-        width: table.format === 'csv' ? table.header.length : undefined,
-        outWidth: header.length,
-        fold,
-      }),
-    };
+    return foldedTable(table, header, id, fold);
   },
 };

@@ -27,6 +27,21 @@ function strayRow(r: RawRow, width: number, outWidth: number): RawRow {
   return { line: r.line, values: new Array<string>(outWidth).fill(''), span: 1, reject: `expected ${width} fields, found ${r.values.length}` };
 }
 
+/**
+ * The canonical table of a preset: the export's rows folded per order (`fold`), under the
+ * canonical `header`. Rows of one order are consecutive; the key column starts the next order.
+ */
+export function foldedTable(table: Table, header: string[], keyIndex: number, fold: FoldSpec['fold']): Table {
+  return {
+    file: table.file,
+    format: table.format,
+    delimiter: table.delimiter,
+    compressed: table.compressed,
+    header,
+    rows: foldConsecutive(table, { keyIndex, width: table.format === 'csv' ? table.header.length : undefined, outWidth: header.length, fold }),
+  };
+}
+
 /** Rows of one order are consecutive; a different (trimmed) ID starts the next order. */
 export function foldConsecutive(table: Table, spec: FoldSpec): () => AsyncIterable<RawRow[]> {
   return async function* rows() {

@@ -11,7 +11,7 @@
 import { parseDecimal } from '../decimal.ts';
 import { normalizeHeader } from '../feeds/catalog.ts';
 import type { RawRow, Table } from '../read/table.ts';
-import { cell, columnIndex, firstValue, foldConsecutive } from './fold.ts';
+import { cell, columnIndex, firstValue, foldedTable } from './fold.ts';
 import { reportProblem, type Preset, type PresetOptions } from './types.ts';
 
 /** Columns every Shopify orders export has (normalised); `Lineitem …` marks the per-item layout. */
@@ -90,18 +90,6 @@ export const shopifyOrders: Preset = {
       return out;
     };
 
-    return {
-      file: table.file,
-      format: table.format,
-      delimiter: table.delimiter,
-      compressed: table.compressed,
-      header,
-      rows: foldConsecutive(table, {
-        keyIndex: name,
-        width: table.format === 'csv' ? table.header.length : undefined,
-        outWidth: header.length,
-        fold,
-      }),
-    };
+    return foldedTable(table, header, name, fold);
   },
 };

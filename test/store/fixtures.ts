@@ -1,3 +1,6 @@
+import { afterAll, beforeAll } from 'vitest';
+import { startDynalite, type LocalDynamo } from '../../lib/pipeline/standins.ts';
+import { createTable } from '../../lib/store/table.ts';
 /**
  * Realistic keyed records for store tests and bench/pipeline.bench.ts: one maker per canonical
  * feed, with the S3-shaped file names and versions the ingest handler produces.
@@ -50,4 +53,27 @@ export function makeRecord(feed: FeedName, i: number, src = sourceOf(feed, '2026
       return { ...base, boundary: 'financial', side: 'erp', group: [order], identity: [i % 4 === 3 ? 'return' : 'sale', `INV-${pad(i, 8)}`],
         fields: { order_id: order, type: i % 4 === 3 ? 'return' : 'sale', amount: i % 4 === 3 ? '-1234.50' : '1234.50', document_id: `INV-${pad(i, 8)}`, currency: 'USD', posted_at: '2026-11-26T02:00:00.000Z' } };
   }
+}
+
+/**
+ * One dynalite for a test file (started before its tests, stopped after) and a fresh table
+ * per test, so states never mix.
+ */
+export function useDynalite(prefix: string): { db: () => LocalDynamo; freshTable: () => Promise<string> } {
+  let db: LocalDynamo | undefined;
+  let tables = 0;
+  beforeAll(async () => {
+    db = await startDynalite({ createTable: false });
+  });
+  afterAll(async () => {
+    await db?.stop();
+  });
+  return {
+    db: () => db!,
+    async freshTable() {
+      const name = `${prefix}-${++tables}`;
+      await createTable(db!.client, name);
+      return name;
+    },
+  };
 }

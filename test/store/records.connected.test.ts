@@ -1,31 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { startDynalite, type LocalDynamo } from '../../lib/pipeline/standins.ts';
-import { createTable } from '../../lib/store/table.ts';
 import { latestVersions, readShard, writeRecords, type WriteProgress } from '../../lib/store/records.ts';
 import { shardOf } from '../../lib/store/keys.ts';
 import { isReconError, type ReconError } from '../../lib/errors.ts';
 import type { BoundaryName } from '../../lib/feeds/catalog.ts';
 import type { KeyedRecord } from '../../lib/store/types.ts';
-import { makeRecord, sourceOf } from './fixtures.ts';
+import { makeRecord, sourceOf, useDynalite } from './fixtures.ts';
 import { delayFirstBatch, injectErrors, injectUnprocessed, sdkError } from './faults.ts';
 
-let db: LocalDynamo;
-let tables = 0;
-beforeAll(async () => {
-  db = await startDynalite({ createTable: false });
-});
-afterAll(async () => {
-  await db.stop();
-});
-
-/** A fresh table per test, so states never mix. */
-async function freshTable(): Promise<string> {
-  const name = `records-${++tables}`;
-  await createTable(db.client, name);
-  return name;
-}
+const store = useDynalite('records');
+const { freshTable } = store;
 
 async function readAll(client: DynamoDBClient, table: string, boundary: BoundaryName, shards: number, pageSize?: number) {
   const groups: Array<{ shard: number; records: KeyedRecord[] }> = [];
@@ -39,7 +24,7 @@ async function countItems(table: string): Promise<number> {
   let n = 0;
   let start: Record<string, never> | undefined;
   do {
-    const out = await db.client.send(new ScanCommand({ TableName: table, Select: 'COUNT', ExclusiveStartKey: start }));
+    const out = await store.db().client.send(new ScanCommand({ TableName: table, Select: 'COUNT', ExclusiveStartKey: start }));
     n += out.Count ?? 0;
     start = out.LastEvaluatedKey as typeof start;
   } while (start);
@@ -67,8 +52,8 @@ describe('writeRecords + readShard round trip', () => {
       { boundary: 'financial', group: [''], side: 'erp', identity: [''], version: '', feed: 'erp-transactions', fields: { a: 'x' }, file: 'local/file.csv', line: 1_000_000 },
     ];
     // Act
-    const result = await writeRecords(db.client, table, records, { shards: 3 });
-    const groups = await readAll(db.client, table, 'financial', 3);
+    const result = await writeRecords(store.db().client, table, records, { shards: 3 });
+    const groups = await readAll(store.db().client, table, 'financial', 3);
     // Assess
     expect(result).toMatchObject({ written: 4, collapsed: 0, retries: 0 });
     expect(canon(groups.flatMap((g) => g.records))).toEqual(canon(records));
@@ -82,8 +67,8 @@ describe('writeRecords + readShard round trip', () => {
       ...Array.from({ length: 300 }, (_, i) => makeRecord('warehouse-inventory', i)),
     ];
     // Act
-    await writeRecords(db.client, table, records, { shards: 4 });
-    const groups = await readAll(db.client, table, 'inventory', 4, 7);
+    await writeRecords(store.db().client, table, records, { shards: 4 });
+    const groups = await readAll(store.db().client, table, 'inventory', 4, 7);
     // Assess
     const skus = groups.map((g) => g.records[0].group[0]);
     expect(new Set(skus).size).toBe(60);
@@ -115,8 +100,8 @@ describe('writeRecords + readShard round trip', () => {
         const table = await freshTable();
         const records: KeyedRecord[] = specs.map((s, i) => ({ ...s, boundary: 'inventory', feed: 'oms-inventory', fields: { i: String(i) }, file: 'f.csv', line: i + 2 }));
         // Act
-        const { written, collapsed } = await writeRecords(db.client, table, records, { shards: 1 });
-        const groups = (await readAll(db.client, table, 'inventory', 1, pageSize)).map((g) => g.records);
+        const { written, collapsed } = await writeRecords(store.db().client, table, records, { shards: 1 });
+        const groups = (await readAll(store.db().client, table, 'inventory', 1, pageSize)).map((g) => g.records);
         // Assess: each group comes out once and whole
         const names = groups.map((g) => JSON.stringify(g[0].group));
         expect(new Set(names).size).toBe(names.length);
@@ -144,7 +129,7 @@ describe('writeRecords + readShard round trip', () => {
       }
     }
     // Act
-    const result = await writeRecords(db.client, table, chunks(), { shards: 2, concurrency: 2, onProgress: (p) => (acknowledged = p.written) });
+    const result = await writeRecords(store.db().client, table, chunks(), { shards: 2, concurrency: 2, onProgress: (p) => (acknowledged = p.written) });
     // Assess
     expect(result).toMatchObject({ written: 2000, batches: 80, retries: 0 });
     expect(await countItems(table)).toBe(2000);
@@ -157,11 +142,11 @@ describe('idempotency and versions', () => {
     // Prepare
     const table = await freshTable();
     const records = Array.from({ length: 120 }, (_, i) => makeRecord('oms-allocations', i));
-    await writeRecords(db.client, table, records, { shards: 2 });
-    const once = await readAll(db.client, table, 'fulfillment', 2);
+    await writeRecords(store.db().client, table, records, { shards: 2 });
+    const once = await readAll(store.db().client, table, 'fulfillment', 2);
     // Act
-    await writeRecords(db.client, table, [...records].reverse(), { shards: 2 });
-    const twice = await readAll(db.client, table, 'fulfillment', 2);
+    await writeRecords(store.db().client, table, [...records].reverse(), { shards: 2 });
+    const twice = await readAll(store.db().client, table, 'fulfillment', 2);
     // Assess
     expect(twice).toEqual(once);
     expect(await countItems(table)).toBe(120);
@@ -175,9 +160,9 @@ describe('idempotency and versions', () => {
     const newer = { ...makeRecord('warehouse-inventory', 0, newSrc), identity: ['DAL1', 'count'], fields: { on_hand: '7' } };
     const older = { ...makeRecord('warehouse-inventory', 0, oldSrc), identity: ['DAL1', 'count'], fields: { on_hand: '9' } };
     // Act
-    await writeRecords(db.client, table, [newer], { shards: 1 });
-    await writeRecords(db.client, table, [older], { shards: 1 });
-    const [group] = (await readAll(db.client, table, 'inventory', 1)).map((g) => g.records);
+    await writeRecords(store.db().client, table, [newer], { shards: 1 });
+    await writeRecords(store.db().client, table, [older], { shards: 1 });
+    const [group] = (await readAll(store.db().client, table, 'inventory', 1)).map((g) => g.records);
     const { records, superseded } = latestVersions(group);
     // Assess
     expect(records).toEqual([newer]);
@@ -190,8 +175,8 @@ describe('idempotency and versions', () => {
     const first = { ...makeRecord('oms-inventory', 0), fields: { on_hand: '1' } };
     const last = { ...makeRecord('oms-inventory', 0), fields: { on_hand: '2' }, line: 99 };
     // Act
-    const result = await writeRecords(db.client, table, [first, makeRecord('oms-inventory', 1), last], { shards: 1 });
-    const stored = (await readAll(db.client, table, 'inventory', 1)).flatMap((g) => g.records);
+    const result = await writeRecords(store.db().client, table, [first, makeRecord('oms-inventory', 1), last], { shards: 1 });
+    const stored = (await readAll(store.db().client, table, 'inventory', 1)).flatMap((g) => g.records);
     // Assess
     expect(result).toMatchObject({ written: 2, collapsed: 1 });
     expect(stored).toContainEqual(last);
@@ -201,14 +186,14 @@ describe('idempotency and versions', () => {
   it('stores the last record of a key even when its earlier copy is in a slower batch', async () => {
     // Prepare: the key's first copy is in batch 1, which the server answers late
     const table = await freshTable();
-    const client = db.newClient();
+    const client = store.db().newClient();
     delayFirstBatch(client, 150);
     const first = { ...makeRecord('oms-inventory', 0), fields: { on_hand: 'first' } };
     const last = { ...makeRecord('oms-inventory', 0), fields: { on_hand: 'last' } };
     const filler = Array.from({ length: 30 }, (_, i) => makeRecord('oms-inventory', i + 1));
     // Act
     await writeRecords(client, table, [first, ...filler, last], { shards: 1, concurrency: 4 });
-    const stored = (await readAll(db.client, table, 'inventory', 1)).flatMap((g) => g.records);
+    const stored = (await readAll(store.db().client, table, 'inventory', 1)).flatMap((g) => g.records);
     // Assess
     expect(stored.find((r) => r.group[0] === first.group[0] && r.identity[0] === 'DAL1')?.fields.on_hand).toBe('last');
   });
@@ -218,7 +203,7 @@ describe('retries', () => {
   it('writes every item when DynamoDB returns some as unprocessed, counting the retries', { timeout: 60_000 }, async () => {
     // Prepare
     const table = await freshTable();
-    const client = db.newClient();
+    const client = store.db().newClient();
     const injected = injectUnprocessed(client, 6);
     const records = Array.from({ length: 200 }, (_, i) => makeRecord('shipments', i));
     // Act
@@ -238,7 +223,7 @@ describe('retries', () => {
   ])('retries %s and writes everything', async (name, status) => {
     // Prepare
     const table = await freshTable();
-    const client = db.newClient();
+    const client = store.db().newClient();
     injectErrors(client, 'BatchWriteItemCommand', () => sdkError(name, status), { passes: 1, failures: 3 });
     const records = Array.from({ length: 100 }, (_, i) => makeRecord('oms-orders', i));
     // Act
@@ -251,7 +236,7 @@ describe('retries', () => {
   it('throws ReconError STORAGE after maxAttempts and never reports an unwritten item as written', { timeout: 60_000 }, async () => {
     // Prepare: two batches get through, then the table throttles for good
     const table = await freshTable();
-    const client = db.newClient();
+    const client = store.db().newClient();
     injectErrors(client, 'BatchWriteItemCommand', () => sdkError('ProvisionedThroughputExceededException', 400), { passes: 2 });
     let last: WriteProgress | undefined;
     const records = Array.from({ length: 500 }, (_, i) => makeRecord('erp-transactions', i));
@@ -276,7 +261,7 @@ describe('retries', () => {
   it('throws ReconError STORAGE when items stay unprocessed, counting only what was written', async () => {
     // Prepare
     const table = await freshTable();
-    const client = db.newClient();
+    const client = store.db().newClient();
     injectUnprocessed(client, Infinity);
     let last: WriteProgress | undefined;
     // Act
@@ -291,7 +276,7 @@ describe('retries', () => {
 
   it('fails at once, without retrying, on an error that will not go away', async () => {
     // Act
-    const write = writeRecords(db.client, 'no-such-table', [makeRecord('shipments', 0)], { shards: 1, ...quickRetry });
+    const write = writeRecords(store.db().client, 'no-such-table', [makeRecord('shipments', 0)], { shards: 1, ...quickRetry });
     // Assess
     await expect(write).rejects.toMatchObject({ code: 'E_STORAGE', cause: { name: 'ResourceNotFoundException' } });
   });
@@ -300,8 +285,8 @@ describe('retries', () => {
     // Prepare
     const table = await freshTable();
     const records = Array.from({ length: 50 }, (_, i) => makeRecord('oms-inventory', i));
-    await writeRecords(db.client, table, records, { shards: 1 });
-    const client = db.newClient();
+    await writeRecords(store.db().client, table, records, { shards: 1 });
+    const client = store.db().newClient();
     const stats = injectErrors(client, 'QueryCommand', () => sdkError('ThrottlingException', 400), { passes: 1, failures: 2 });
     // Act
     const groups = await readAll(client, table, 'inventory', 1, 20);

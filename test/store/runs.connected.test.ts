@@ -1,22 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDynalite, type LocalDynamo } from '../../lib/pipeline/standins.ts';
 import { latestRun, putRun } from '../../lib/store/runs.ts';
-import { createTable } from '../../lib/store/table.ts';
 import type { RunItem, RunSummary } from '../../lib/store/types.ts';
+import { useDynalite } from './fixtures.ts';
 
-let db: LocalDynamo;
-let tables = 0;
-beforeAll(async () => {
-  db = await startDynalite({ createTable: false });
-});
-afterAll(async () => {
-  await db.stop();
-});
-async function freshTable(): Promise<string> {
-  const name = `runs-${++tables}`;
-  await createTable(db.client, name);
-  return name;
-}
+const store = useDynalite('runs');
+const { freshTable } = store;
 
 describe('runs', () => {
   const summary: RunSummary = {
@@ -34,13 +22,13 @@ describe('runs', () => {
     const r1 = run('2026-11-24T06:00:00.000Z', 'r1');
     const r2 = run('2026-11-25T06:00:00.000Z', 'r2');
     const r3 = run('2026-11-26T06:00:00.000Z', 'r3', { status: 'running', summary: undefined, reportKey: undefined, discrepanciesKey: undefined });
-    for (const r of [r2, r3, r1]) await putRun(db.client, table, r);
-    await putRun(db.client, table, run('2026-11-27T06:00:00.000Z', 'other', { boundary: 'intake' }));
+    for (const r of [r2, r3, r1]) await putRun(store.db().client, table, r);
+    await putRun(store.db().client, table, run('2026-11-27T06:00:00.000Z', 'other', { boundary: 'intake' }));
     // Act
-    const latest = await latestRun(db.client, table, 'inventory');
-    const previous = await latestRun(db.client, table, 'inventory', { before: r3.startedAt });
-    const succeeded = await latestRun(db.client, table, 'inventory', { status: 'succeeded' });
-    const none = await latestRun(db.client, table, 'financial');
+    const latest = await latestRun(store.db().client, table, 'inventory');
+    const previous = await latestRun(store.db().client, table, 'inventory', { before: r3.startedAt });
+    const succeeded = await latestRun(store.db().client, table, 'inventory', { status: 'succeeded' });
+    const none = await latestRun(store.db().client, table, 'financial');
     // Assess
     expect(latest).toEqual({ boundary: 'inventory', runId: 'r3', startedAt: r3.startedAt, status: 'running' });
     expect(previous).toEqual(r2);
@@ -51,10 +39,10 @@ describe('runs', () => {
   it('rewrites a run when it finishes', async () => {
     // Prepare
     const table = await freshTable();
-    await putRun(db.client, table, run('2026-11-26T06:00:00.000Z', 'r9', { status: 'running', summary: undefined }));
+    await putRun(store.db().client, table, run('2026-11-26T06:00:00.000Z', 'r9', { status: 'running', summary: undefined }));
     // Act
-    await putRun(db.client, table, run('2026-11-26T06:00:00.000Z', 'r9', { finishedAt: '2026-11-26T06:02:00.000Z' }));
+    await putRun(store.db().client, table, run('2026-11-26T06:00:00.000Z', 'r9', { finishedAt: '2026-11-26T06:02:00.000Z' }));
     // Assess
-    expect(await latestRun(db.client, table, 'inventory')).toMatchObject({ runId: 'r9', status: 'succeeded', summary, finishedAt: '2026-11-26T06:02:00.000Z' });
+    expect(await latestRun(store.db().client, table, 'inventory')).toMatchObject({ runId: 'r9', status: 'succeeded', summary, finishedAt: '2026-11-26T06:02:00.000Z' });
   });
 });
