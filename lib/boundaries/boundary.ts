@@ -66,6 +66,11 @@ export interface Boundary {
   identityOf(r: CanonRecord): string[];
   /** `identityOf(r).join(SEP)`, without the array. */
   identityKey(r: CanonRecord): string;
+  /**
+   * Optional: the order of two records' identity keys (<0, 0, >0), exactly as comparing their
+   * `identityKey` strings would give, but without building them (the hot path of resolving).
+   */
+  compareIdentity?(a: CanonRecord, b: CanonRecord): number;
   /** Adds what a record tells about scope to its file's facts. */
   observe(r: CanonRecord, facts: FileFacts): void;
   /** Combines the facts of every file in the run. */

@@ -36,6 +36,16 @@ export const inventory: Boundary = {
   // other; the scope says which snapshot of a facility counts.
   identityOf: (r) => [r.f.facility_id as string, r.version],
   identityKey: (r) => (r.f.facility_id as string) + SEP + r.version,
+  compareIdentity(a, b) {
+    const fa = a.f.facility_id as string, fb = b.f.facility_id as string;
+    if (fa === fb) return a.version < b.version ? -1 : a.version > b.version ? 1 : 0;
+    // One facility a prefix of the other: what follows it in the key decides (rare: build the keys).
+    if (fa.length !== fb.length && (fa.length < fb.length ? fb.startsWith(fa) : fa.startsWith(fb))) {
+      const ka = inventory.identityKey(a), kb = inventory.identityKey(b);
+      return ka < kb ? -1 : ka > kb ? 1 : 0;
+    }
+    return fa < fb ? -1 : 1;
+  },
 
   observe(r, facts) {
     const fac = r.f.facility_id as string;
@@ -121,7 +131,7 @@ export const inventory: Boundary = {
 
     const sku = group[0].f.sku as string;
     const tol = config.tolerances.inventory;
-    let totalOms = ZERO, totalWh = ZERO;
+    const equalMatches = tol >= ZERO;
     let found: Discrepancy[] | undefined;
     let i = 0, j = 0;
     while (i < oms.length || j < wh.length) {
@@ -132,8 +142,11 @@ export const inventory: Boundary = {
       out.keys++;
       const qo = o ? (o.f.on_hand as Decimal) : ZERO;
       const qw = w ? (w.f.on_hand as Decimal) : ZERO;
-      totalOms += qo;
-      totalWh += qw;
+      if (qo === qw && equalMatches) {
+        // Equal counts: a match, with no bigint arithmetic (the totals are summed below, only when needed).
+        if (o && w) out.matched++;
+        continue;
+      }
       const delta = qo - qw;
       if (abs(delta) <= tol) {
         if (o && w) out.matched++;
@@ -152,6 +165,9 @@ export const inventory: Boundary = {
       });
     }
     if (found) {
+      let totalOms = ZERO, totalWh = ZERO;
+      for (const r of oms) totalOms += r.f.on_hand as Decimal;
+      for (const r of wh) totalWh += r.f.on_hand as Decimal;
       const offsetting = totalOms === totalWh;
       for (const d of found) d.offsetting = offsetting;
       out.discrepancies = found;

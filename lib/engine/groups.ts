@@ -20,17 +20,26 @@ export class GroupIndex {
   }
 
   add(r: CanonRecord): void {
-    const a = r.f[this.first] as string;
+    const f = r.f;
+    const a = f[this.first] as string;
     let m = this.single;
     if (this.second !== undefined) {
       let inner = this.nested.get(a);
       if (!inner) this.nested.set(a, (inner = new Map()));
       m = inner;
     }
-    const k = this.second === undefined ? a : (r.f[this.second] as string);
+    const k = this.second === undefined ? a : (f[this.second] as string);
     const cur = m.get(k);
-    if (cur === undefined) m.set(k, r);
-    else if (Array.isArray(cur)) cur.push(r);
+    if (cur === undefined) {
+      m.set(k, r);
+      return;
+    }
+    // Rows of one group share its key strings (the same text): millions of rows keep one
+    // copy per group rather than one per row, which spares memory and garbage collection.
+    const head = Array.isArray(cur) ? cur[0] : cur;
+    f[this.first] = head.f[this.first];
+    if (this.second !== undefined) f[this.second] = head.f[this.second];
+    if (Array.isArray(cur)) cur.push(r);
     else m.set(k, [cur, r]);
   }
 

@@ -29,22 +29,38 @@ export function resolveGroup(b: Boundary, group: readonly CanonRecord[]): Resolv
     // The common case: one row on each side.
     return { records: group[0].side === left ? [group[0], group[1]] : [group[1], group[0]], superseded: NONE };
   }
-  // Sort positions by (side, identity); equal neighbours are one identity. Groups are small
-  // (a few rows), so this beats a Map per group.
-  const keys: string[] = new Array(n);
-  const order: number[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = group[i];
-    keys[i] = (r.side === left ? '0' : '1') + b.identityKey(r);
-    order[i] = i;
+  // Order positions by (side, identity); equal neighbours are one identity. Groups are small
+  // (a few rows), so this beats a Map per group. A boundary that can compare identities
+  // directly builds no key strings; a group already in order is not sorted.
+  const compareIdentity = b.compareIdentity;
+  let keys: string[] | undefined;
+  if (compareIdentity === undefined) {
+    keys = new Array<string>(n);
+    for (let i = 0; i < n; i++) keys[i] = b.identityKey(group[i]);
   }
-  order.sort((x, y) => (keys[x] < keys[y] ? -1 : keys[x] > keys[y] ? 1 : x - y));
+  /** Order of positions x and y by side, then identity (0: one identity). */
+  const same = (x: number, y: number): number => {
+    const rx = group[x], ry = group[y];
+    if (rx.side !== ry.side) return rx.side === left ? -1 : 1;
+    if (keys === undefined) return compareIdentity!(rx, ry);
+    const kx = keys[x], ky = keys[y];
+    return kx < ky ? -1 : kx > ky ? 1 : 0;
+  };
+  const cmp = (x: number, y: number): number => same(x, y) || x - y;
+  const order: number[] = new Array<number>(n);
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    order[i] = i;
+    if (sorted && i > 0 && same(i - 1, i) > 0) sorted = false;
+  }
+  if (!sorted) order.sort(cmp);
   const records: CanonRecord[] = [];
   let superseded = NONE;
-  let prevKey: string | undefined;
-  for (const i of order) {
+  let prev = -1;
+  for (let k = 0; k < n; k++) {
+    const i = order[k];
     const r = group[i];
-    if (keys[i] === prevKey) {
+    if (prev >= 0 && same(prev, i) === 0) {
       const cur = records[records.length - 1];
       if (superseded === NONE) superseded = [];
       if (newer(r, cur)) {
@@ -53,7 +69,7 @@ export function resolveGroup(b: Boundary, group: readonly CanonRecord[]): Resolv
       } else superseded.push({ loser: r, winner: cur });
       continue;
     }
-    prevKey = keys[i];
+    prev = i;
     records.push(r);
   }
   return { records, superseded };
