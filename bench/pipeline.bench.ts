@@ -13,7 +13,11 @@
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BatchWriteItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { writeSample } from '../lib/sample/index.ts';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DEFAULT_CONFIG } from '../lib/config.ts';
 import { ingestObject } from '../lib/pipeline/ingest.ts';
@@ -21,7 +25,7 @@ import { s3Event } from '../lib/pipeline/local.ts';
 import { startDynalite, startS3rver, type LocalDynamo } from '../lib/pipeline/standins.ts';
 import { makeRecord } from '../test/store/fixtures.ts';
 import { createTable } from '../lib/store/table.ts';
-import { encodeRecord, readShard, writeRecords } from '../lib/store/records.ts';
+import { readShard, writeRecords } from '../lib/store/records.ts';
 import { recordPk, encodeRecordSk, shardOf } from '../lib/store/keys.ts';
 import { itemSize } from '../lib/store/attr.ts';
 import { FEED_NAMES, type FeedName, type BoundaryName } from '../lib/feeds/catalog.ts';
@@ -74,6 +78,53 @@ async function rawLoop(client: DynamoDBClient, table: string, rs: KeyedRecord[],
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return written;
+}
+
+/**
+ * DynamoDB units per 1M rows from real item sizes: the sample feeds of every kind (partner
+ * presets, JSON, gzip …) ingested by the real ingest step, the stored items measured as
+ * DynamoDB bills them (1 write unit per started KB; a strongly consistent Query reads 4 KB
+ * per read unit over the summed sizes).
+ */
+async function unitsFromSamples(db: LocalDynamo, fmt: (n: number) => string): Promise<void> {
+  const s3 = await startS3rver();
+  const dir = mkdtempSync(join(tmpdir(), 'oms-recon-bench-samples-'));
+  try {
+    await createTable(db.client, 'sizes');
+    const settings = { tableName: 'sizes', bucketName: s3.bucket, shards: SHARDS, retentionDays: 35, config: DEFAULT_CONFIG, runWindowMinutes: 15 };
+    const set = writeSample(dir, { seed: 1, scale: 5 });
+    let seq = 0;
+    for (const f of set.files) {
+      const key = `inbound/${f.feed}/${f.name}`;
+      const body = readFileSync(join(dir, f.feed, f.name));
+      const put = await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
+      await ingestObject({ dynamo: db.client, s3: s3.client, settings: () => settings }, s3Event(s3.bucket, key, body.length, put.ETag, new Date(), ++seq).Records[0]);
+    }
+    const sizes = new Map<string, number[]>();
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await db.client.send(new ScanCommand({ TableName: 'sizes', ExclusiveStartKey: start }));
+      for (const item of page.Items ?? []) {
+        const feed = item.feed?.S;
+        if (!feed || !item.pk?.S?.startsWith('REC#')) continue;
+        (sizes.get(feed) ?? sizes.set(feed, []).get(feed)!).push(itemSize(item));
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    console.log(`\n  item size per feed (the sample feeds at scale 5, ingested; as DynamoDB bills it) and units per 1M rows:`);
+    console.log('  feed                  items  avg bytes  max bytes  write units/1M  read units/1M (strong Query)');
+    for (const feed of FEED_NAMES) {
+      const xs = sizes.get(feed) ?? [];
+      if (xs.length === 0) continue;
+      const avg = xs.reduce((a, b) => a + b, 0) / xs.length;
+      const wcu = (xs.reduce((a, s) => a + Math.ceil(s / 1024), 0) / xs.length) * 1e6;
+      const rcu = (avg * 1e6) / 4096;
+      console.log(`  ${feed.padEnd(20)}  ${String(xs.length).padStart(5)}  ${avg.toFixed(0).padStart(9)}  ${String(Math.max(...xs)).padStart(9)}  ${fmt(wcu).padStart(14)}  ${fmt(rcu).padStart(13)}`);
+    }
+  } finally {
+    await s3.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The ingest step end to end on one inventory count file in S3, against the raw write loop's rate. */
@@ -182,17 +233,8 @@ async function main() {
     console.log(`  readShard read-back     : ${fmt(readItems)} items in ${fmt(groups)} groups = ${fmt(readRate)} items/s`);
     if (readItems !== totals.store.items) console.log(`  !! read back ${readItems}, written ${totals.store.items}`);
 
-    console.log('\n  item size per feed (as DynamoDB bills it) and units per 1M rows:');
-    console.log('  feed                  avg bytes  max bytes  write units/1M  read units/1M (strong Query)');
-    const expires = Math.floor(Date.now() / 1000) + TTL_SECONDS;
-    for (const feed of FEED_NAMES) {
-      const sizes = Array.from({ length: 2000 }, (_, i) => itemSize(encodeRecord(makeRecord(feed, i), { shards: SHARDS, ttl: expires })));
-      const avg = sizes.reduce((a, b) => a + b, 0) / sizes.length;
-      const wcu = (sizes.reduce((a, s) => a + Math.ceil(s / 1024), 0) / sizes.length) * 1e6;
-      const rcu = (avg * 1e6) / 4096;
-      console.log(`  ${feed.padEnd(20)}  ${avg.toFixed(0).padStart(9)}  ${String(Math.max(...sizes)).padStart(9)}  ${fmt(wcu).padStart(14)}  ${fmt(rcu).padStart(13)}`);
-    }
     await ingestPath(db, rawRate, fmt);
+    await unitsFromSamples(db, fmt);
     const rss = process.resourceUsage().maxRSS / 1024;
     console.log(`\n  peak RSS: ${rss.toFixed(0)} MB (bench process: dynalite's in-memory tables of ${fmt(totals.raw.items + totals.store.items + 4000)} items included)`);
   } finally {

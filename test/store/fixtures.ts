@@ -1,6 +1,3 @@
-import { afterAll, beforeAll } from 'vitest';
-import { startDynalite, type LocalDynamo } from '../../lib/pipeline/standins.ts';
-import { createTable } from '../../lib/store/table.ts';
 /**
  * Realistic keyed records for store tests and bench/pipeline.bench.ts: one maker per canonical
  * feed, with the S3-shaped file names and versions the ingest handler produces.
@@ -55,25 +52,3 @@ export function makeRecord(feed: FeedName, i: number, src = sourceOf(feed, '2026
   }
 }
 
-/**
- * One dynalite for a test file (started before its tests, stopped after) and a fresh table
- * per test, so states never mix.
- */
-export function useDynalite(prefix: string): { db: () => LocalDynamo; freshTable: () => Promise<string> } {
-  let db: LocalDynamo | undefined;
-  let tables = 0;
-  beforeAll(async () => {
-    db = await startDynalite({ createTable: false });
-  });
-  afterAll(async () => {
-    await db?.stop();
-  });
-  return {
-    db: () => db!,
-    async freshTable() {
-      const name = `${prefix}-${++tables}`;
-      await createTable(db!.client, name);
-      return name;
-    },
-  };
-}

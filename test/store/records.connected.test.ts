@@ -6,7 +6,8 @@ import { shardOf } from '../../lib/store/keys.ts';
 import { isReconError, type ReconError } from '../../lib/errors.ts';
 import type { BoundaryName } from '../../lib/feeds/catalog.ts';
 import type { KeyedRecord } from '../../lib/store/types.ts';
-import { makeRecord, sourceOf, useDynalite } from './fixtures.ts';
+import { makeRecord, sourceOf } from './fixtures.ts';
+import { useDynalite } from './use-dynalite.ts';
 import { delayFirstBatch, injectErrors, injectUnprocessed, sdkError } from './faults.ts';
 
 const store = useDynalite('records');

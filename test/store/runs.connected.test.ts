@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestRun, putRun } from '../../lib/store/runs.ts';
 import type { RunItem, RunSummary } from '../../lib/store/types.ts';
-import { useDynalite } from './fixtures.ts';
+import { useDynalite } from './use-dynalite.ts';
 
 const store = useDynalite('runs');
 const { freshTable } = store;
