@@ -8,7 +8,8 @@
  *   // definition: the ASL object (StartAt, States…)
  *   // taskFunctions: { Plan: 'plan', CompareShard: 'compare', Summarize: 'summarize' }
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import type { CfnElement } from 'aws-cdk-lib';
@@ -58,13 +59,20 @@ export interface SynthesizedDefinition {
  * state machine definition with fake ARNs. Throws if the template has no state machine.
  */
 export function synthesizeDefinition(props: OmsReconciliationProps = {}): SynthesizedDefinition {
-  const app = createApp({ skipBundling: true, nag: false });
+  // Synthesize into a folder of our own, removed after (the default is a temp folder left behind).
+  const outdir = mkdtempSync(join(tmpdir(), 'oms-recon-asl-'));
+  const app = createApp({ skipBundling: true, nag: false, appProps: { outdir } });
   // Bundling is skipped, so the handler files only have to exist: the real ones when they
   // do, else stubs (the definition does not depend on the code).
   const real = join(REPO_ROOT, 'functions');
   const functionsDir = FunctionNames.every((n) => existsSync(join(real, `${n}.ts`))) ? real : stubFunctionsDir();
   const stack = new OmsReconStack(app, 'OmsRecon', { recon: { functionsDir, ...props } });
-  const template = app.synth().getStackByName(stack.stackName).template as Record<string, any>;
+  let template: Record<string, any>;
+  try {
+    template = app.synth().getStackByName(stack.stackName).template as Record<string, any>;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
   const resources = (template.Resources ?? {}) as Record<string, { Type: string; Properties?: Record<string, any> }>;
 
   const smEntry = Object.entries(resources).find(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');

@@ -6,7 +6,7 @@ import { Env, FunctionNames, Prefix } from '../../lib/pipeline/contracts.ts';
 import { BOUNDARIES } from '../../lib/feeds/catalog.ts';
 import { DEFAULTS, OmsReconciliation, stubFunctionsDir } from '../../cdk/oms-reconciliation.ts';
 import { createApp } from '../../cdk/stack.ts';
-import { logicalIdOf, resourcesOf, synth, type Synthesized } from './helpers.ts';
+import { logicalIdOf, outdir, resourcesOf, synth, type Synthesized } from './helpers.ts';
 
 const COMMON_ENV = [Env.TABLE_NAME, Env.BUCKET_NAME, Env.SHARDS, Env.RECON_CONFIG, Env.RETENTION_DAYS];
 
@@ -303,7 +303,7 @@ describe('OmsReconciliation with options', () => {
 describe('OmsReconciliation with a customer-managed topic key', () => {
   it('encrypts the topic with it and lets the state machine publish', () => {
     // Prepare
-    const app = createApp({ skipBundling: true, nag: false });
+    const app = createApp({ skipBundling: true, nag: false, appProps: { outdir } });
     const stack = new Stack(app, 'Embedding');
     const key = new kms.Key(stack, 'TopicKey', { enableKeyRotation: true });
     const recon = new OmsReconciliation(stack, 'Recon', { topicKey: key, functionsDir: stubFunctionsDir() });

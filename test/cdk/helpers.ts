@@ -1,5 +1,9 @@
 /** Fast synthesis for the CDK tests: bundling skipped, stub handler files, optional cdk-nag. */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { App } from 'aws-cdk-lib';
 import { stubFunctionsDir, type OmsReconciliationProps } from '../../cdk/oms-reconciliation.ts';
@@ -12,8 +16,12 @@ export interface Synthesized {
   json: { Resources: Record<string, { Type: string; Properties?: any; DependsOn?: string[] | string }>; Outputs?: Record<string, any> };
 }
 
+/** One output folder for the test file's synths (CDK's default is a new temp folder each time, left behind). */
+export const outdir = mkdtempSync(join(tmpdir(), 'oms-recon-cdk-test-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
 export function synth(props: OmsReconciliationProps = {}, opts: { nag?: boolean } = {}): Synthesized {
-  const app = createApp({ skipBundling: true, nag: opts.nag ?? false });
+  const app = createApp({ skipBundling: true, nag: opts.nag ?? false, appProps: { outdir } });
   const stack = new OmsReconStack(app, 'OmsRecon', { recon: { functionsDir: stubFunctionsDir(), ...props } });
   const template = Template.fromStack(stack);
   return { app, stack, template, json: template.toJSON() as Synthesized['json'] };

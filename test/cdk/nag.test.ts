@@ -5,6 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { stubFunctionsDir, type OmsReconciliationProps } from '../../cdk/oms-reconciliation.ts';
 import { OmsReconStack, createApp } from '../../cdk/stack.ts';
+import { outdir } from './helpers.ts';
 
 /** Every option on, so every resource kind the construct can create is checked. */
 const FULL: OmsReconciliationProps = {
@@ -50,7 +51,7 @@ function acknowledgements(root: IConstruct): Ack[] {
 describe('cdk-nag AwsSolutions', () => {
   it('passes synthesis of the full stack with zero unacknowledged findings', () => {
     // Prepare
-    const app = createApp({ skipBundling: true, nag: true });
+    const app = createApp({ skipBundling: true, nag: true, appProps: { outdir } });
     new OmsReconStack(app, 'OmsRecon', { recon: { functionsDir: stubFunctionsDir(), ...FULL } });
     // Act + Assess: the validation plugin throws on any unacknowledged finding
     expect(() => app.synth()).not.toThrow();
@@ -58,7 +59,7 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('uses every acknowledgement, each with a reason a reviewer can check', () => {
     // Prepare
-    const app = createApp({ skipBundling: true, nag: false });
+    const app = createApp({ skipBundling: true, nag: false, appProps: { outdir } });
     new OmsReconStack(app, 'OmsRecon', { recon: { functionsDir: stubFunctionsDir(), ...FULL } });
     app.synth();
     const { checks, findings } = recordingChecks();
@@ -80,7 +81,7 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('fails synthesis on an unacknowledged finding', () => {
     // Prepare: a bucket without access logs, TLS policy or anything else
-    const app = createApp({ skipBundling: true, nag: true });
+    const app = createApp({ skipBundling: true, nag: true, appProps: { outdir } });
     const stack = new Stack(app, 'Careless');
     new s3.Bucket(stack, 'Plain');
     // Act + Assess

@@ -9,6 +9,10 @@ import type { Table } from '../../lib/read/table.ts';
 import { applyMapping, detectMapping, loadMappingFile, parseMappingText, type Mapping } from '../../lib/partners/mapping.ts';
 import { prepareTable } from '../../lib/partners/transform.ts';
 import { collect, records, tableFrom } from './tables.ts';
+import { tempDir } from '../support/feeds.ts';
+
+/** Removed after this file's tests. */
+const scratch = tempDir();
 
 const EBAY = {
   name: 'ebay-orders',
@@ -69,7 +73,7 @@ describe('mapping file validation', () => {
 
   it('reads a mapping file from disk, and names a missing one', () => {
     // Prepare
-    const dir = mkdtempSync(join(tmpdir(), 'mapping-'));
+    const dir = mkdtempSync(join(scratch, 'mapping-'));
     const path = join(dir, 'mappings.json');
     writeFileSync(path, JSON.stringify({ mappings: [EBAY] }));
     // Act

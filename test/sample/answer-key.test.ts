@@ -7,6 +7,10 @@ import { reconcileFiles, type FeedInput } from '../../lib/engine/reconcile.ts';
 import { BOUNDARIES, FEEDS } from '../../lib/feeds/catalog.ts';
 import { verifyAgainstAnswerKey, verifyRejections, type ExpectedDiscrepancy } from '../../lib/sample/answer-key.ts';
 import { writeSample } from '../../lib/sample/generate.ts';
+import { tempDir } from '../support/feeds.ts';
+
+/** Removed after this file's tests. */
+const scratch = tempDir();
 
 describe('verifyAgainstAnswerKey', () => {
   const expected: ExpectedDiscrepancy[] = [
@@ -69,7 +73,7 @@ describe('verifyAgainstAnswerKey', () => {
 describe('the engine against the answer key', () => {
   it.each([1, 2, 3])('seed %i: reconcile reports exactly the planted discrepancies, rejections and warnings', async (seed) => {
     // Prepare
-    const dir = mkdtempSync(join(tmpdir(), 'sample-key-'));
+    const dir = mkdtempSync(join(scratch, 'sample-key-'));
     const { answerKey } = writeSample(dir, { seed });
     const config = parseConfig({});
     for (const boundary of BOUNDARIES) {

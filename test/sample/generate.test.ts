@@ -5,6 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { BOUNDARIES, FEED_NAMES } from '../../lib/feeds/catalog.ts';
 import { generateSample, writeSample, type SampleSet } from '../../lib/sample/generate.ts';
 import { open, rowsOf } from './helpers.ts';
+import { tempDir } from '../support/feeds.ts';
+
+/** Removed after this file's tests. */
+const scratch = tempDir();
 
 const SEEDS = Array.from({ length: 25 }, (_, i) => i + 1);
 
@@ -106,7 +110,7 @@ describe('generateSample', () => {
 describe('writeSample', () => {
   it('writes the inbox layout (one folder per feed) and the answer key', () => {
     // Prepare
-    const dir = mkdtempSync(join(tmpdir(), 'sample-'));
+    const dir = mkdtempSync(join(scratch, 'sample-'));
     // Act
     const set = writeSample(dir, { seed: 3 });
     // Assess
