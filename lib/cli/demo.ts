@@ -2,7 +2,7 @@
  * `oms-recon demo` (`npm start`): writes the sample feeds and runs them through the local
  * pipeline, exactly as `oms-recon local --inbox <samples> --out <dir>` would.
  */
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ErrorCodes, ReconError } from '../errors.ts';
 import { runLocalPipeline } from '../pipeline/local.ts';
@@ -23,7 +23,8 @@ export async function runDemo(argv: readonly string[], io: Output): Promise<numb
   io.out(`sample   ${set.files.length} feed files with planted discrepancies → ${inbox} (answer key: ${join(inbox, 'answer-key.json')})`);
   const result = await runLocalPipeline({ inbox, out, progress: (l) => io.out(l) });
   const code = printLocalResult(result, io);
-  io.out(`\nThe same feeds through the CLI: oms-recon reconcile inventory --oms ${join(inbox, 'oms-inventory', '…')} --warehouse …`);
+  const rel = relative(process.cwd(), inbox) || '.';
+  io.out(`\nThe same feeds through the CLI, e.g.: npx oms-recon reconcile inventory --oms ${join(rel, 'oms-inventory')}/* --warehouse ${join(rel, 'warehouse-inventory')}/*`);
   // Discrepancies are the point of the demo: finding them is success.
   return code === 2 ? 2 : 0;
 }
