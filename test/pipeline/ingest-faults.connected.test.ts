@@ -18,7 +18,7 @@ import type { IngestOutcome } from '../../lib/pipeline/ingest.ts';
 import type { Report } from '../../lib/report/model.ts';
 import { writeSample } from '../../lib/sample/index.ts';
 import type { KeyedRecord } from '../../lib/store/types.ts';
-import { failCalls, partialBatches, serviceError } from './faults.ts';
+import { injectErrors, injectUnprocessed, inTurn, sdkError as serviceError } from '../support/dynamo-faults.ts';
 import { cliReport, Clock, counts, feedPath, identities, inboxFiles, rejections, startStandIns, type Stage, type StandIns } from './harness.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'oms-recon-pipeline-faults-'));
@@ -74,12 +74,12 @@ describe('DynamoDB pushing back', () => {
     // Prepare
     const stage = await standIns.stage();
     const client = standIns.db.newClient();
-    const fault = partialBatches(client, 8);
+    const fault = injectUnprocessed(client, 8, 1 / 3);
     // Act
     const outcomes = await ingestAll(stage, files, stage.deps({ dynamo: client }));
     // Assess
-    expect(fault.partial).toBe(8);
-    expect(fault.heldBack).toBeGreaterThanOrEqual(fault.partial); // every partial call held items back
+    expect(fault.injected).toBe(8);
+    expect(fault.itemsHeldBack).toBeGreaterThanOrEqual(fault.injected); // every partial call held items back
     for (const o of outcomes) {
       expect(o).toMatchObject({ status: 'ingested' });
       if (o.status === 'ingested') expect(o.read).toBe(o.stored + o.rejected);
@@ -94,8 +94,8 @@ describe('DynamoDB pushing back', () => {
     const client = standIns.db.newClient();
     const throttled = () => new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded', $metadata: { httpStatusCode: 400 } });
     const throttling = () => new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput', $metadata: { httpStatusCode: 400 } });
-    const writes = failCalls(client, 'BatchWriteItemCommand', { passes: 1, errors: [throttled, throttled, throttling, throttled] });
-    const claims = failCalls(client, 'PutItemCommand', { errors: [throttling, throttled] });
+    const writes = injectErrors(client, 'BatchWriteItemCommand', inTurn(throttled, throttled, throttling, throttled), { passes: 1, failures: 4 });
+    const claims = injectErrors(client, 'PutItemCommand', inTurn(throttling, throttled), { failures: 2 });
     // Act
     const outcomes = await ingestAll(stage, files, stage.deps({ dynamo: client }));
     // Assess
@@ -113,11 +113,7 @@ describe('DynamoDB pushing back', () => {
     await ingestAll(stage, others);
     const before = stored(await stage.records('financial'));
     const client = standIns.db.newClient();
-    const fault = failCalls(client, 'BatchWriteItemCommand', {
-      passes: 2,
-      errors: [() => serviceError('AccessDeniedException', 400, 'User is not authorized to perform: dynamodb:BatchWriteItem')],
-      persistent: true,
-    });
+    const fault = injectErrors(client, 'BatchWriteItemCommand', () => serviceError('AccessDeniedException', 400, 'User is not authorized to perform: dynamodb:BatchWriteItem'), { passes: 2 });
     const { event } = await stage.put(keyOf(big), bytes(big));
     // Act 1: the first delivery
     const failure = await stage.ingest(event, stage.deps({ dynamo: client })).then(() => undefined, (e: unknown) => e as Error);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Prefix } from '../../lib/pipeline/contracts.ts';
 import type { Discrepancy, Report } from '../../lib/report/model.ts';
 import { verifyAgainstAnswerKey, writeSample, type SampleSet } from '../../lib/sample/index.ts';
-import { failCalls, serviceError } from './faults.ts';
+import { injectErrors, sdkError as serviceError } from '../support/dynamo-faults.ts';
 import { cliReport, identities, identity, inboxFiles, startStandIns, type MachineRun, type Stage, type StandIns } from './harness.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'oms-recon-pipeline-runs-'));
@@ -127,7 +127,7 @@ describe('two runs of the financial boundary with a fix and a new problem in bet
   it('tells the subscribers when a run fails, and the next run still compares with the last good one', async () => {
     // Prepare: compare cannot read the table (access revoked)
     const client = standIns.db.newClient();
-    failCalls(client, 'QueryCommand', { errors: [() => serviceError('AccessDeniedException', 400, 'User is not authorized to perform: dynamodb:Query')], persistent: true });
+    injectErrors(client, 'QueryCommand', () => serviceError('AccessDeniedException', 400, 'User is not authorized to perform: dynamodb:Query'));
     const broken = stage.handlers(stage.deps({ dynamo: client })).compare;
     stage.clock.advance(DAY);
     // Act

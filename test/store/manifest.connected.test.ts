@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynalite, type LocalDynamo } from '../../lib/pipeline/standins.ts';
 import { claimFile, completeFile, failFile, getFile, listFiles } from '../../lib/store/manifest.ts';
 import type { FileManifest, FileRef } from '../../lib/store/types.ts';
-import { injectErrors, sdkError } from './faults.ts';
+import { injectErrors, sdkError } from '../support/dynamo-faults.ts';
 
 let db: LocalDynamo;
 beforeAll(async () => {

@@ -8,7 +8,7 @@ import type { BoundaryName } from '../../lib/feeds/catalog.ts';
 import type { KeyedRecord } from '../../lib/store/types.ts';
 import { makeRecord, sourceOf } from './fixtures.ts';
 import { useDynalite } from './use-dynalite.ts';
-import { delayFirstBatch, injectErrors, injectUnprocessed, sdkError } from './faults.ts';
+import { delayFirstBatch, injectErrors, injectUnprocessed, sdkError } from '../support/dynamo-faults.ts';
 
 const store = useDynalite('records');
 const { freshTable } = store;

@@ -1,7 +1,7 @@
 /**
  * Fault injection on a real SDK client (pointed at dynalite): middleware added at the
  * `initialize` step, outside the SDK's own retry middleware, so the store's retry loop is
- * what handles the fault.
+ * what handles the fault. Shared by the store's and the pipeline's tests.
  */
 import type { DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
 
@@ -19,28 +19,34 @@ export function sdkError(name: string, status: number, message = name) {
 }
 
 /**
- * For the first `calls` BatchWriteItem calls, only the first half (rounded down) of the
+ * For the first `calls` BatchWriteItem calls, only the first `keep` share (rounded down) of the
  * items is really sent; the rest come back as UnprocessedItems, unwritten.
  */
-export function injectUnprocessed(client: DynamoDBClient, calls: number) {
+export function injectUnprocessed(client: DynamoDBClient, calls: number, keep = 1 / 2) {
   const stats = { injected: 0, itemsHeldBack: 0 };
   add(client, 'inject-unprocessed', (next, command) => async (args) => {
     if (command !== 'BatchWriteItemCommand' || stats.injected >= calls) return next(args);
     stats.injected++;
     const requestItems = args.input.RequestItems as Record<string, WriteRequest[]>;
     const [table, items] = Object.entries(requestItems)[0];
-    const keep = items.slice(0, Math.floor(items.length / 2));
-    const back = items.slice(keep.length);
+    const sent = items.slice(0, Math.floor(items.length * keep));
+    const back = items.slice(sent.length);
     stats.itemsHeldBack += back.length;
-    if (keep.length === 0) return { output: { UnprocessedItems: { [table]: back }, $metadata: {} }, response: {} };
-    const result = await next({ ...args, input: { ...args.input, RequestItems: { [table]: keep } } });
+    if (sent.length === 0) return { output: { UnprocessedItems: { [table]: back }, $metadata: {} }, response: {} };
+    const result = await next({ ...args, input: { ...args.input, RequestItems: { [table]: sent } } });
     result.output.UnprocessedItems = { [table]: back };
     return result;
   });
   return stats;
 }
 
-/** Calls `commandName` normally for the first `passes` calls, then throws `error()` for the next `failures` calls. */
+/** Errors thrown in turn: the i-th failing call throws `errors[i % errors.length]()`. */
+export function inTurn(...errors: Array<() => Error>): () => Error {
+  let i = 0;
+  return () => errors[i++ % errors.length]();
+}
+
+/** Calls `commandName` normally for the first `passes` calls, then throws `error()` for the next `failures` calls (default: all). */
 export function injectErrors(client: DynamoDBClient, commandName: string, error: () => Error, opts: { passes?: number; failures?: number } = {}) {
   const stats = { calls: 0, thrown: 0 };
   add(client, `inject-errors-${commandName}`, (next, command) => async (args) => {
