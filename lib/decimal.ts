@@ -14,8 +14,23 @@ export type DecimalResult = { ok: true; value: Decimal } | { ok: false; reason: 
 const SIMPLE = /^[+-]?\d+(\.\d*)?$|^[+-]?\.\d+$/;
 const GROUPED = /^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$/;
 
+const EXPONENT = /^([+-]?)(\d*)(?:\.(\d*))?[eE]([+-]?\d{1,3})$/;
+
+/** `1.5e2` → `150`, `25E-3` → `0.025` (JSON numbers may be written so): the same digits, the point moved. */
+function withoutExponent(s: string): string | undefined {
+  const m = EXPONENT.exec(s);
+  if (!m || (m[2] === '' && !m[3])) return undefined;
+  const [, sign, int, frac = '', exp] = m;
+  const digits = int + frac;
+  const point = int.length + Number(exp);
+  if (point > 40 || point < -40) return undefined;
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
 /**
- * Parses `12.3`, `12.30`, `-5`, `1,234.50` (comma thousands, properly grouped), `+.5`,
+ * Parses `12.3`, `12.30`, `-5`, `1.5e2` (exponent notation, as JSON may write numbers), `1,234.50` (comma thousands, properly grouped), `+.5`,
  * and accounting negatives `(12.30)`. Whitespace around the number is ignored.
  */
 export function parseDecimal(text: string): DecimalResult {
@@ -28,8 +43,9 @@ export function parseDecimal(text: string): DecimalResult {
     if (s.startsWith('-') || s.startsWith('+')) return { ok: false, reason: `not a number: "${text}"` };
   }
   if (!SIMPLE.test(s)) {
-    if (!GROUPED.test(s)) return { ok: false, reason: `not a number: "${text}"` };
-    s = s.replace(/,/g, '');
+    const plain = GROUPED.test(s) ? s.replace(/,/g, '') : withoutExponent(s);
+    if (plain === undefined) return { ok: false, reason: `not a number: "${text}"` };
+    s = plain;
   }
   let sign = 1n;
   if (s[0] === '-') { sign = -1n; s = s.slice(1); } else if (s[0] === '+') s = s.slice(1);

@@ -39,6 +39,10 @@ export async function main(argv: readonly string[], io: Output = processOutput):
     io.err(`oms-recon: unknown command "${name}"\n\n${USAGE}`);
     return 2;
   }
+  if (name !== 'reconcile' && rest.some((a) => a === '--help' || a === '-h')) {
+    io.out(USAGE);
+    return 0;
+  }
   try {
     return await (await load())(rest, io);
   } catch (e) {

@@ -32,13 +32,24 @@ export interface FieldSpec {
 const ok = (value: FieldValue): CodecResult => ({ ok: true, value });
 const fail = (reason: string): CodecResult => ({ ok: false, reason });
 
-/** ISO 4217: three letters. Stored upper-case. (One currency repeats over a file: the last is remembered.) */
+/**
+ * ISO 4217 codes: the currencies the runtime's ICU knows, plus the fund, precious-metal and
+ * special codes it leaves out. Any case; stored upper-case.
+ */
+const ISO_4217 = new Set([
+  ...Intl.supportedValuesOf('currency'),
+  ...['BOV', 'CHE', 'CHW', 'CLF', 'COU', 'MXV', 'USN', 'UYI', 'UYW', 'XAF', 'XAG', 'XAU', 'XBA', 'XBB', 'XBC', 'XBD'],
+  ...['XCD', 'XDR', 'XOF', 'XPD', 'XPF', 'XPT', 'XSU', 'XTS', 'XUA', 'XXX'],
+]);
+
+/** (One currency repeats over a file: the last answer is remembered.) */
 let lastCurrency = '';
 let lastCurrencyResult: CodecResult = fail('');
 function readCurrency(text: string): CodecResult {
   if (text === lastCurrency) return lastCurrencyResult;
   lastCurrency = text;
-  return (lastCurrencyResult = /^[A-Za-z]{3}$/.test(text) ? ok(text.toUpperCase()) : fail(`not an ISO 4217 currency code: "${text}"`));
+  const code = text.toUpperCase();
+  return (lastCurrencyResult = /^[A-Z]{3}$/.test(code) && ISO_4217.has(code) ? ok(code) : fail(`not an ISO 4217 currency code: "${text}"`));
 }
 
 const TS =

@@ -305,7 +305,7 @@ describe('reconcile: usage errors → exit 2 with one clear line', () => {
     expectNoStackTrace(r);
   });
 
-  it.each([[['--help']], [['-h']], [['reconcile', '--help']], [['reconcile', 'inventory', '--oms', 'a.csv', '--help']]])(
+  it.each([[['--help']], [['-h']], [['reconcile', '--help']], [['reconcile', 'inventory', '--oms', 'a.csv', '--help']], [['sample', '--help']], [['local', '-h']], [['demo', '--help']]])(
     '%j prints the usage and exits 0',
     async (argv) => {
       // Act

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { formatDecimal, parseDecimal } from '../../lib/decimal.ts';
+import { Fail, readField, type FieldSpec } from '../../lib/feeds/fields.ts';
+
+const money: FieldSpec = { kind: 'money', required: true, description: '' };
+const currency: FieldSpec = { kind: 'currency', required: false, description: '' };
+const read = (spec: FieldSpec, t: string) => {
+  const v = readField(spec, t);
+  return v instanceof Fail ? `fail: ${v.reason}` : typeof v === 'bigint' ? formatDecimal(v) : v;
+};
+
+describe('money', () => {
+  it('adds exactly: 33.10 + 33.10 + 34.10 is 100.30', () => {
+    const sum = ['33.10', '33.10', '34.10'].map((t) => readField(money, t) as bigint).reduce((a, b) => a + b, 0n);
+    expect(sum).toBe(readField(money, '100.30'));
+    expect(formatDecimal(sum, 2)).toBe('100.30');
+  });
+
+  it('reads every way an amount is written, and nothing else', () => {
+    expect(['12.3', '12.30', '1,234.50', '1234.5', '(12.30)', '-12.3', '+7', '.5', '1.5e2', '25E-3', '100.30e0'].map((t) => read(money, t))).toEqual([
+      '12.3', '12.3', '1234.5', '1234.5', '-12.3', '-12.3', '7', '0.5', '150', '0.025', '100.3',
+    ]);
+    for (const bad of ['1,23', '12.34.56', 'USD 20', 'e5', '1e', '1,000e2', '1e-7', '12 units']) expect(read(money, bad), bad).toMatch(/^fail: /);
+    expect(parseDecimal('1e-7')).toEqual({ ok: false, reason: 'more than 6 decimal places: "1e-7"' });
+  });
+});
+
+describe('currency', () => {
+  it('takes ISO 4217 codes in any case, including fund and metal codes', () => {
+    expect(['usd', 'EUR', 'Jpy', 'CLF', 'XAU', 'XXX'].map((t) => read(currency, t))).toEqual(['USD', 'EUR', 'JPY', 'CLF', 'XAU', 'XXX']);
+  });
+
+  it('rejects three letters that are not a currency, and other spellings', () => {
+    for (const bad of ['ABC', 'RMB', 'US$', 'euro', 'US']) expect(read(currency, bad), bad).toBe(`fail: not an ISO 4217 currency code: "${bad}"`);
+  });
+});
