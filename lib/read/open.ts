@@ -38,6 +38,10 @@ export async function openTable(source: TableSource, options: OpenTableOptions =
     if (first === null) {
       throw new ReconError(ErrorCodes.FILE_EMPTY, 'the file is empty (no header row, no JSON value)', { file });
     }
+    if (first !== '[' && first !== '{' && /\.(json|ndjson|jsonl)(\.gz)?$/i.test(file)) {
+      // Named as JSON, and not an array or object: say so, rather than read it as CSV.
+      throw new ReconError(ErrorCodes.JSON_SYNTAX, `the file is named as JSON but does not start with an array or an object (found ${JSON.stringify(first)}): expected an array of objects, an object holding one, or NDJSON`, { file, line });
+    }
     const opened =
       first === '[' || first === '{'
         ? await openJson(pump, file, line, first === '[' ? 'json' : await jsonLayout(pump, file, line))

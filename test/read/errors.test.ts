@@ -197,6 +197,17 @@ describe('CSV_SYNTAX', () => {
 });
 
 describe('JSON_SYNTAX', () => {
+  it('refuses a file named as JSON that holds a bare value, instead of reading it as CSV', async () => {
+    for (const [name, text] of [['total.json', '\n42\n'], ['orders.ndjson.gz', 'hello']] as const) {
+      const path = join(dir, name);
+      await writeFile(path, name.endsWith('.gz') ? gzipSync(text) : text);
+
+      const error = await caught(() => openTable(path));
+
+      expectReconError(error, { code: ErrorCodes.JSON_SYNTAX, file: path, line: name === 'total.json' ? 2 : 1, message: /named as JSON but does not start with an array or an object/ });
+    }
+  });
+
   it('a string that never ends is refused after 32 M characters, not read to the end', async () => {
     let pulled = 0;
     const source = {
