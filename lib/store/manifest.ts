@@ -12,17 +12,15 @@ import { createHash, randomUUID } from 'node:crypto';
 import {
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
-  type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { ReconError, ErrorCodes } from '../errors.ts';
 import type { BoundaryName, FeedName } from '../feeds/catalog.ts';
 import { attrToJson, jsonToAttr, num, str, type Item } from './attr.ts';
 import { MAX_SK_BYTES, PART_END } from './keys.ts';
-import { isConditionFailure, resolveRetry, withRetry } from './retry.ts';
+import { isConditionFailure, queryItems, resolveRetry, withRetry } from './retry.ts';
 import type { FileManifest, FileRef, FileStatus, RetryOptions } from './types.ts';
 
 export const DEFAULT_LEASE_MS = 15 * 60_000;
@@ -296,25 +294,13 @@ export async function* listFiles(client: DynamoDBClient, tableName: string, boun
     filters.push('finishedAt > :after');
     values[':after'] = { S: opts.finishedAfter };
   }
-  let start: Item | undefined;
-  do {
-    const page: QueryCommandOutput = await withRetry(
-      `Query ${filePk(boundary)}`,
-      () =>
-        client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk',
-            FilterExpression: filters.length ? filters.join(' AND ') : undefined,
-            ExpressionAttributeNames: filters.length && opts.status ? names : undefined,
-            ExpressionAttributeValues: values,
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      retry,
-    );
-    for (const item of page.Items ?? []) yield decodeManifest(boundary, item);
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const input = {
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk',
+    FilterExpression: filters.length ? filters.join(' AND ') : undefined,
+    ExpressionAttributeNames: filters.length && opts.status ? names : undefined,
+    ExpressionAttributeValues: values,
+    ConsistentRead: true,
+  };
+  for await (const item of queryItems(client, input, `Query ${filePk(boundary)}`, retry)) yield decodeManifest(boundary, item);
 }

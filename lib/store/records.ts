@@ -4,16 +4,14 @@
  */
 import {
   BatchWriteItemCommand,
-  QueryCommand,
   type DynamoDBClient,
   type WriteRequest,
-  type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { ReconError, ErrorCodes } from '../errors.ts';
 import type { BoundaryName, FeedName } from '../feeds/catalog.ts';
 import type { Item } from './attr.ts';
 import { compareCodePoints, decodeRecordSk, encodeRecordSk, PART_END, recordPk, SECTION_END, shardOf } from './keys.ts';
-import { backoffMs, isRetryable, resolveRetry, sleep, storageError, withRetry } from './retry.ts';
+import { backoffMs, isRetryable, queryItems, resolveRetry, sleep, storageError, withRetry } from './retry.ts';
 import type { KeyedRecord, RetryOptions } from './types.ts';
 
 /** BatchWriteItem's limit. */
@@ -249,38 +247,26 @@ export async function* readShard(
 ): AsyncIterable<KeyedRecord[]> {
   const retry = resolveRetry(opts);
   const pk = recordPk(boundary, shard);
-  let start: Item | undefined;
   let current: KeyedRecord[] = [];
   let prefix: string | undefined;
-  do {
-    const page: QueryCommandOutput = await withRetry(
-      `Query ${pk} on ${tableName}`,
-      () =>
-        client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': { S: pk } },
-            ConsistentRead: opts.consistentRead ?? true,
-            ExclusiveStartKey: start,
-            Limit: opts.pageSize,
-          }),
-        ),
-      retry,
-    );
-    for (const item of page.Items ?? []) {
-      const sk = item.sk?.S ?? '';
-      const end = sk.indexOf(SECTION_END);
-      const p = end < 0 ? sk : sk.slice(0, end + 1);
-      if (p !== prefix) {
-        if (current.length > 0) yield current;
-        current = [];
-        prefix = p;
-      }
-      current.push(decodeRecord(boundary, item));
+  const input = {
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': { S: pk } },
+    ConsistentRead: opts.consistentRead ?? true,
+    Limit: opts.pageSize,
+  };
+  for await (const item of queryItems(client, input, `Query ${pk} on ${tableName}`, retry)) {
+    const sk = item.sk?.S ?? '';
+    const end = sk.indexOf(SECTION_END);
+    const p = end < 0 ? sk : sk.slice(0, end + 1);
+    if (p !== prefix) {
+      if (current.length > 0) yield current;
+      current = [];
+      prefix = p;
     }
-    start = page.LastEvaluatedKey;
-  } while (start);
+    current.push(decodeRecord(boundary, item));
+  }
   if (current.length > 0) yield current;
 }
 

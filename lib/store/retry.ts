@@ -3,6 +3,7 @@
  * network errors; anything else (validation, missing table, access denied) fails at once.
  * Every failure leaves as a ReconError STORAGE carrying the SDK error as its cause.
  */
+import { QueryCommand, type AttributeValue, type DynamoDBClient, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import { ReconError, ErrorCodes, isReconError } from '../errors.ts';
 import type { RetryOptions } from './types.ts';
 
@@ -101,4 +102,22 @@ export async function withRetry<T>(
 export function isConditionFailure(e: unknown): boolean {
   const cause = isReconError(e) ? e.cause : e;
   return typeof cause === 'object' && cause !== null && (cause as { name?: string }).name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * Every item a Query returns, page after page (ExclusiveStartKey), each page retried like any
+ * other call. The caller may stop early: no further page is read.
+ */
+export async function* queryItems(
+  client: DynamoDBClient,
+  input: Omit<QueryCommandInput, 'ExclusiveStartKey'>,
+  what: string,
+  retry: ResolvedRetry,
+): AsyncIterable<Record<string, AttributeValue>> {
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page: QueryCommandOutput = await withRetry(what, () => client.send(new QueryCommand({ ...input, ExclusiveStartKey: start })), retry);
+    for (const item of page.Items ?? []) yield item;
+    start = page.LastEvaluatedKey;
+  } while (start);
 }

@@ -3,12 +3,12 @@
  *
  *   pk = RUN#<boundary>   sk = <ISO start time>␟<runId>
  */
-import { PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ReconError, ErrorCodes } from '../errors.ts';
 import type { BoundaryName } from '../feeds/catalog.ts';
 import { attrToJson, jsonToAttr, num, str, type Item } from './attr.ts';
 import { PART_END } from './keys.ts';
-import { resolveRetry, withRetry } from './retry.ts';
+import { queryItems, resolveRetry, withRetry } from './retry.ts';
 import type { RetryOptions, RunItem, RunStatus, RunSummary } from './types.ts';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -78,29 +78,17 @@ export async function latestRun(client: DynamoDBClient, tableName: string, bound
     keyCondition += ' AND sk < :before';
     values[':before'] = { S: opts.before };
   }
-  let start: Item | undefined;
-  do {
-    const page: QueryCommandOutput = await withRetry(
-      `Query ${runPk(boundary)}`,
-      () =>
-        client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: keyCondition,
-            ExpressionAttributeValues: values,
-            ScanIndexForward: false,
-            ConsistentRead: true,
-            Limit: opts.status ? 20 : 1,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      retry,
-    );
-    for (const item of page.Items ?? []) {
-      const run = decodeRun(boundary, item);
-      if (!opts.status || run.status === opts.status) return run;
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const input = {
+    TableName: tableName,
+    KeyConditionExpression: keyCondition,
+    ExpressionAttributeValues: values,
+    ScanIndexForward: false,
+    ConsistentRead: true,
+    Limit: opts.status ? 20 : 1,
+  };
+  for await (const item of queryItems(client, input, `Query ${runPk(boundary)}`, retry)) {
+    const run = decodeRun(boundary, item);
+    if (!opts.status || run.status === opts.status) return run;
+  }
   return undefined;
 }
