@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { formatDecimal, parseDecimal, type Decimal } from './decimal.ts';
+import { parseDecimal } from './decimal.ts';
 import { dirname, resolve } from 'node:path';
 import { ErrorCodes, ReconError } from './errors.ts';
 import { formatPath, loadMappingFile, parseMappingFile, type Mapping } from './partners/mapping.ts';
@@ -108,16 +108,3 @@ export async function loadConfig(file: string | undefined): Promise<ReconConfig>
   return config;
 }
 
-/** The config as JSON again (decimals as text), e.g. for an environment variable or a report. */
-export function configToJson(c: ReconConfig): ReconConfigInput {
-  const fmt = (d: Decimal) => formatDecimal(d);
-  return {
-    ...c,
-    mappings: c.mappings,
-    tolerances: {
-      money: fmt(c.tolerances.money),
-      inventory: fmt(c.tolerances.inventory),
-      fulfillment: fmt(c.tolerances.fulfillment),
-    },
-  };
-}

@@ -61,10 +61,6 @@ export function parseDecimal(text: string): DecimalResult {
   return { ok: true, value };
 }
 
-export function fromInteger(n: number | bigint): Decimal {
-  return BigInt(n) * FACTOR;
-}
-
 export function abs(d: Decimal): Decimal {
   return d < 0n ? -d : d;
 }

@@ -3,7 +3,7 @@
  * the boundary's group key, resolve identities, classify each group against the run's
  * scope and build the report. The pipeline does the same steps, spread over Lambdas.
  */
-import { SEP, type Boundary, type FileFacts, type GroupOutcome, type Scope } from '../boundaries/boundary.ts';
+import type { Boundary, FileFacts, GroupOutcome, Scope } from '../boundaries/boundary.ts';
 import { BOUNDARY } from '../boundaries/index.ts';
 import type { ReconConfig } from '../config.ts';
 import { ErrorCodes, ReconError } from '../errors.ts';

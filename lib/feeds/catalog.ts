@@ -157,10 +157,6 @@ export function isFeedName(s: string): s is FeedName {
   return (FEED_NAMES as readonly string[]).includes(s);
 }
 
-export function requiredFields(feed: FeedDef): string[] {
-  return Object.entries(feed.fields).filter(([, s]) => s.required).map(([f]) => f);
-}
-
 /** SPEC: headers match case-insensitively, ignoring spaces, `-` and `_`. */
 export function normalizeHeader(h: string): string {
   return h.trim().toLowerCase().replace(/[\s\-_]+/g, '');

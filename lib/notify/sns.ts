@@ -43,7 +43,6 @@ export interface NotificationOptions {
 }
 
 /** SNS: a message is at most 256 KiB; we stay below with room for the subject and attributes. */
-export const SNS_MESSAGE_MAX_BYTES = 256 * 1024;
 export const MESSAGE_BUDGET_BYTES = 250_000;
 /** SNS: Subject must be under 100 characters. */
 export const SUBJECT_MAX = 99;

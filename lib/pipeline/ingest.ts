@@ -84,7 +84,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
   const warnings: Warning[] = [];
   let warningCount = 0;
   let buffer: KeyedRecord[] = [];
-  let stored = 0;
+  let written = 0;
   const seen = new Map<string, number>();
   const warn = (w: Warning) => {
     warningCount++;
@@ -94,9 +94,8 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
     if (buffer.length === 0) return;
     const batch = buffer;
     buffer = [];
-    const r = await writeRecords(deps.dynamo, settings.tableName, batch, { shards: settings.shards, ttlSeconds, now });
-    stored += batch.length;
-    void r;
+    const w = await writeRecords(deps.dynamo, settings.tableName, batch, { shards: settings.shards, ttlSeconds, now });
+    written += w.written;
   };
 
   let result: Awaited<ReturnType<typeof readFeedFile>>;
@@ -144,7 +143,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
       warnings: warnings.slice(0, 20).map((w) => w.message),
       warningCount,
     });
-    log({ level: 'INFO', message: 'ingested', file: name, feed: feed.name, read: result.stats.read, stored: rowsStored, written: stored, rejected: result.stats.rejected, warnings: warningCount });
+    log({ level: 'INFO', message: 'ingested', file: name, feed: feed.name, read: result.stats.read, stored: rowsStored, written, rejected: result.stats.rejected, warnings: warningCount });
   } catch (e) {
     const error = isReconError(e) ? { code: e.code, message: e.describe() } : { code: 'E_INTERNAL', message: (e as Error).message };
     await failFile(deps.dynamo, settings.tableName, ref, claim.token, { error }).catch(() => false);

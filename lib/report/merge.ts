@@ -26,8 +26,6 @@ export const ALL_TYPES: readonly DiscrepancyType[] = [
 // ---------------------------------------------------------------------------------------
 // Identity
 
-const SEP = '\u001f';
-
 /** Key object with its keys sorted, so `{b,a}` and `{a,b}` are one key. */
 export function canonicalKey(key: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -35,24 +33,9 @@ export function canonicalKey(key: Record<string, string>): Record<string, string
   return out;
 }
 
-const SEPARATORS = /[\u001d-\u001f]/;
-
-/**
- * Identity of a discrepancy across runs: type + key (key fields sorted). Fields and values
- * are joined with control separators; a key that itself holds one is encoded as JSON, so
- * two different keys never share an identity.
- */
+/** Identity of a discrepancy across runs: type + key (key fields sorted), as JSON text. */
 export function discrepancyId(d: { type: string; key: Record<string, string> }): string {
-  const key = d.key ?? {};
-  const fields = Object.keys(key);
-  if (fields.length > 1) fields.sort();
-  let id = d.type;
-  for (const f of fields) {
-    const v = String(key[f]);
-    if (SEPARATORS.test(v) || SEPARATORS.test(f) || SEPARATORS.test(d.type)) return '\u001d' + JSON.stringify([d.type, canonicalKey(key)]);
-    id += SEP + f + '\u001e' + v;
-  }
-  return id;
+  return JSON.stringify([d.type, canonicalKey(d.key ?? {})]);
 }
 
 // ---------------------------------------------------------------------------------------
