@@ -58,4 +58,8 @@ try {
   register();
   ({ main } = await import('../lib/cli/main.ts'));
 }
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// Exit once the output is flushed, without waiting for Node to tear the heap down: after a
+// run over millions of rows that takes a noticeable time (about 0.2 s at 2M rows).
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

@@ -1,22 +1,117 @@
 /**
  * The CLI's in-memory grouping of records by the boundary's group key: every row of one
- * group together, for classification once all files are read. Built for millions of rows:
- * two-part keys (channel + order, order + line) use nested maps, so no key string is built
- * per row, and a group of one row holds the row itself, not an array.
+ * group together, for classification once all files are read.
+ *
+ * Built for millions of rows. Holding a million records as objects until the last file is
+ * read costs more in garbage collection (every object is copied as it survives) than the
+ * decoding itself, so the index keeps rows in columns instead: each field's values in one
+ * array (decimals as exact integer units in a Float64Array), a group's rows as a linked list
+ * of row numbers, and the group key once per group. `groups()` rebuilds each group's records
+ * as it hands them out: short-lived objects, which the collector frees almost for nothing.
+ * Two-part keys (channel + order, order + line) use nested maps, so no key string is built.
  */
 import type { Boundary } from '../boundaries/boundary.ts';
+import type { Decimal } from '../decimal.ts';
+import type { FeedDef, FeedName, SideName } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
+import type { FieldValue } from '../feeds/fields.ts';
 
-type Slot = CanonRecord | CanonRecord[];
+/** Where rows come from: one feed of one file (file and version shared by its rows). */
+interface Source {
+  feed: FeedName;
+  side: SideName;
+  file: string;
+  version: string;
+  /** The record's field names, in the decoder's order. */
+  fields: string[];
+  /** Stores a record's fields other than the group key in their columns (generated: see `storer`). */
+  store: (f: CanonRecord['f'], row: number) => void;
+}
+
+/** Decimal cells: NaN is an absent value, +Infinity a value kept in `large` (beyond 2^53 units). */
+const ABSENT = NaN;
+const LARGE = Infinity;
+
+class DecimalColumn {
+  data: Float64Array;
+  readonly large = new Map<number, Decimal>();
+  constructor(capacity: number) {
+    this.data = new Float64Array(capacity).fill(ABSENT);
+  }
+  set(row: number, v: FieldValue | undefined): void {
+    if (v === undefined) this.data[row] = ABSENT;
+    else if (Number.isSafeInteger(Number(v))) this.data[row] = Number(v); // exact: |v| < 2^53
+    else {
+      this.data[row] = LARGE;
+      this.large.set(row, v as Decimal);
+    }
+  }
+  get(row: number): Decimal | undefined {
+    const x = this.data[row];
+    if (x !== x) return undefined; // NaN: absent
+    return x === LARGE ? this.large.get(row) : BigInt(x);
+  }
+  grow(capacity: number): void {
+    const x = new Float64Array(capacity).fill(ABSENT);
+    x.set(this.data);
+    this.data = x;
+  }
+}
+
+class ValueColumn {
+  readonly data: unknown[] = [];
+  set(row: number, v: FieldValue | undefined): void {
+    const data = this.data;
+    // Rows of a feed without this field leave a gap: fill it, so the array stays dense.
+    while (data.length < row) data.push(undefined);
+    data[row] = v;
+  }
+  get(row: number): unknown {
+    return this.data[row];
+  }
+  grow(): void {}
+}
+
+type Column = DecimalColumn | ValueColumn;
 
 export class GroupIndex {
   private readonly first: string;
   private readonly second: string | undefined;
-  private readonly single = new Map<string, Slot>();
-  private readonly nested = new Map<string, Map<string, Slot>>();
+  private readonly single = new Map<string, number>();
+  private readonly nested = new Map<string, Map<string, number>>();
 
-  constructor(b: Boundary) {
-    [this.first, this.second] = b.groupFields;
+  // Per group: its key parts and the first and last of its rows.
+  private keyA: string[] = [];
+  private keyB: string[] = [];
+  private head = new Int32Array(1024);
+  private tail = new Int32Array(1024);
+  private groupCount = 0;
+
+  // Per row: its source, line, the next row of its group (-1: none), and its field values.
+  private rows = 0;
+  private capacity = 1024;
+  private source = new Uint16Array(1024);
+  private line = new Float64Array(1024);
+  private next = new Int32Array(1024);
+  private readonly columns = new Map<string, Column>();
+  private readonly decimalFields = new Set<string>();
+
+  private readonly sources: Source[] = [];
+  private last: Source | undefined;
+  private lastIndex = -1;
+
+  constructor(boundary: Boundary) {
+    [this.first, this.second] = boundary.groupFields;
+    for (const feed of Object.values(boundary.feeds) as FeedDef[]) {
+      for (const [name, spec] of Object.entries(feed.fields)) {
+        if (spec.kind === 'money' || spec.kind === 'quantity') this.decimalFields.add(name);
+      }
+    }
+  }
+
+  /** Rows held. */
+  get size(): number {
+    return this.rows;
   }
 
   add(r: CanonRecord): void {
@@ -28,24 +123,112 @@ export class GroupIndex {
       if (!inner) this.nested.set(a, (inner = new Map()));
       m = inner;
     }
-    const k = this.second === undefined ? a : (f[this.second] as string);
-    const cur = m.get(k);
-    if (cur === undefined) {
-      m.set(k, r);
-      return;
+    const b = this.second === undefined ? undefined : (f[this.second] as string);
+    const k = b === undefined ? a : b;
+    const row = this.rows;
+    if (row === this.capacity) this.growRows();
+    this.rows++;
+    this.source[row] = this.sourceOf(r);
+    this.line[row] = r.line;
+    this.next[row] = -1;
+    const g = m.get(k);
+    if (g === undefined) {
+      const id = this.groupCount++;
+      if (id === this.head.length) this.growGroups();
+      m.set(k, id);
+      this.keyA[id] = a;
+      if (b !== undefined) this.keyB[id] = b;
+      this.head[id] = row;
+      this.tail[id] = row;
+    } else {
+      this.next[this.tail[g]] = row;
+      this.tail[g] = row;
     }
-    // Rows of one group share its key strings (the same text): millions of rows keep one
-    // copy per group rather than one per row, which spares memory and garbage collection.
-    const head = Array.isArray(cur) ? cur[0] : cur;
-    f[this.first] = head.f[this.first];
-    if (this.second !== undefined) f[this.second] = head.f[this.second];
-    if (Array.isArray(cur)) cur.push(r);
-    else m.set(k, [cur, r]);
+    this.last!.store(f, row);
   }
 
-  /** Every group, as an array of its rows in the order they were added. */
+  /** Every group, as an array of its rows (records) in the order they were added. */
   *groups(): IterableIterator<readonly CanonRecord[]> {
-    const maps = this.second === undefined ? [this.single] : this.nested.values();
-    for (const m of maps) for (const slot of m.values()) yield Array.isArray(slot) ? slot : [slot];
+    const builders = this.sources.map((s) => this.builder(s));
+    for (let g = 0; g < this.groupCount; g++) {
+      const a = this.keyA[g], b = this.keyB[g];
+      const out: CanonRecord[] = [];
+      for (let i = this.head[g]; i >= 0; i = this.next[i]) out.push(builders[this.source[i]](i, a, b));
+      yield out;
+    }
+  }
+
+  private sourceOf(r: CanonRecord): number {
+    const s = this.last;
+    if (s !== undefined && s.file === r.file && s.version === r.version && s.feed === r.feed) return this.lastIndex;
+    let i = this.sources.findIndex((x) => x.file === r.file && x.version === r.version && x.feed === r.feed);
+    if (i < 0) {
+      i = this.sources.length;
+      if (i > 0xffff) throw new Error('more than 65535 source files in one run');
+      const fields = Object.keys(r.f);
+      this.sources.push({ feed: r.feed, side: r.side, file: r.file, version: r.version, fields, store: this.storer(fields) });
+    }
+    this.last = this.sources[i];
+    this.lastIndex = i;
+    return i;
+  }
+
+  private column(name: string): Column {
+    let c = this.columns.get(name);
+    if (!c) this.columns.set(name, (c = this.decimalFields.has(name) ? new DecimalColumn(this.capacity) : new ValueColumn()));
+    return c;
+  }
+
+  /** A source's field storer, generated like `builder`: one monomorphic store per field. */
+  private storer(fields: readonly string[]): Source['store'] {
+    const own = fields.filter((n) => n !== this.first && n !== this.second);
+    for (const name of own) if (!/^[a-z_]+$/.test(name)) throw new Error(`field name ${name} cannot be compiled`);
+    const body = `
+      const [${own.map((_, k) => `c${k}`).join(', ')}] = cols;
+      return (f, row) => { ${own.map((n, k) => `c${k}.set(row, f.${n});`).join(' ')} };`;
+    return new Function('cols', body)(own.map((n) => this.column(n)));
+  }
+
+  /**
+   * Rebuilds a source's records: generated (`new Function`) with its field names written out,
+   * so rebuilt records have the shape the decoder gives them. Only field names from the feed
+   * catalog go into the source text.
+   */
+  private builder(s: Source): (i: number, a: string, b: string | undefined) => CanonRecord {
+    const cols: Column[] = [];
+    const cells = s.fields.map((name) => {
+      if (!/^[a-z_]+$/.test(name)) throw new Error(`field name ${name} cannot be compiled`);
+      if (name === this.first) return `${name}: a`;
+      if (name === this.second) return `${name}: b`;
+      cols.push(this.columns.get(name)!);
+      return `${name}: c${cols.length - 1}.get(i)`;
+    });
+    const body = `
+      const [${cols.map((_, k) => `c${k}`).join(', ')}] = cols;
+      return (i, a, b) => ({ feed, side, f: { ${cells.join(', ')} }, file, line: lines[i], version });`;
+    return new Function('cols', 'lines', 'feed', 'side', 'file', 'version', body)(cols, this.line, s.feed, s.side, s.file, s.version);
+  }
+
+  private growRows(): void {
+    const n = this.capacity * 2;
+    const grow = <T extends Uint16Array | Float64Array | Int32Array>(old: T, make: (n: number) => T): T => {
+      const x = make(n);
+      x.set(old as never);
+      return x;
+    };
+    this.source = grow(this.source, (k) => new Uint16Array(k));
+    this.line = grow(this.line, (k) => new Float64Array(k));
+    this.next = grow(this.next, (k) => new Int32Array(k));
+    for (const c of this.columns.values()) c.grow(n);
+    this.capacity = n;
+  }
+
+  private growGroups(): void {
+    const n = this.head.length * 2;
+    const head = new Int32Array(n), tail = new Int32Array(n);
+    head.set(this.head);
+    tail.set(this.tail);
+    this.head = head;
+    this.tail = tail;
   }
 }

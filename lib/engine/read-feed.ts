@@ -56,8 +56,10 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
   const keyed = table.format !== 'csv';
   // A preset folds rows and builds its own cells: the width check belongs to the raw CSV.
   const strictWidth = table.format === 'csv' && via !== 'preset';
+  // A CSV read as it is (no preset, no mapping): unquoted lines are decoded straight from the text.
+  if (via === undefined && table.textRows) table.textRows();
   const compile = (h: readonly string[]) =>
-    compileDecoder({ feed, header: keyed ? withRequiredKeys(feed, h) : h, file, version, strictWidth });
+    compileDecoder({ feed, header: keyed ? withRequiredKeys(feed, h) : h, file, version, strictWidth, delimiter: table.delimiter });
   let width = table.header.length;
   let decode = compile(table.header);
 

@@ -29,51 +29,60 @@ export function resolveGroup(b: Boundary, group: readonly CanonRecord[]): Resolv
     // The common case: one row on each side.
     return { records: group[0].side === left ? [group[0], group[1]] : [group[1], group[0]], superseded: NONE };
   }
-  // Order positions by (side, identity); equal neighbours are one identity. Groups are small
-  // (a few rows), so this beats a Map per group. A boundary that can compare identities
-  // directly builds no key strings; a group already in order is not sorted.
+  // Order by (side, identity), keeping arrival order among equals; equal neighbours are one
+  // identity. A boundary that can compare identities directly builds no key strings.
   const compareIdentity = b.compareIdentity;
-  let keys: string[] | undefined;
-  if (compareIdentity === undefined) {
-    keys = new Array<string>(n);
-    for (let i = 0; i < n; i++) keys[i] = b.identityKey(group[i]);
-  }
-  /** Order of positions x and y by side, then identity (0: one identity). */
-  const same = (x: number, y: number): number => {
-    const rx = group[x], ry = group[y];
-    if (rx.side !== ry.side) return rx.side === left ? -1 : 1;
-    if (keys === undefined) return compareIdentity!(rx, ry);
-    const kx = keys[x], ky = keys[y];
+  const rows = group.slice();
+  const keys = compareIdentity === undefined ? rows.map((r) => b.identityKey(r)) : undefined;
+  /** Order of rows x and y (with their identity keys, when built) by side, then identity (0: one identity). */
+  const order = (x: CanonRecord, kx: string | undefined, y: CanonRecord, ky: string | undefined): number => {
+    if (x.side !== y.side) return x.side === left ? -1 : 1;
+    if (kx === undefined || ky === undefined) return compareIdentity!(x, y);
     return kx < ky ? -1 : kx > ky ? 1 : 0;
   };
-  const cmp = (x: number, y: number): number => same(x, y) || x - y;
-  const order: number[] = new Array<number>(n);
-  let sorted = true;
-  for (let i = 0; i < n; i++) {
-    order[i] = i;
-    if (sorted && i > 0 && same(i - 1, i) > 0) sorted = false;
+  if (n <= SMALL_GROUP) {
+    // Groups are small (a few rows): a stable insertion sort, in place.
+    for (let i = 1; i < n; i++) {
+      const x = rows[i], kx = keys?.[i];
+      let j = i - 1;
+      while (j >= 0 && order(rows[j], keys?.[j], x, kx) > 0) {
+        rows[j + 1] = rows[j];
+        if (keys) keys[j + 1] = keys[j];
+        j--;
+      }
+      rows[j + 1] = x;
+      if (keys) keys[j + 1] = kx!;
+    }
+  } else {
+    const at = rows.map((_, i) => i);
+    at.sort((i, j) => order(group[i], keys?.[i], group[j], keys?.[j]) || i - j);
+    for (let k = 0; k < n; k++) rows[k] = group[at[k]];
+    if (keys) {
+      const sorted = at.map((i) => keys[i]);
+      for (let k = 0; k < n; k++) keys[k] = sorted[k];
+    }
   }
-  if (!sorted) order.sort(cmp);
-  const records: CanonRecord[] = [];
+  const records: CanonRecord[] = [rows[0]];
   let superseded = NONE;
-  let prev = -1;
-  for (let k = 0; k < n; k++) {
-    const i = order[k];
-    const r = group[i];
-    if (prev >= 0 && same(prev, i) === 0) {
-      const cur = records[records.length - 1];
-      if (superseded === NONE) superseded = [];
-      if (newer(r, cur)) {
-        superseded.push({ loser: cur, winner: r });
-        records[records.length - 1] = r;
-      } else superseded.push({ loser: r, winner: cur });
+  for (let k = 1; k < n; k++) {
+    const r = rows[k];
+    if (order(rows[k - 1], keys?.[k - 1], r, keys?.[k]) !== 0) {
+      records.push(r);
       continue;
     }
-    prev = i;
-    records.push(r);
+    // One identity twice: the newer row wins, and the other is named.
+    const cur = records[records.length - 1];
+    if (superseded === NONE) superseded = [];
+    if (newer(r, cur)) {
+      superseded.push({ loser: cur, winner: r });
+      records[records.length - 1] = r;
+    } else superseded.push({ loser: r, winner: cur });
   }
   return { records, superseded };
 }
+
+/** Up to this many rows, a group is sorted by insertion. */
+const SMALL_GROUP = 16;
 
 export function duplicateWarning(b: Boundary, loser: CanonRecord, winner: CanonRecord): Warning {
   const key: Record<string, string> = {};

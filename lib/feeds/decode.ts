@@ -6,7 +6,7 @@
 import { ErrorCodes, ReconError } from '../errors.ts';
 import type { RawRow } from '../read/table.ts';
 import { normalizeHeader, type FeedDef, type FeedName, type SideName } from './catalog.ts';
-import { Fail, fieldReader, type FieldReader, type FieldSpec, type FieldValue } from './fields.ts';
+import { DECLINE, Fail, fieldReader, lastCurrencyCode, lastTimestamp, readPlainDecimal, type FieldReader, type FieldSpec, type FieldValue } from './fields.ts';
 
 /** One canonical row of a feed, typed. */
 export interface CanonRecord {
@@ -66,6 +66,8 @@ export interface DecoderOptions {
   version: string;
   /** CSV: a row with another number of cells than the header is rejected. */
   strictWidth: boolean;
+  /** CSV: the delimiter, for text rows (`RawRow.text`). */
+  delimiter?: string;
 }
 
 export type Decoded = CanonRecord | RowRejection;
@@ -121,16 +123,65 @@ export class Interner {
     slots[at] = s;
     return s;
   }
+
+  /** `get(text.slice(s, e))` for a non-empty range, without the slice when the value is held. */
+  getRange(text: string, s: number, e: number): string {
+    const slots = this.slots;
+    if (slots === null) return text.slice(s, e);
+    const n = e - s;
+    const h = (n * 31 + text.charCodeAt(s)) * 31 + text.charCodeAt(s + (n >> 1));
+    const at = (h * 31 + text.charCodeAt(e - 1)) & (INTERN_SLOTS - 1);
+    const c = slots[at];
+    if (++this.lookups === INTERN_WINDOW) {
+      if (this.misses * 2 > INTERN_WINDOW) this.slots = null;
+      this.lookups = 0;
+      this.misses = 0;
+    }
+    if (c.length === n && text.startsWith(c, s)) return c;
+    this.misses++;
+    return (slots[at] = text.slice(s, e));
+  }
+}
+
+/**
+ * Whether a key or text cell text[s..e) reads as itself: non-empty, nothing to trim, no
+ * control character, and — for a key compared case-insensitively — nothing to lower-case.
+ * (Otherwise the decoder reads it as a string, with the usual checks and messages.)
+ */
+function plainCell(text: string, s: number, e: number, lower: boolean): boolean {
+  if (e <= s || text.charCodeAt(s) <= 32 || text.charCodeAt(e - 1) <= 32) return false;
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 127 || c < 32) return false;
+    if (lower && ((c >= 65 && c <= 90) || c >= 128)) return false;
+  }
+  return true;
+}
+
+/** Whether text[s..e) needs no trimming (a non-empty cell not starting or ending in a space or control). */
+function untrimmed(text: string, s: number, e: number): boolean {
+  return e > s && text.charCodeAt(s) > 32 && text.charCodeAt(e - 1) > 32;
 }
 
 const INTERN_SLOTS = 1024;
 const INTERN_WINDOW = 4096;
 
+/** Why one cell cannot be read (a row with any is rejected, listing them). */
+class Problem {
+  constructor(readonly message: string) {}
+}
+
 /**
- * Compiles the decoder of one header. The per-row function is generated (`new Function`) with
- * the feed's field names written out, so every record is one object literal of one shape and
- * each cell is read by its own codec — the hot loop does no lookups by name. Only names from
- * the feed catalog and column numbers go into the generated source, never file content.
+ * Compiles the decoder of one header. The per-row functions are generated (`new Function`)
+ * with the feed's field names written out, so every record is one object literal of one
+ * shape, and each field has its own small cell reader (trim, required, control characters,
+ * codec, interning) — the hot loop does no lookups by name. Only names from the feed catalog
+ * and column numbers go into the generated source, never file content.
+ *
+ * A text row (an unquoted CSV line) is split here, by the delimiter, and its plain cells are
+ * read straight from the text: keys and texts that need no trimming (interned without a
+ * slice when the value repeats), plain decimals, and the timestamp or currency read last.
+ * Any other cell goes through the same cell reader as a split row's.
  */
 export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
   const { feed, file, version } = opts;
@@ -139,38 +190,88 @@ export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
   const names = Object.keys(feed.fields);
   const readers: FieldReader[] = [];
   const interners: Interner[] = [];
-  const lines: string[] = [];
+  const problems: Problem[] = [];
+  const cellReaders: string[] = [];
+  const fromValues: string[] = [];
+  const fromText: string[] = [];
+  const textCols = new Set<number>();
+  const problem = (message: string) => `problems[${problems.push(new Problem(message)) - 1}]`;
   names.forEach((name, i) => {
     const spec: FieldSpec = feed.fields[name];
     const col = mapping.columns[name];
     if (!/^[a-z_]+$/.test(name)) throw new Error(`field name ${name} cannot be compiled`);
     if (col === undefined) {
-      lines.push(`let v${i};`); // optional and not in this file
+      fromValues.push(`const v${i} = undefined;`); // optional and not in this file
+      fromText.push(`const v${i} = undefined;`);
       return;
     }
     readers.push(fieldReader(spec));
     const r = readers.length - 1;
     const shared = spec.kind === 'key' || spec.kind === 'text';
     if (shared) interners[r] = new Interner();
-    lines.push(
-      `let v${i}; { let t = values[${col}]; t = t === undefined ? '' : trimmed(t);`,
-      spec.required
-        ? `  if (t === '') (problems ??= []).push(${JSON.stringify(`${name}: required value is empty`)});`
-        : `  if (t === '') {}`,
-      spec.kind === 'key' ? `  else if (hasControl(t)) (problems ??= []).push(${JSON.stringify(`${name}: control character in key value`)});` : '',
-      `  else { const x = readers[${r}](t); if (x instanceof Fail) (problems ??= []).push(${JSON.stringify(name + ': ')} + x.reason); else v${i} = ${shared ? `interners[${r}].get(x)` : 'x'}; } }`,
+    // The cell reader: the value, undefined (empty and optional), or a Problem.
+    cellReaders.push(`function cell${i}(t) {
+        t = t === undefined ? '' : trimmed(t);
+        if (t === '') return ${spec.required ? problem(`${name}: required value is empty`) : 'undefined'};
+        ${spec.kind === 'key' ? `if (hasControl(t)) return ${problem(`${name}: control character in key value`)};` : ''}
+        const x = readers[${r}](t);
+        if (x instanceof Fail) return new Problem(${JSON.stringify(name + ': ')} + x.reason);
+        return ${shared ? `interners[${r}].get(x)` : 'x'};
+      }`);
+    const check = `if (v${i} instanceof Problem) { (found ??= []).push(v${i}.message); v${i} = undefined; }`;
+    fromValues.push(`let v${i} = cell${i}(values[${col}]); ${check}`);
+    // Text rows: the plain cases straight from the text, anything else through the cell reader.
+    textCols.add(col);
+    const range = `text, s${col}, e${col}`;
+    const slow = `cell${i}(${col} < count ? text.slice(s${col}, e${col}) : undefined)`;
+    let read = slow;
+    if (shared) read = `${col} < count && plainCell(${range}, ${spec.caseInsensitive === true}) ? interners[${r}].getRange(${range}) : ${slow}`;
+    else if (spec.kind === 'money' || spec.kind === 'quantity') read = `${col} < count && untrimmed(${range}) ? readPlainDecimal(${range}) : DECLINE`;
+    else if (spec.kind === 'timestamp' || spec.kind === 'currency') read = `${col} < count && untrimmed(${range}) ? ${spec.kind === 'timestamp' ? 'lastTimestamp' : 'lastCurrencyCode'}(${range}) : DECLINE`;
+    fromText.push(
+      `let v${i} = ${read};`,
+      read.endsWith('DECLINE') ? `if (v${i} === DECLINE) v${i} = ${slow}; else if (v${i} instanceof Fail) v${i} = new Problem(${JSON.stringify(name + ': ')} + v${i}.reason);` : '',
+      check,
     );
   });
+  const cols = [...textCols].sort((a, b) => a - b);
+  const record = `{ feed, side, f: { ${names.map((n, i) => `${n}: v${i}`).join(', ')} }, file, line: row.line, version }`;
   const body = `
+    ${cellReaders.join('\n    ')}
+    function decodeText(row) {
+      const text = row.text, end = row.end;
+      let count = 0, p = row.start;
+      ${cols.map((c) => `let s${c} = 0, e${c} = 0;`).join(' ')}
+      for (;;) {
+        let d = text.indexOf(delimiter, p);
+        if (d < 0 || d > end) d = end;
+        switch (count) { ${cols.map((c) => `case ${c}: s${c} = p; e${c} = d; break;`).join(' ')} }
+        count++;
+        if (d === end) break;
+        p = d + 1;
+      }
+      if (strict && count !== width) return { file, line: row.line, reason: 'expected ' + width + ' fields, found ' + count };
+      let found;
+      ${fromText.filter(Boolean).join('\n      ')}
+      if (found !== undefined) return { file, line: row.line, reason: found.join('; ') };
+      return ${record};
+    }
     return function decode(row) {
+      if (row.text !== undefined) return decodeText(row);
       if (row.reject !== undefined) return { file, line: row.line, reason: row.reject };
       const values = row.values;
       if (strict && values.length !== width) return { file, line: row.line, reason: 'expected ' + width + ' fields, found ' + values.length };
-      let problems;
-      ${lines.join('\n      ')}
-      if (problems !== undefined) return { file, line: row.line, reason: problems.join('; ') };
-      return { feed, side, f: { ${names.map((n, i) => `${n}: v${i}`).join(', ')} }, file, line: row.line, version };
+      let found;
+      ${fromValues.join('\n      ')}
+      if (found !== undefined) return { file, line: row.line, reason: found.join('; ') };
+      return ${record};
     };`;
-  const make = new Function('readers', 'interners', 'trimmed', 'hasControl', 'Fail', 'file', 'version', 'feed', 'side', 'strict', 'width', body);
-  return make(readers, interners, trimmed, hasControl, Fail, file, version, feed.name, feed.side, opts.strictWidth, width) as (row: RawRow) => Decoded;
+  const make = new Function(
+    'readers', 'interners', 'problems', 'Problem', 'trimmed', 'hasControl', 'Fail', 'file', 'version', 'feed', 'side', 'strict', 'width', 'delimiter',
+    'plainCell', 'untrimmed', 'readPlainDecimal', 'lastTimestamp', 'lastCurrencyCode', 'DECLINE', body,
+  );
+  return make(
+    readers, interners, problems, Problem, trimmed, hasControl, Fail, file, version, feed.name, feed.side, opts.strictWidth, width, opts.delimiter ?? ',',
+    plainCell, untrimmed, readPlainDecimal, lastTimestamp, lastCurrencyCode, DECLINE,
+  ) as (row: RawRow) => Decoded;
 }

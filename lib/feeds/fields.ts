@@ -105,34 +105,54 @@ const SMALL: readonly Decimal[] = Array.from({ length: SMALL_WHOLE }, (_, n) => 
  * integer arithmetic that is exact in a double; everything else goes through parseDecimal.
  */
 function readDecimal(text: string): Decimal | Fail {
-  const n = text.length;
-  if (n < 18) {
-    let i = text.charCodeAt(0) === 45 /* - */ ? 1 : 0;
-    const neg = i === 1;
-    let int = 0, frac = 0, fracDigits = -1, digits = 0;
-    for (; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (c >= 48 && c <= 57) {
-        if (fracDigits < 0) int = int * 10 + (c - 48);
-        else {
-          frac = frac * 10 + (c - 48);
-          fracDigits++;
-        }
-        digits++;
-      } else if (c === 46 /* . */ && fracDigits < 0) fracDigits = 0;
-      else break;
-    }
-    if (i === n && digits > 0 && digits <= 15 && fracDigits !== 0 && fracDigits <= SCALE) {
-      // Small whole numbers (counts, quantities) repeat over a file: one shared bigint each
-      // (bigints are immutable values, so sharing is invisible), not one per row.
-      if (!neg && int < SMALL_WHOLE && (fracDigits < 0 || frac === 0)) return SMALL[int];
-      // int · 10^6 + frac stays below 2^53 for 15 digits: exact.
-      const units = int * 1_000_000 + (fracDigits < 0 ? 0 : frac * POW10[SCALE - fracDigits]);
-      return BigInt(neg ? -units : units);
-    }
-  }
+  const x = readPlainDecimal(text, 0, text.length);
+  if (x !== DECLINE) return x;
   const r = parseDecimal(text);
   return r.ok ? r.value : new Fail(r.reason);
+}
+
+/**
+ * What a cell reader over a range of text answers when the cell is not the plain case it
+ * reads: the caller then reads the cell as a string, the usual way (decode.ts).
+ */
+export const DECLINE: unique symbol = Symbol('read the cell as a string');
+
+/** The plain decimal `-123.45` (at most 15 digits, at most SCALE decimals) in text[s..e), or DECLINE. */
+export function readPlainDecimal(text: string, s: number, e: number): Decimal | typeof DECLINE {
+  const n = e - s;
+  if (n >= 18 || n === 0) return DECLINE;
+  let i = text.charCodeAt(s) === 45 /* - */ ? s + 1 : s;
+  const neg = i > s;
+  let int = 0, frac = 0, fracDigits = -1, digits = 0;
+  for (; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (fracDigits < 0) int = int * 10 + (c - 48);
+      else {
+        frac = frac * 10 + (c - 48);
+        fracDigits++;
+      }
+      digits++;
+    } else if (c === 46 /* . */ && fracDigits < 0) fracDigits = 0;
+    else return DECLINE;
+  }
+  if (digits === 0 || digits > 15 || fracDigits === 0 || fracDigits > SCALE) return DECLINE;
+  // Small whole numbers (counts, quantities) repeat over a file: one shared bigint each
+  // (bigints are immutable values, so sharing is invisible), not one per row.
+  if (!neg && int < SMALL_WHOLE && (fracDigits < 0 || frac === 0)) return SMALL[int];
+  // int · 10^6 + frac stays below 2^53 for 15 digits: exact.
+  const units = int * 1_000_000 + (fracDigits < 0 ? 0 : frac * POW10[SCALE - fracDigits]);
+  return BigInt(neg ? -units : units);
+}
+
+/** The timestamp in text[s..e) when it is the one read last (a snapshot repeats it), or DECLINE. */
+export function lastTimestamp(text: string, s: number, e: number): FieldValue | Fail | typeof DECLINE {
+  return e - s === lastText.length && e > s && text.startsWith(lastText, s) ? fromResult(lastResult) : DECLINE;
+}
+
+/** The currency in text[s..e) when it is the one read last, or DECLINE. */
+export function lastCurrencyCode(text: string, s: number, e: number): FieldValue | Fail | typeof DECLINE {
+  return e - s === lastCurrency.length && e > s && text.startsWith(lastCurrency, s) ? fromResult(lastCurrencyResult) : DECLINE;
 }
 
 const fromResult = (r: CodecResult): FieldValue | Fail => (r.ok ? r.value : new Fail(r.reason));

@@ -21,12 +21,17 @@ const QUOTE = 34;
 const LF = 10;
 const CR = 13;
 
+/** The `values` of a text row (never written). */
+const NO_VALUES: string[] = [];
+
 /** Candidate delimiters, in tie-break order. */
 export const DELIMITERS = [',', '\t', ';', '|'] as const;
 
 export class CsvParser implements TextParser {
   /** Line where the next record starts. */
   line = 1;
+  /** Unquoted lines come as text rows (see Table.textRows). */
+  textRows = false;
   private readonly delim: string;
   private readonly delimCode: number;
 
@@ -63,7 +68,9 @@ export class CsvParser implements TextParser {
       // Fast path: a complete line with no quote, and a CR (if any) only just before the LF.
       if (nl < n && nextQuote > nl && nextCr >= nl - 1) {
         const end = nextCr === nl - 1 ? nl - 1 : nl;
-        if (end > pos) out.push({ line: this.line, values: splitLine(text, pos, end, delim) });
+        if (end > pos) {
+          out.push(this.textRows ? { line: this.line, values: NO_VALUES, text, start: pos, end } : { line: this.line, values: splitLine(text, pos, end, delim) });
+        }
         this.line++;
         pos = nl + 1;
         continue;

@@ -139,6 +139,13 @@ function makeTable(
     },
   };
   if (opened.delimiter !== undefined) table.delimiter = opened.delimiter;
+  const parser = opened.parser;
+  if (parser instanceof CsvParser) {
+    table.textRows = () => {
+      if (started) throw new Error(`textRows() of ${info.file} after rows(): call it before reading`);
+      parser.textRows = true;
+    };
+  }
   return table;
 }
 

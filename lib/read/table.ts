@@ -13,6 +13,13 @@ export interface RawRow {
   /** Cells aligned with `Table.header` (a CSV row may have more or fewer: the decoder rejects it). */
   values: string[];
   /**
+   * A text row (see `Table.textRows`): the row is the unquoted CSV line `text[start..end)`,
+   * its cells split by the table's delimiter, and `values` is empty.
+   */
+  text?: string;
+  start?: number;
+  end?: number;
+  /**
    * Raw rows folded into this one by a partner preset (e.g. a Shopify export's line items
    * of one order). Absent means 1. Over a file, the spans add up to the data rows read.
    */
@@ -40,6 +47,12 @@ export interface Table {
   header: string[];
   /** The data rows in file order, in batches. Iterate once. */
   rows(): AsyncIterable<RawRow[]>;
+  /**
+   * CSV only: unquoted lines come as text rows (`RawRow.text`) rather than split into cells,
+   * for a consumer that reads cells straight from the text (the feed decoder). Quoted rows
+   * still come split. Call before rows().
+   */
+  textRows?(): void;
 }
 
 /** Where a table's bytes come from: a path on disk, or a named stream (S3 GetObject body). */

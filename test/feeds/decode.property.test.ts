@@ -39,10 +39,48 @@ function agree(feed: FeedName) {
   );
 }
 
+/**
+ * A text row (an unquoted CSV line decoded straight from the text) must decode exactly as the
+ * same line split into cells: the same record, or the same rejection with the same reason.
+ */
+function textAgrees(feed: FeedName) {
+  const names = Object.keys(FEEDS[feed].fields);
+  const delimiters = [',', ';', '\t', '|'];
+  return fc.property(
+    fc.shuffledSubarray(names, { minLength: names.length, maxLength: names.length }),
+    fc.array(cell, { minLength: 0, maxLength: names.length + 1 }),
+    fc.constantFrom(...delimiters),
+    fc.nat(3),
+    (header, raw, delimiter, repeat) => {
+      // Prepare: cells without the delimiter or a line break (an unquoted line), in a text
+      // with other lines around it; a repeated line exercises the caches of the last value.
+      const cells = raw.map((c) => c.split(delimiter).join('').replace(/[\r\n"]/g, ''));
+      const line = cells.join(delimiter);
+      const decode = compileDecoder({ feed: FEEDS[feed], header, file: 'f.csv', version: 'v', strictWidth: true, delimiter });
+      const before = `x${delimiter}y\n`;
+      const text = before + `${line}\n`.repeat(repeat + 1) + 'tail';
+      for (let k = 0; k <= repeat; k++) {
+        const start = before.length + k * (line.length + 1);
+        // Act
+        const fromText = decode({ line: 2 + k, values: [], text, start, end: start + line.length });
+        const fromCells = decode({ line: 2 + k, values: line === '' ? [''] : line.split(delimiter) });
+        // Assess
+        expect(fromText).toEqual(fromCells);
+      }
+    },
+  );
+}
+
 describe('the generated row decoder and the zod schema of each feed', () => {
   for (const feed of FEED_NAMES) {
     it(`agree on any row of ${feed}`, () => {
       fc.assert(agree(feed), { numRuns: 400 });
+    });
+  }
+
+  for (const feed of FEED_NAMES) {
+    it(`reads a text row of ${feed} exactly as the same row split into cells`, () => {
+      fc.assert(textAgrees(feed), { numRuns: 400 });
     });
   }
 

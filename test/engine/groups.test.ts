@@ -1,0 +1,84 @@
+/**
+ * The group index keeps rows in columns and rebuilds records when it hands out a group: what
+ * comes out must be exactly what went in — every field, in every feed, in arrival order.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BOUNDARY } from '../../lib/boundaries/index.ts';
+import type { CanonRecord } from '../../lib/feeds/decode.ts';
+import { GroupIndex } from '../../lib/engine/groups.ts';
+
+/** Decimal units: small, negative, and beyond what a double holds exactly. */
+const units = fc.oneof(
+  fc.bigInt({ min: -5_000_000n, max: 5_000_000_000n }),
+  fc.constantFrom(2n ** 53n - 1n, 2n ** 53n, -(2n ** 53n) - 7n, 10n ** 30n + 1n, 0n),
+);
+const maybe = <T,>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+
+/** Intake rows of both feeds: a group is channel + channel order ID; optional fields come and go. */
+const intakeRow = fc.record({
+  side: fc.constantFrom('channel' as const, 'oms' as const),
+  channel: fc.constantFrom('web', 'amazon'),
+  order: fc.constantFrom('A1', 'A2', 'B7', 'a1'),
+  total: maybe(units),
+  currency: maybe(fc.constantFrom('USD', 'EUR')),
+  status: maybe(fc.string({ maxLength: 5 })),
+  omsId: maybe(fc.constantFrom('OMS-1', 'OMS-2')),
+  file: fc.constantFrom('a.csv', 'b.csv', 'c.json'),
+});
+
+function record(r: typeof intakeRow extends fc.Arbitrary<infer T> ? T : never, line: number): CanonRecord {
+  const common = { channel: r.channel, channel_order_id: r.order, total: r.total, currency: r.currency, status: r.status };
+  return r.side === 'channel'
+    ? { feed: 'channel-orders', side: 'channel', f: { ...common, placed_at: undefined }, file: r.file, line, version: r.file === 'a.csv' ? '000000' : '000001' }
+    : { feed: 'oms-orders', side: 'oms', f: { ...common, oms_order_id: r.omsId, created_at: undefined }, file: r.file, line, version: '000002' };
+}
+
+describe('GroupIndex', () => {
+  it('hands back every record exactly, grouped by key, in arrival order', () => {
+    fc.assert(
+      fc.property(fc.array(intakeRow, { maxLength: 60 }), (rows) => {
+        // Prepare
+        const records = rows.map((r, i) => record(r, i + 2));
+        const index = new GroupIndex(BOUNDARY.intake);
+        // Act
+        for (const r of records) index.add(structuredClone(r));
+        const groups = [...index.groups()];
+        // Assess: the expected groups, by first arrival, each in arrival order
+        const expected = new Map<string, CanonRecord[]>();
+        for (const r of records) {
+          const k = `${r.f.channel}\u001f${r.f.channel_order_id}`;
+          expected.set(k, [...(expected.get(k) ?? []), r]);
+        }
+        expect(index.size).toBe(records.length);
+        expect(groups).toEqual([...expected.values()]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('gives back thousands of inventory rows of mixed feeds after its columns grew', () => {
+    // Prepare: more rows than its first columns hold, so every column grows several times
+    const index = new GroupIndex(BOUNDARY.inventory);
+    const n = 5000;
+    for (let i = 0; i < n; i++) {
+      index.add({
+        feed: i % 2 ? 'warehouse-inventory' : 'oms-inventory',
+        side: i % 2 ? 'warehouse' : 'oms',
+        f: i % 2
+          ? { sku: `S${i >> 3}`, facility_id: 'DAL1', on_hand: BigInt(i) * 10n ** 6n, counted_at: '2026-11-26T10:00:00.000Z' }
+          : { sku: `S${i >> 3}`, facility_id: 'ATL1', on_hand: -BigInt(i), as_of: undefined },
+        file: i % 2 ? 'wh.csv' : 'oms.csv',
+        line: i + 2,
+        version: i % 2 ? '000001' : '000000',
+      });
+    }
+    // Act
+    const groups = [...index.groups()];
+    // Assess
+    expect(groups).toHaveLength(n / 8);
+    expect(groups.flat().map((r) => r.line)).toEqual(Array.from({ length: n }, (_, i) => i + 2));
+    expect(groups[10][3].f).toEqual({ sku: 'S10', facility_id: 'DAL1', on_hand: 83n * 10n ** 6n, counted_at: '2026-11-26T10:00:00.000Z' });
+    expect(groups[10][4].f).toEqual({ sku: 'S10', facility_id: 'ATL1', on_hand: -84n, as_of: undefined });
+  });
+});
