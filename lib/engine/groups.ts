@@ -58,19 +58,64 @@ class DecimalColumn {
   }
 }
 
+/**
+ * Other cells. Values repeat over a file (a facility, a status, a timestamp shared by a
+ * snapshot), so the column starts dictionary-encoded — a code per row, each distinct value
+ * once — and turns into a plain array of values if the distinct values grow past DICT_LIMIT.
+ */
 class ValueColumn {
-  readonly data: unknown[] = [];
+  private codes: Uint32Array;
+  private readonly dict: unknown[] = [undefined];
+  private readonly index = new Map<unknown, number>([[undefined, 0]]);
+  private plain: unknown[] | null = null;
+
+  constructor(capacity: number) {
+    this.codes = new Uint32Array(capacity);
+  }
+
   set(row: number, v: FieldValue | undefined): void {
-    const data = this.data;
-    // Rows of a feed without this field leave a gap: fill it, so the array stays dense.
-    while (data.length < row) data.push(undefined);
-    data[row] = v;
+    if (this.plain) {
+      const data = this.plain;
+      // Rows of a feed without this field leave a gap: fill it, so the array stays dense.
+      while (data.length < row) data.push(undefined);
+      data[row] = v;
+      return;
+    }
+    let c = this.index.get(v);
+    if (c === undefined) {
+      if (this.dict.length === DICT_LIMIT) {
+        this.toPlain(row);
+        this.set(row, v);
+        return;
+      }
+      c = this.dict.push(v) - 1;
+      this.index.set(v, c);
+    }
+    this.codes[row] = c;
   }
+
   get(row: number): unknown {
-    return this.data[row];
+    return this.plain ? this.plain[row] : this.dict[this.codes[row]];
   }
-  grow(): void {}
+
+  grow(capacity: number): void {
+    if (this.plain) return;
+    const x = new Uint32Array(capacity);
+    x.set(this.codes);
+    this.codes = x;
+  }
+
+  private toPlain(rows: number): void {
+    const data = new Array<unknown>(rows);
+    for (let i = 0; i < rows; i++) data[i] = this.dict[this.codes[i]];
+    this.plain = data;
+    this.codes = new Uint32Array(0);
+    this.index.clear();
+  }
 }
+
+/** Distinct values a dictionary-encoded column holds before it turns plain. */
+const DICT_LIMIT = 1 << 16;
 
 type Column = DecimalColumn | ValueColumn;
 
@@ -175,7 +220,7 @@ export class GroupIndex {
 
   private column(name: string): Column {
     let c = this.columns.get(name);
-    if (!c) this.columns.set(name, (c = this.decimalFields.has(name) ? new DecimalColumn(this.capacity) : new ValueColumn()));
+    if (!c) this.columns.set(name, (c = this.decimalFields.has(name) ? new DecimalColumn(this.capacity) : new ValueColumn(this.capacity)));
     return c;
   }
 

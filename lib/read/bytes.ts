@@ -12,8 +12,13 @@ import { createGunzip } from 'node:zlib';
 import { ErrorCodes, ReconError, isReconError } from '../errors.ts';
 import type { TableSource } from './table.ts';
 
-/** Bytes read from disk per chunk: large enough to amortise per-chunk work, small enough to stay cheap. */
-export const READ_CHUNK_BYTES = 256 * 1024;
+/**
+ * Bytes read from disk per chunk: large enough to amortise per-chunk work, and small enough
+ * that a chunk's text (and the pump's joined text) stays an ordinary young-generation string:
+ * V8 gives strings over 128 KiB pages of their own, fresh memory for every chunk. At 2M rows,
+ * 64 KiB chunks take 92k page faults where 256 KiB chunks took 134k.
+ */
+export const READ_CHUNK_BYTES = 64 * 1024;
 
 export interface ByteSource {
   /** The name used in messages: the path, or the stream's name. */

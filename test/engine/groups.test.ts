@@ -81,4 +81,24 @@ describe('GroupIndex', () => {
     expect(groups[10][3].f).toEqual({ sku: 'S10', facility_id: 'DAL1', on_hand: 83n * 10n ** 6n, counted_at: '2026-11-26T10:00:00.000Z' });
     expect(groups[10][4].f).toEqual({ sku: 'S10', facility_id: 'ATL1', on_hand: -84n, as_of: undefined });
   });
+
+  it('gives back every value of a column with more distinct values than its dictionary holds', () => {
+    // Prepare: 70,000 distinct statuses (the dictionary turns plain past 65,536), some rows without one
+    const index = new GroupIndex(BOUNDARY.intake);
+    const n = 70_000;
+    for (let i = 0; i < n; i++) {
+      index.add({
+        feed: 'oms-orders', side: 'oms',
+        f: { channel: 'web', channel_order_id: `W${i % 1000}`, oms_order_id: `OMS-${i}`, created_at: undefined, total: BigInt(i), currency: 'USD', status: i % 7 === 0 ? undefined : `status ${i}` },
+        file: 'oms.csv', line: i + 2, version: '000000',
+      });
+    }
+    // Act
+    const rows = [...index.groups()].flat().sort((a, b) => a.line - b.line);
+    // Assess
+    expect(rows).toHaveLength(n);
+    for (const i of [0, 1, 7, 65_535, 65_536, 65_537, 69_999]) {
+      expect(rows[i].f).toEqual({ channel: 'web', channel_order_id: `W${i % 1000}`, oms_order_id: `OMS-${i}`, created_at: undefined, total: BigInt(i), currency: 'USD', status: i % 7 === 0 ? undefined : `status ${i}` });
+    }
+  });
 });
