@@ -8,7 +8,9 @@
  * array (decimals as exact integer units in a Float64Array), a group's rows as a linked list
  * of row numbers, and the group key once per group. `groups()` rebuilds each group's records
  * as it hands them out: short-lived objects, which the collector frees almost for nothing.
- * Two-part keys (channel + order, order + line) use nested maps, so no key string is built.
+ * Groups are found through an open-addressing hash table of group numbers (a JS Map of a
+ * million string keys spends most of its time growing and rehashing itself), and two-part
+ * keys (channel + order, order + line) are hashed part by part, so no key string is built.
  */
 import type { Boundary } from '../boundaries/boundary.ts';
 import type { Decimal } from '../decimal.ts';
@@ -122,14 +124,15 @@ type Column = DecimalColumn | ValueColumn;
 export class GroupIndex {
   private readonly first: string;
   private readonly second: string | undefined;
-  private readonly single = new Map<string, number>();
-  private readonly nested = new Map<string, Map<string, number>>();
+  /** The hash table: slot → group number (-1: empty), linear probing, at most half full. */
+  private slots = new Int32Array(1 << 12).fill(-1);
 
   // Per group: its key parts and the first and last of its rows.
   private keyA: string[] = [];
   private keyB: string[] = [];
   private head = new Int32Array(1024);
   private tail = new Int32Array(1024);
+  private hash = new Int32Array(1024);
   private groupCount = 0;
 
   // Per row: its source, line, the next row of its group (-1: none), and its field values.
@@ -162,29 +165,33 @@ export class GroupIndex {
   add(r: CanonRecord): void {
     const f = r.f;
     const a = f[this.first] as string;
-    let m = this.single;
-    if (this.second !== undefined) {
-      let inner = this.nested.get(a);
-      if (!inner) this.nested.set(a, (inner = new Map()));
-      m = inner;
-    }
     const b = this.second === undefined ? undefined : (f[this.second] as string);
-    const k = b === undefined ? a : b;
     const row = this.rows;
     if (row === this.capacity) this.growRows();
     this.rows++;
     this.source[row] = this.sourceOf(r);
     this.line[row] = r.line;
     this.next[row] = -1;
-    const g = m.get(k);
-    if (g === undefined) {
+    // Find the group: probe from the key's hash until its group or an empty slot.
+    const h = hashKey(a, b);
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let at = h & mask;
+    let g = slots[at];
+    while (g >= 0 && !(this.hash[g] === h && this.keyA[g] === a && (b === undefined || this.keyB[g] === b))) {
+      at = (at + 1) & mask;
+      g = slots[at];
+    }
+    if (g < 0) {
       const id = this.groupCount++;
       if (id === this.head.length) this.growGroups();
-      m.set(k, id);
+      slots[at] = id;
+      this.hash[id] = h;
       this.keyA[id] = a;
       if (b !== undefined) this.keyB[id] = b;
       this.head[id] = row;
       this.tail[id] = row;
+      if (this.groupCount * 2 > slots.length) this.growSlots();
     } else {
       this.next[this.tail[g]] = row;
       this.tail[g] = row;
@@ -270,10 +277,38 @@ export class GroupIndex {
 
   private growGroups(): void {
     const n = this.head.length * 2;
-    const head = new Int32Array(n), tail = new Int32Array(n);
+    const head = new Int32Array(n), tail = new Int32Array(n), hash = new Int32Array(n);
     head.set(this.head);
     tail.set(this.tail);
+    hash.set(this.hash);
     this.head = head;
     this.tail = tail;
+    this.hash = hash;
   }
+
+  /** Doubles the hash table and places every group again (by its kept hash). */
+  private growSlots(): void {
+    const slots = new Int32Array(this.slots.length * 2).fill(-1);
+    const mask = slots.length - 1;
+    for (let g = 0; g < this.groupCount; g++) {
+      let at = this.hash[g] & mask;
+      while (slots[at] >= 0) at = (at + 1) & mask;
+      slots[at] = g;
+    }
+    this.slots = slots;
+  }
+}
+
+/** FNV-1a over the key parts' UTF-16 code units, with a separator between parts, mixed at the end. */
+function hashKey(a: string, b: string | undefined): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
+  if (b !== undefined) {
+    h = Math.imul(h ^ 0x1f, 0x01000193);
+    for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b.charCodeAt(i), 0x01000193);
+  }
+  // Spread the low bits (the table is indexed by them).
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x45d9f3b);
+  return (h ^ (h >>> 16)) | 0;
 }
