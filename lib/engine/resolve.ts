@@ -30,43 +30,26 @@ export function resolveGroup(b: Boundary, group: readonly CanonRecord[]): Resolv
     return { records: group[0].side === left ? [group[0], group[1]] : [group[1], group[0]], superseded: NONE };
   }
   // Order by (side, identity), keeping arrival order among equals; equal neighbours are one
-  // identity. A boundary that can compare identities directly builds no key strings.
+  // identity. The sides are split first (rows of one file come together), then each side is
+  // sorted on its own. A boundary that can compare identities directly builds no key strings.
   const compareIdentity = b.compareIdentity;
-  const rows = group.slice();
+  const rows: CanonRecord[] = [];
+  for (let i = 0; i < n; i++) if (group[i].side === left) rows.push(group[i]);
+  const split = rows.length;
+  for (let i = 0; i < n; i++) if (group[i].side !== left) rows.push(group[i]);
   const keys = compareIdentity === undefined ? rows.map((r) => b.identityKey(r)) : undefined;
-  /** Order of rows x and y (with their identity keys, when built) by side, then identity (0: one identity). */
+  /** Order of the identities of rows x and y (with their keys, when built); 0: one identity. */
   const order = (x: CanonRecord, kx: string | undefined, y: CanonRecord, ky: string | undefined): number => {
-    if (x.side !== y.side) return x.side === left ? -1 : 1;
     if (kx === undefined || ky === undefined) return compareIdentity!(x, y);
     return kx < ky ? -1 : kx > ky ? 1 : 0;
   };
-  if (n <= SMALL_GROUP) {
-    // Groups are small (a few rows): a stable insertion sort, in place.
-    for (let i = 1; i < n; i++) {
-      const x = rows[i], kx = keys?.[i];
-      let j = i - 1;
-      while (j >= 0 && order(rows[j], keys?.[j], x, kx) > 0) {
-        rows[j + 1] = rows[j];
-        if (keys) keys[j + 1] = keys[j];
-        j--;
-      }
-      rows[j + 1] = x;
-      if (keys) keys[j + 1] = kx!;
-    }
-  } else {
-    const at = rows.map((_, i) => i);
-    at.sort((i, j) => order(group[i], keys?.[i], group[j], keys?.[j]) || i - j);
-    for (let k = 0; k < n; k++) rows[k] = group[at[k]];
-    if (keys) {
-      const sorted = at.map((i) => keys[i]);
-      for (let k = 0; k < n; k++) keys[k] = sorted[k];
-    }
-  }
+  sortSide(rows, keys, 0, split, order);
+  sortSide(rows, keys, split, n, order);
   const records: CanonRecord[] = [rows[0]];
   let superseded = NONE;
   for (let k = 1; k < n; k++) {
     const r = rows[k];
-    if (order(rows[k - 1], keys?.[k - 1], r, keys?.[k]) !== 0) {
+    if (k === split || order(rows[k - 1], keys?.[k - 1], r, keys?.[k]) !== 0) {
       records.push(r);
       continue;
     }
@@ -81,8 +64,37 @@ export function resolveGroup(b: Boundary, group: readonly CanonRecord[]): Resolv
   return { records, superseded };
 }
 
-/** Up to this many rows, a group is sorted by insertion. */
-const SMALL_GROUP = 16;
+type IdentityOrder = (x: CanonRecord, kx: string | undefined, y: CanonRecord, ky: string | undefined) => number;
+
+/** Sorts rows[from..to) (and their keys) by identity, stably: by insertion when few, else by index. */
+function sortSide(rows: CanonRecord[], keys: string[] | undefined, from: number, to: number, order: IdentityOrder): void {
+  if (to - from <= SMALL_SIDE) {
+    for (let i = from + 1; i < to; i++) {
+      const x = rows[i], kx = keys?.[i];
+      let j = i - 1;
+      while (j >= from && order(rows[j], keys?.[j], x, kx) > 0) {
+        rows[j + 1] = rows[j];
+        if (keys) keys[j + 1] = keys[j];
+        j--;
+      }
+      rows[j + 1] = x;
+      if (keys) keys[j + 1] = kx!;
+    }
+    return;
+  }
+  const at: number[] = [];
+  for (let i = from; i < to; i++) at.push(i);
+  at.sort((i, j) => order(rows[i], keys?.[i], rows[j], keys?.[j]) || i - j);
+  const sortedRows = at.map((i) => rows[i]);
+  const sortedKeys = keys && at.map((i) => keys[i]);
+  for (let k = 0; k < at.length; k++) {
+    rows[from + k] = sortedRows[k];
+    if (keys) keys[from + k] = sortedKeys![k];
+  }
+}
+
+/** Up to this many rows on a side of a group, the side is sorted by insertion. */
+const SMALL_SIDE = 32;
 
 export function duplicateWarning(b: Boundary, loser: CanonRecord, winner: CanonRecord): Warning {
   const key: Record<string, string> = {};
