@@ -133,6 +133,12 @@ export class GroupIndex {
   private head = new Int32Array(1024);
   private tail = new Int32Array(1024);
   private hash = new Int32Array(1024);
+  /** The group of the last row added, and its key. */
+  private lastA: string | undefined;
+  private lastB: string | undefined;
+  private lastGroup = -1;
+  private probe = 0;
+  private probeHash = 0;
   private groupCount = 0;
 
   // Per row: its source, line, the next row of its group (-1: none), and its field values.
@@ -172,7 +178,22 @@ export class GroupIndex {
     this.source[row] = this.sourceOf(r);
     this.line[row] = r.line;
     this.next[row] = -1;
-    // Find the group: probe from the key's hash until its group or an empty slot.
+    // The group: the last row's when the key is the same (rows of a group often come
+    // together), else found in the hash table, else a new one.
+    let g = a === this.lastA && b === this.lastB ? this.lastGroup : this.find(a, b);
+    if (g < 0) g = this.newGroup(a, b, row);
+    else {
+      this.next[this.tail[g]] = row;
+      this.tail[g] = row;
+    }
+    this.lastA = a;
+    this.lastB = b;
+    this.lastGroup = g;
+    this.last!.store(f, row);
+  }
+
+  /** The group of a key, or -1 (then `probe` is the empty slot for it, and `probeHash` its hash). */
+  private find(a: string, b: string | undefined): number {
     const h = hashKey(a, b);
     const slots = this.slots;
     const mask = slots.length - 1;
@@ -182,21 +203,23 @@ export class GroupIndex {
       at = (at + 1) & mask;
       g = slots[at];
     }
-    if (g < 0) {
-      const id = this.groupCount++;
-      if (id === this.head.length) this.growGroups();
-      slots[at] = id;
-      this.hash[id] = h;
-      this.keyA[id] = a;
-      if (b !== undefined) this.keyB[id] = b;
-      this.head[id] = row;
-      this.tail[id] = row;
-      if (this.groupCount * 2 > slots.length) this.growSlots();
-    } else {
-      this.next[this.tail[g]] = row;
-      this.tail[g] = row;
-    }
-    this.last!.store(f, row);
+    this.probe = at;
+    this.probeHash = h;
+    return g;
+  }
+
+  /** A new group of one row, in the slot `find` left. */
+  private newGroup(a: string, b: string | undefined, row: number): number {
+    const g = this.groupCount++;
+    if (g === this.head.length) this.growGroups();
+    this.slots[this.probe] = g;
+    this.hash[g] = this.probeHash;
+    this.keyA[g] = a;
+    if (b !== undefined) this.keyB[g] = b;
+    this.head[g] = row;
+    this.tail[g] = row;
+    if (this.groupCount * 2 > this.slots.length) this.growSlots();
+    return g;
   }
 
   /** Every group, as an array of its rows (records) in the order they were added. */
