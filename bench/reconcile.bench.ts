@@ -37,12 +37,19 @@ function measure(args: string[]): Run {
 }
 
 const fmt = (n: number, d = 2) => n.toFixed(d);
+
+/** Median and fastest wall time of some runs, and the peak RSS of the median run. */
+function summary(runs: Run[]): { median: number; min: number; rssMb: number } {
+  const sorted = [...runs].sort((a, b) => a.wall - b.wall);
+  const mid = sorted[(sorted.length - 1) >> 1];
+  return { median: mid.wall, min: sorted[0].wall, rssMb: mid.rssMb };
+}
 const rate = (rows: number, s: number) => `${Math.round(rows / s).toLocaleString('en-US')}`;
 
 async function main() {
   const duckDir = ensureDuckDb();
   const sizes = (process.env.BENCH_SIZES ?? '250000,500000,1000000').split(',').map(Number);
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
   const cli = join(root, 'bin/oms-recon.js');
   // Build the CLI bundle once before timing (it is rebuilt only when the sources change).
   measure([cli, '--help']);
@@ -60,24 +67,34 @@ async function main() {
   ];
   for (const c of cases) {
     const [left, right] = await c.make();
-    let best: { ours: Run; duck: Run; found: string; duckFound: string } | undefined;
+    // Rounds alternate the two tools, so a slower spell of a shared machine hits both alike;
+    // the table shows the median of each (and the fastest run), and the ratio of the medians.
+    const ours: Run[] = [];
+    const duck: Run[] = [];
+    let found = '';
+    let duckFound = '';
     for (let r = 0; r < rounds; r++) {
-      const ours = measure([cli, 'reconcile', c.boundary, `--${c.sides[0]}`, left, `--${c.sides[1]}`, right, '--out', join(work, 'out', c.kind)]);
-      const duck = measure([join(root, 'bench/duckdb-peer.mjs'), duckDir, c.kind, left, right, join(work, `duck-${c.kind}.csv`)]);
+      ours.push(measure([cli, 'reconcile', c.boundary, `--${c.sides[0]}`, left, `--${c.sides[1]}`, right, '--out', join(work, 'out', c.kind)]));
+      duck.push(measure([join(root, 'bench/duckdb-peer.mjs'), duckDir, c.kind, left, right, join(work, `duck-${c.kind}.csv`)]));
       const report = JSON.parse(readFileSync(join(work, 'out', c.kind, 'report.json'), 'utf8'));
-      const found = String(report.summary.discrepancies);
-      if (!best || ours.wall + duck.wall < best.ours.wall + best.duck.wall) best = { ours, duck, found, duckFound: duck.out.trim() };
+      found = String(report.summary.discrepancies);
+      duckFound = duck[duck.length - 1].out.trim();
     }
-    const { ours, duck, found, duckFound } = best!;
+    const o = summary(ours), d = summary(duck);
     const total = c.rowsPerSide * 2;
-    rows.push([c.name, fmt(ours.wall), rate(total, ours.wall), fmt(ours.rssMb, 0), fmt(duck.wall), rate(total, duck.wall), fmt(duck.rssMb, 0), fmt(ours.wall / duck.wall), `${found} / ${duckFound}`]);
+    rows.push([
+      c.name, `${fmt(o.median)} (${fmt(o.min)})`, rate(total, o.median), fmt(o.rssMb, 0),
+      `${fmt(d.median)} (${fmt(d.min)})`, rate(total, d.median), fmt(d.rssMb, 0),
+      `${fmt(o.median / d.median)} (${fmt(o.min / d.min)})`, `${found} / ${duckFound}`,
+    ]);
     console.log(`done: ${c.name}`);
   }
-  const head = ['case', 'oms-recon s', 'rows/s', 'RSS MB', 'DuckDB s', 'rows/s', 'RSS MB', 'ratio', 'found (ours / DuckDB)'];
+  const head = ['case', 'oms-recon s (min)', 'rows/s', 'RSS MB', 'DuckDB s (min)', 'rows/s', 'RSS MB', 'ratio (of mins)', 'found (ours / DuckDB)'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
   console.log(`\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}`);
-  console.log('\nrows/s counts both sides; ratio = oms-recon wall / DuckDB wall (target ≤ 2.5 at 1M/side; peak RSS ≤ 1 GB).');
+  console.log(`\nmedian wall time of ${rounds} alternating rounds (fastest in brackets); rows/s counts both sides, at the median;`);
+  console.log('RSS = peak of the median run; ratio = oms-recon / DuckDB (target ≤ 2.5 at 1M/side; peak RSS ≤ 1 GB).');
   console.log('DuckDB counts differing rows of the join; oms-recon counts discrepancies (the same rows for these feeds).');
 }
 
