@@ -163,5 +163,5 @@ function unreadable(file: string, what: string, cause: unknown): ReconError {
   const reason =
     (typeof code === 'string' && REASONS[code]) ||
     (cause instanceof Error ? cause.message : String(cause));
-  return new ReconError(ErrorCodes.FILE_UNREADABLE, `${what}: ${reason} (${file})`, { file }, { cause });
+  return new ReconError(ErrorCodes.FILE_UNREADABLE, `${what}: ${reason}`, { file }, { cause });
 }

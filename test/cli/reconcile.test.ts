@@ -358,7 +358,7 @@ describe('the real bin (spawned)', () => {
     const r = await spawnCli(['reconcile', 'inventory', '--oms', 'oms.csv', '--warehouse', 'counts.csv'], dir);
     // Assess
     expect(r.code).toBe(2);
-    expect(r.err).toBe('oms-recon: counts.csv: cannot open file: no such file (counts.csv) [E_FILE_UNREADABLE]\n');
+    expect(r.err).toBe('oms-recon: counts.csv: cannot open file: no such file [E_FILE_UNREADABLE]\n');
     expect(r.out).toBe('');
     expect(existsSync(join(dir, 'out'))).toBe(false);
     expectNoStackTrace(r);
