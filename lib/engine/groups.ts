@@ -13,7 +13,7 @@
  * keys (channel + order, order + line) are hashed part by part, so no key string is built.
  */
 import type { Boundary } from '../boundaries/boundary.ts';
-import type { Decimal } from '../decimal.ts';
+import { fromUnits, type Decimal } from '../decimal.ts';
 import type { FeedDef, FeedName, SideName } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
 import type { FieldValue } from '../feeds/fields.ts';
@@ -51,7 +51,7 @@ class DecimalColumn {
   get(row: number): Decimal | undefined {
     const x = this.data[row];
     if (x !== x) return undefined; // NaN: absent
-    return x === LARGE ? this.large.get(row) : BigInt(x);
+    return x === LARGE ? this.large.get(row) : fromUnits(x);
   }
   grow(capacity: number): void {
     const x = new Float64Array(capacity).fill(ABSENT);
@@ -70,6 +70,8 @@ class ValueColumn {
   private readonly dict: unknown[] = [undefined];
   private readonly index = new Map<unknown, number>([[undefined, 0]]);
   private plain: unknown[] | null = null;
+  private lastValue: unknown = undefined;
+  private lastCode = 0;
 
   constructor(capacity: number) {
     this.codes = new Uint32Array(capacity);
@@ -83,7 +85,8 @@ class ValueColumn {
       data[row] = v;
       return;
     }
-    let c = this.index.get(v);
+    // The value of the last row again (a snapshot's timestamp): no lookup.
+    let c = v === this.lastValue ? this.lastCode : this.index.get(v);
     if (c === undefined) {
       if (this.dict.length === DICT_LIMIT) {
         this.toPlain(row);
@@ -94,6 +97,8 @@ class ValueColumn {
       this.index.set(v, c);
     }
     this.codes[row] = c;
+    this.lastValue = v;
+    this.lastCode = c;
   }
 
   get(row: number): unknown {

@@ -3,7 +3,7 @@
  * into a typed value or a reason the row is rejected. The same codecs serve the fast row
  * decoder (lib/feeds/decode.ts) and the zod schemas (lib/feeds/catalog.ts).
  */
-import { parseDecimal, SCALE, type Decimal } from '../decimal.ts';
+import { fromUnits, parseDecimal, SCALE, type Decimal } from '../decimal.ts';
 
 export type FieldValue = string | Decimal | number;
 export type CodecResult = { ok: true; value: FieldValue } | { ok: false; reason: string };
@@ -96,9 +96,6 @@ function parseTimestampUncached(text: string): CodecResult {
 
 const POW10 = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
 
-/** Whole numbers below this are read into shared bigints (SMALL[n] is n · 10^SCALE). */
-const SMALL_WHOLE = 4096;
-const SMALL: readonly Decimal[] = Array.from({ length: SMALL_WHOLE }, (_, n) => BigInt(n) * 10n ** BigInt(SCALE));
 
 /**
  * Decimals. Plain `-123.45` with at most 15 digits (most money and every count) is read with
@@ -137,12 +134,9 @@ export function readPlainDecimal(text: string, s: number, e: number): Decimal | 
     else return DECLINE;
   }
   if (digits === 0 || digits > 15 || fracDigits === 0 || fracDigits > SCALE) return DECLINE;
-  // Small whole numbers (counts, quantities) repeat over a file: one shared bigint each
-  // (bigints are immutable values, so sharing is invisible), not one per row.
-  if (!neg && int < SMALL_WHOLE && (fracDigits < 0 || frac === 0)) return SMALL[int];
   // int · 10^6 + frac stays below 2^53 for 15 digits: exact.
   const units = int * 1_000_000 + (fracDigits < 0 ? 0 : frac * POW10[SCALE - fracDigits]);
-  return BigInt(neg ? -units : units);
+  return fromUnits(neg ? -units : units);
 }
 
 /** The timestamp in text[s..e) when it is the one read last (a snapshot repeats it), or DECLINE. */
