@@ -105,23 +105,7 @@ export class Interner {
   private misses = 0;
 
   get(s: string): string {
-    const slots = this.slots;
-    if (slots === null) return s;
-    const n = s.length;
-    if (n === 0) return s;
-    const h = (n * 31 + s.charCodeAt(0)) * 31 + s.charCodeAt(n >> 1);
-    const at = (h * 31 + s.charCodeAt(n - 1)) & (INTERN_SLOTS - 1);
-    const c = slots[at];
-    if (++this.lookups === INTERN_WINDOW) {
-      // Judged per window of lookups: keep looking up only while most values are repeats.
-      if (this.misses * 2 > INTERN_WINDOW) this.slots = null;
-      this.lookups = 0;
-      this.misses = 0;
-    }
-    if (c === s) return c;
-    this.misses++;
-    slots[at] = s;
-    return s;
+    return s.length === 0 ? s : this.getRange(s, 0, s.length);
   }
 
   /** `get(text.slice(s, e))` for a non-empty range, without the slice when the value is held. */
@@ -133,6 +117,7 @@ export class Interner {
     const at = (h * 31 + text.charCodeAt(e - 1)) & (INTERN_SLOTS - 1);
     const c = slots[at];
     if (++this.lookups === INTERN_WINDOW) {
+      // Judged per window of lookups: keep looking up only while most values are repeats.
       if (this.misses * 2 > INTERN_WINDOW) this.slots = null;
       this.lookups = 0;
       this.misses = 0;
