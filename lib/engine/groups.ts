@@ -14,6 +14,7 @@
  */
 import type { Boundary } from '../boundaries/boundary.ts';
 import { fromUnits, type Decimal } from '../decimal.ts';
+import { ErrorCodes, ReconError } from '../errors.ts';
 import type { FeedDef, FeedName, SideName } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
 import type { FieldValue } from '../feeds/fields.ts';
@@ -113,8 +114,8 @@ class ValueColumn {
   }
 
   private toPlain(rows: number): void {
-    const data = new Array<unknown>(rows);
-    for (let i = 0; i < rows; i++) data[i] = this.dict[this.codes[i]];
+    const data: unknown[] = [];
+    for (let i = 0; i < rows; i++) data.push(this.dict[this.codes[i]]);
     this.plain = data;
     this.codes = new Uint32Array(0);
     this.index.clear();
@@ -244,7 +245,7 @@ export class GroupIndex {
     let i = this.sources.findIndex((x) => x.file === r.file && x.version === r.version && x.feed === r.feed);
     if (i < 0) {
       i = this.sources.length;
-      if (i > 0xffff) throw new Error('more than 65535 source files in one run');
+      if (i > 0xffff) throw new ReconError(ErrorCodes.USAGE, `more than ${0xffff + 1} files in one run: reconcile them in parts`);
       const fields = Object.keys(r.f);
       this.sources.push({ feed: r.feed, side: r.side, file: r.file, version: r.version, fields, store: this.storer(fields) });
     }
