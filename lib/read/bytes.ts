@@ -72,19 +72,31 @@ async function readPath(path: string): Promise<AsyncIterable<Buffer>> {
 }
 
 async function* readHandle(handle: FileHandle, path: string): AsyncGenerator<Buffer> {
+  // One read ahead: the next chunk is on its way from the disk while this one is parsed.
+  const next = async (): Promise<Buffer> => {
+    const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+    try {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      return bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+    } catch (e) {
+      throw unreadable(path, 'cannot read file', e);
+    }
+  };
+  const ahead = () => {
+    const p = next();
+    p.catch(() => {}); // its error is thrown where it is awaited, not as an unhandled rejection
+    return p;
+  };
+  let pending = ahead();
   try {
     for (;;) {
-      const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
-      let bytesRead: number;
-      try {
-        ({ bytesRead } = await handle.read(buf, 0, buf.length, null));
-      } catch (e) {
-        throw unreadable(path, 'cannot read file', e);
-      }
-      if (bytesRead === 0) return;
-      yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+      const chunk = await pending;
+      if (chunk.length === 0) return;
+      pending = ahead();
+      yield chunk;
     }
   } finally {
+    await pending.catch(() => {}); // a read still in flight ends before the file is closed
     await handle.close();
   }
 }
