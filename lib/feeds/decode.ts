@@ -105,17 +105,16 @@ export class Interner {
   private misses = 0;
 
   get(s: string): string {
-    return s.length === 0 ? s : this.getRange(s, 0, s.length);
+    if (s.length === 0) return s;
+    return this.held(s, 0, s.length) ?? this.keep(s, 0, s.length);
   }
 
-  /** `get(text.slice(s, e))` for a non-empty range, without the slice when the value is held. */
-  getRange(text: string, s: number, e: number): string {
+  /** The value held equal to text[s..e) (non-empty), if any: no slice. Counts as a lookup. */
+  held(text: string, s: number, e: number): string | undefined {
     const slots = this.slots;
-    if (slots === null) return text.slice(s, e);
+    if (slots === null) return undefined;
     const n = e - s;
-    const h = (n * 31 + text.charCodeAt(s)) * 31 + text.charCodeAt(s + (n >> 1));
-    const at = (h * 31 + text.charCodeAt(e - 1)) & (INTERN_SLOTS - 1);
-    const c = slots[at];
+    const c = slots[slotOf(text, s, e)];
     if (++this.lookups === INTERN_WINDOW) {
       // Judged per window of lookups: keep looking up only while most values are repeats.
       if (this.misses * 2 > INTERN_WINDOW) this.slots = null;
@@ -124,8 +123,22 @@ export class Interner {
     }
     if (c.length === n && text.startsWith(c, s)) return c;
     this.misses++;
-    return (slots[at] = text.slice(s, e));
+    return undefined;
   }
+
+  /** Holds text[s..e) — a value read and checked, that `held` did not have — and returns it. */
+  keep(text: string, s: number, e: number): string {
+    const value = text.slice(s, e);
+    if (this.slots !== null) this.slots[slotOf(text, s, e)] = value;
+    return value;
+  }
+}
+
+/** The interner's slot of a non-empty text[s..e): from its length and three of its characters. */
+function slotOf(text: string, s: number, e: number): number {
+  const n = e - s;
+  const h = (n * 31 + text.charCodeAt(s)) * 31 + text.charCodeAt(s + (n >> 1));
+  return (h * 31 + text.charCodeAt(e - 1)) & (INTERN_SLOTS - 1);
 }
 
 /**
@@ -210,7 +223,8 @@ export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
     const range = `text, s${col}, e${col}`;
     const slow = `cell${i}(${col} < count ? text.slice(s${col}, e${col}) : undefined)`;
     let read = slow;
-    if (shared) read = `${col} < count && plainCell(${range}, ${spec.caseInsensitive === true}) ? interners[${r}].getRange(${range}) : ${slow}`;
+    // A value the interner holds was checked when it was kept: equal text needs no checks.
+    if (shared) read = `(${col} < count && e${col} > s${col} ? interners[${r}].held(${range}) : undefined) ?? (${col} < count && plainCell(${range}, ${spec.caseInsensitive === true}) ? interners[${r}].keep(${range}) : ${slow})`;
     else if (spec.kind === 'money' || spec.kind === 'quantity') read = `${col} < count && untrimmed(${range}) ? readPlainDecimal(${range}) : DECLINE`;
     else if (spec.kind === 'timestamp' || spec.kind === 'currency') read = `${col} < count && untrimmed(${range}) ? ${spec.kind === 'timestamp' ? 'lastTimestamp' : 'lastCurrencyCode'}(${range}) : DECLINE`;
     fromText.push(
