@@ -10,7 +10,7 @@ const FACTOR = 10n ** BigInt(SCALE);
 export const ZERO: Decimal = 0n;
 
 /** Whole numbers below this are shared bigints (bigints are immutable, so sharing is invisible). */
-const SMALL_WHOLE = 4096;
+export const SMALL_WHOLE = 4096;
 const SMALL: readonly Decimal[] = Array.from({ length: SMALL_WHOLE }, (_, n) => BigInt(n) * FACTOR);
 
 /**
@@ -23,6 +23,11 @@ export function fromUnits(units: number): Decimal {
 }
 
 const UNITS_PER_WHOLE = 10 ** SCALE;
+
+/** The shared Decimal of a whole number n, 0 ≤ n < SMALL_WHOLE. */
+export function smallWhole(n: number): Decimal {
+  return SMALL[n];
+}
 
 export type DecimalResult = { ok: true; value: Decimal } | { ok: false; reason: string };
 

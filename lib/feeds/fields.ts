@@ -3,7 +3,7 @@
  * into a typed value or a reason the row is rejected. The same codecs serve the fast row
  * decoder (lib/feeds/decode.ts) and the zod schemas (lib/feeds/catalog.ts).
  */
-import { fromUnits, parseDecimal, SCALE, type Decimal } from '../decimal.ts';
+import { parseDecimal, SCALE, SMALL_WHOLE, smallWhole, type Decimal } from '../decimal.ts';
 
 export type FieldValue = string | Decimal | number;
 export type CodecResult = { ok: true; value: FieldValue } | { ok: false; reason: string };
@@ -134,9 +134,11 @@ export function readPlainDecimal(text: string, s: number, e: number): Decimal | 
     else return DECLINE;
   }
   if (digits === 0 || digits > 15 || fracDigits === 0 || fracDigits > SCALE) return DECLINE;
+  // Counts and quantities repeat over a file: a small whole number is one shared bigint.
+  if (!neg && int < SMALL_WHOLE && (fracDigits < 0 || frac === 0)) return smallWhole(int);
   // int · 10^6 + frac stays below 2^53 for 15 digits: exact.
   const units = int * 1_000_000 + (fracDigits < 0 ? 0 : frac * POW10[SCALE - fracDigits]);
-  return fromUnits(neg ? -units : units);
+  return BigInt(neg ? -units : units);
 }
 
 /** The timestamp in text[s..e) when it is the one read last (a snapshot repeats it), or DECLINE. */
