@@ -26,6 +26,12 @@ async function bundled() {
   const stamp = String(Math.max(...['lib', 'cdk', 'functions'].map((d) => newest(join(root, d)))));
   if (existsSync(entry) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return entry;
   const esbuild = await import('esbuild');
+  // Packages stay in node_modules, except zod, which every run needs: one file of it loads
+  // faster than its many modules (about 30 ms of each start).
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
+    .filter((name) => name !== 'zod')
+    .flatMap((name) => [name, `${name}/*`]);
   // Build beside dist/ and swap it in, so a run that starts meanwhile sees a whole bundle.
   const fresh = `${dist}.${process.pid}`;
   await esbuild.build({
@@ -37,7 +43,7 @@ async function bundled() {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    external,
     sourcemap: 'linked',
     logLevel: 'error',
   });
