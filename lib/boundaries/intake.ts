@@ -76,23 +76,25 @@ export const intake: Boundary = {
       });
     }
     if (placed && omsRows.length > 0) {
-      const fields = new Set<string>();
+      let totalDiffers = false;
+      let currencyDiffers = false;
       let delta: Decimal | undefined;
       for (const o of omsRows) {
         if (config.intake.compareTotal && placed.f.total !== undefined && o.f.total !== undefined) {
           const d = (placed.f.total as Decimal) - (o.f.total as Decimal);
           if (abs(d) > config.tolerances.money) {
-            fields.add('total');
+            totalDiffers = true;
             delta ??= d;
           }
         }
         if (config.intake.compareCurrency && placed.f.currency !== undefined && o.f.currency !== undefined && placed.f.currency !== o.f.currency) {
-          fields.add('currency');
+          currencyDiffers = true;
         }
       }
-      if (fields.size > 0) {
+      if (totalDiffers || currencyDiffers) {
         const other = omsRows.length === 1 ? view(omsRows[0]) : { captures: omsRows.map(view) };
-        const d: Discrepancy = { type: 'field_mismatch', key, fields: ['total', 'currency'].filter((f) => fields.has(f)), channel: view(placed), oms: other, sources: [src(placed), ...omsRows.map(src)] };
+        const fields = [...(totalDiffers ? ['total'] : []), ...(currencyDiffers ? ['currency'] : [])];
+        const d: Discrepancy = { type: 'field_mismatch', key, fields, channel: view(placed), oms: other, sources: [src(placed), ...omsRows.map(src)] };
         if (delta !== undefined) {
           d.delta = formatMoney(delta);
           d.impact = { money: { amount: formatMoney(abs(delta)), currency: (placed.f.currency as string) ?? '' } };
