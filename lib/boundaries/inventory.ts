@@ -117,9 +117,9 @@ export const inventory: Boundary = {
     let lastOut: string | undefined;
     for (const r of group) {
       const fac = r.f.facility_id as string;
-      const current = r.side === 'oms' ? index.oms : index.warehouse;
-      if (current.get(fac) !== r.version) continue; // an older snapshot of this facility
-      if (!index.compared.has(fac)) {
+      const counted = (r.side === 'oms' ? index.oms : index.warehouse).get(fac);
+      if (counted === undefined || counted.version !== r.version) continue; // an older snapshot of this facility
+      if (!counted.compared) {
         if (fac !== lastOut) outOfScope++;
         lastOut = fac;
         continue;
@@ -176,23 +176,30 @@ export const inventory: Boundary = {
   },
 };
 
+/** Per side: facility → the version of the snapshot that counts, and whether both sides count it. */
 interface ScopeIndex {
-  compared: Set<string>;
-  /** facility → the version of the snapshot that counts, per side */
-  oms: Map<string, string>;
-  warehouse: Map<string, string>;
+  oms: Map<string, { version: string; compared: boolean }>;
+  warehouse: Map<string, { version: string; compared: boolean }>;
 }
 
 const indexes = new WeakMap<Scope, ScopeIndex>();
+/** The last scope asked for, and its index (one run classifies many groups against one scope). */
+let lastScope: Scope | undefined;
+let lastIndex: ScopeIndex | undefined;
+
 function scopeIndex(scope: Scope): ScopeIndex {
+  if (scope === lastScope) return lastIndex!;
   let x = indexes.get(scope);
   if (!x) {
-    x = { compared: new Set(scope.facilities ?? []), oms: new Map(), warehouse: new Map() };
+    const compared = new Set(scope.facilities ?? []);
+    x = { oms: new Map(), warehouse: new Map() };
     for (const [k, version] of Object.entries(scope.snapshots ?? {})) {
       const [side, fac] = k.split(SEP);
-      (side === 'oms' ? x.oms : x.warehouse).set(fac, version);
+      (side === 'oms' ? x.oms : x.warehouse).set(fac, { version, compared: compared.has(fac) });
     }
     indexes.set(scope, x);
   }
+  lastScope = scope;
+  lastIndex = x;
   return x;
 }

@@ -5,6 +5,7 @@
  * (side, then identity), the order the pipeline reads them back from the store.
  */
 import { groupOf, type Boundary } from '../boundaries/boundary.ts';
+import type { SideName } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
 import type { Warning } from '../report/model.ts';
 
@@ -29,27 +30,31 @@ export function resolveGroup(b: Boundary, group: readonly CanonRecord[]): Resolv
     // The common case: one row on each side.
     return { records: group[0].side === left ? [group[0], group[1]] : [group[1], group[0]], superseded: NONE };
   }
-  // Order by (side, identity), keeping arrival order among equals; equal neighbours are one
-  // identity. The sides are split first (rows of one file come together), then each side is
-  // sorted on its own. A boundary that can compare identities directly builds no key strings.
+  // A boundary that can compare identities directly builds no key strings.
   const compareIdentity = b.compareIdentity;
-  const rows: CanonRecord[] = [];
-  for (let i = 0; i < n; i++) if (group[i].side === left) rows.push(group[i]);
+  if (compareIdentity) return resolveBy(group, (r) => r, left, compareIdentity);
+  const keyed = group.map((r) => ({ r, k: b.identityKey(r) }));
+  return resolveBy(keyed, (x) => x.r, left, (x, y) => (x.k < y.k ? -1 : x.k > y.k ? 1 : 0));
+}
+
+/**
+ * Orders the rows by (side, identity), keeping arrival order among equals — the sides split
+ * first (rows of one file come together), then each side sorted on its own — and keeps the
+ * newest row of each run of equal identities.
+ */
+function resolveBy<T>(group: readonly T[], recordOf: (t: T) => CanonRecord, left: SideName, order: (x: T, y: T) => number): Resolved {
+  const n = group.length;
+  const rows: T[] = [];
+  for (let i = 0; i < n; i++) if (recordOf(group[i]).side === left) rows.push(group[i]);
   const split = rows.length;
-  for (let i = 0; i < n; i++) if (group[i].side !== left) rows.push(group[i]);
-  const keys = compareIdentity === undefined ? rows.map((r) => b.identityKey(r)) : undefined;
-  /** Order of the identities of rows x and y (with their keys, when built); 0: one identity. */
-  const order = (x: CanonRecord, kx: string | undefined, y: CanonRecord, ky: string | undefined): number => {
-    if (kx === undefined || ky === undefined) return compareIdentity!(x, y);
-    return kx < ky ? -1 : kx > ky ? 1 : 0;
-  };
-  sortSide(rows, keys, 0, split, order);
-  sortSide(rows, keys, split, n, order);
-  const records: CanonRecord[] = [rows[0]];
+  for (let i = 0; i < n; i++) if (recordOf(group[i]).side !== left) rows.push(group[i]);
+  stableSort(rows, 0, split, order);
+  stableSort(rows, split, n, order);
+  const records: CanonRecord[] = [recordOf(rows[0])];
   let superseded = NONE;
   for (let k = 1; k < n; k++) {
-    const r = rows[k];
-    if (k === split || order(rows[k - 1], keys?.[k - 1], r, keys?.[k]) !== 0) {
+    const r = recordOf(rows[k]);
+    if (k === split || order(rows[k - 1], rows[k]) !== 0) {
       records.push(r);
       continue;
     }
@@ -64,32 +69,21 @@ export function resolveGroup(b: Boundary, group: readonly CanonRecord[]): Resolv
   return { records, superseded };
 }
 
-type IdentityOrder = (x: CanonRecord, kx: string | undefined, y: CanonRecord, ky: string | undefined) => number;
-
-/** Sorts rows[from..to) (and their keys) by identity, stably: by insertion when few, else by index. */
-function sortSide(rows: CanonRecord[], keys: string[] | undefined, from: number, to: number, order: IdentityOrder): void {
-  if (to - from <= SMALL_SIDE) {
-    for (let i = from + 1; i < to; i++) {
-      const x = rows[i], kx = keys?.[i];
-      let j = i - 1;
-      while (j >= from && order(rows[j], keys?.[j], x, kx) > 0) {
-        rows[j + 1] = rows[j];
-        if (keys) keys[j + 1] = keys[j];
-        j--;
-      }
-      rows[j + 1] = x;
-      if (keys) keys[j + 1] = kx!;
-    }
+/** Sorts a[from..to) stably: by insertion when few (a side of a group usually is), else by Array.sort (stable). */
+function stableSort<T>(a: T[], from: number, to: number, order: (x: T, y: T) => number): void {
+  if (to - from > SMALL_SIDE) {
+    const sorted = a.slice(from, to).sort(order);
+    for (let k = 0; k < sorted.length; k++) a[from + k] = sorted[k];
     return;
   }
-  const at: number[] = [];
-  for (let i = from; i < to; i++) at.push(i);
-  at.sort((i, j) => order(rows[i], keys?.[i], rows[j], keys?.[j]) || i - j);
-  const sortedRows = at.map((i) => rows[i]);
-  const sortedKeys = keys && at.map((i) => keys[i]);
-  for (let k = 0; k < at.length; k++) {
-    rows[from + k] = sortedRows[k];
-    if (keys) keys[from + k] = sortedKeys![k];
+  for (let i = from + 1; i < to; i++) {
+    const x = a[i];
+    let j = i - 1;
+    while (j >= from && order(a[j], x) > 0) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = x;
   }
 }
 
