@@ -185,8 +185,13 @@ export class GroupIndex {
     this.line[row] = r.line;
     this.next[row] = -1;
     // The group: the last row's when the key is the same (rows of a group often come
-    // together), else found in the hash table, else a new one.
-    let g = a === this.lastA && b === this.lastB ? this.lastGroup : this.find(a, b);
+    // together), or the next group's (files often list their keys in one order), else the
+    // one the hash table finds, else a new one.
+    const next = this.lastGroup + 1;
+    let g =
+      a === this.lastA && b === this.lastB ? this.lastGroup
+      : next < this.groupCount && this.keyA[next] === a && this.keyB[next] === b ? next
+      : this.find(a, b);
     if (g < 0) g = this.newGroup(a, b, row);
     else {
       this.next[this.tail[g]] = row;
