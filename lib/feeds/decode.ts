@@ -147,7 +147,7 @@ function slotOf(text: string, s: number, e: number): number {
  * (Otherwise the decoder reads it as a string, with the usual checks and messages.)
  */
 function plainCell(text: string, s: number, e: number, lower: boolean): boolean {
-  if (e <= s || text.charCodeAt(s) <= 32 || text.charCodeAt(e - 1) <= 32) return false;
+  if (!untrimmed(text, s, e)) return false;
   for (let i = s; i < e; i++) {
     const c = text.charCodeAt(i);
     if (c === 127 || c < 32) return false;

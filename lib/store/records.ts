@@ -11,7 +11,7 @@ import { ReconError, ErrorCodes } from '../errors.ts';
 import type { BoundaryName, FeedName } from '../feeds/catalog.ts';
 import type { Item } from './attr.ts';
 import { compareCodePoints, decodeRecordSk, encodeRecordSk, PART_END, recordPk, SECTION_END, shardOf } from './keys.ts';
-import { backoffMs, isRetryable, queryItems, resolveRetry, sleep, storageError, withRetry } from './retry.ts';
+import { backoffMs, isRetryable, queryItems, resolveRetry, sleep, storageError } from './retry.ts';
 import type { KeyedRecord, RetryOptions } from './types.ts';
 
 /** BatchWriteItem's limit. */

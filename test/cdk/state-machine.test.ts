@@ -2,7 +2,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CompareInput, CompareOutput, PlanInput, PlanOutput, SummarizeInput, SummarizeOutput } from '../../lib/pipeline/contracts.ts';
 import { States } from '../../lib/pipeline/contracts.ts';
 import { forEachState, synthesizeDefinition, TASK_FUNCTIONS, type AslState, type SynthesizedDefinition } from '../../cdk/asl.ts';
-import { DEFAULTS } from '../../cdk/oms-reconciliation.ts';
 import { ExtraStates, LAMBDA_TRANSIENT_ERRORS } from '../../cdk/workflow.ts';
 import { aslValidator, polyfillWithResolvers } from './helpers.ts';
 

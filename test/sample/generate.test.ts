@@ -1,5 +1,4 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BOUNDARIES, FEED_NAMES } from '../../lib/feeds/catalog.ts';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { latestVersions, readShard, writeRecords, type WriteProgress } from '../../lib/store/records.ts';

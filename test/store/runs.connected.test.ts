@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { latestRun, putRun } from '../../lib/store/runs.ts';
 import type { RunItem, RunSummary } from '../../lib/store/types.ts';
 import { useDynalite } from './use-dynalite.ts';
