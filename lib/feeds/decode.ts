@@ -6,6 +6,7 @@
 import { ErrorCodes, ReconError } from '../errors.ts';
 import type { RawRow } from '../read/table.ts';
 import { normalizeHeader, type FeedDef, type FeedName, type SideName } from './catalog.ts';
+import { putAscii, sameBytes } from '../read/ascii.ts';
 import { DECLINE, Fail, fieldReader, lastCurrencyCode, lastTimestamp, readPlainDecimal, type FieldReader, type FieldSpec, type FieldValue } from './fields.ts';
 
 /** One canonical row of a feed, typed. */
@@ -101,27 +102,34 @@ function hasControl(s: string): boolean {
 export class Interner {
   /** A direct-mapped cache: slot (from length and three characters) → the last value seen there. */
   private slots: string[] | null = new Array<string>(INTERN_SLOTS).fill('');
+  /** Each slot's value as bytes (SLOT_BYTES per slot) and its length, or -1 when it is not held so (not ASCII, or too long). */
+  private readonly bytes = new DataView(new ArrayBuffer(INTERN_SLOTS * SLOT_BYTES));
+  private readonly lengths = new Int16Array(INTERN_SLOTS).fill(-1);
   private lookups = 0;
   private misses = 0;
 
   get(s: string): string {
     if (s.length === 0) return s;
-    return this.held(s, 0, s.length) ?? this.keep(s, 0, s.length);
+    return this.held(s, 0, s.length, undefined) ?? this.keep(s, 0, s.length);
   }
 
-  /** The value held equal to text[s..e) (non-empty), if any: no slice. Counts as a lookup. */
-  held(text: string, s: number, e: number): string | undefined {
+  /**
+   * The value held equal to text[s..e) (non-empty), if any: no slice. Counts as a lookup.
+   * `bytes`: the text's bytes when it is ASCII (RawRow.bytes), compared instead of the string.
+   */
+  held(text: string, s: number, e: number, bytes: DataView | undefined): string | undefined {
     const slots = this.slots;
     if (slots === null) return undefined;
     const n = e - s;
-    const c = slots[slotOf(text, s, e)];
+    const slot = slotOf(text, s, e);
+    const c = slots[slot];
     if (++this.lookups === INTERN_WINDOW) {
       // Judged per window of lookups: keep looking up only while most values are repeats.
       if (this.misses * 2 > INTERN_WINDOW) this.slots = null;
       this.lookups = 0;
       this.misses = 0;
     }
-    if (c.length === n && text.startsWith(c, s)) return c;
+    if (c.length === n && (bytes !== undefined && this.lengths[slot] === n ? sameBytes(bytes, s, this.bytes, slot * SLOT_BYTES, n) : text.startsWith(c, s))) return c;
     this.misses++;
     return undefined;
   }
@@ -129,7 +137,11 @@ export class Interner {
   /** Holds text[s..e) — a value read and checked, that `held` did not have — and returns it. */
   keep(text: string, s: number, e: number): string {
     const value = text.slice(s, e);
-    if (this.slots !== null) this.slots[slotOf(text, s, e)] = value;
+    if (this.slots !== null) {
+      const slot = slotOf(text, s, e);
+      this.slots[slot] = value;
+      this.lengths[slot] = putAscii(this.bytes, slot * SLOT_BYTES, value, SLOT_BYTES) ? value.length : -1;
+    }
     return value;
   }
 }
@@ -162,6 +174,8 @@ function untrimmed(text: string, s: number, e: number): boolean {
 }
 
 const INTERN_SLOTS = 1024;
+/** Bytes held per slot: longer values are compared as strings. */
+const SLOT_BYTES = 32;
 const INTERN_WINDOW = 4096;
 
 /** Why one cell cannot be read (a row with any is rejected, listing them). */
@@ -224,9 +238,9 @@ export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
     const slow = `cell${i}(${col} < count ? text.slice(s${col}, e${col}) : undefined)`;
     let read = slow;
     // A value the interner holds was checked when it was kept: equal text needs no checks.
-    if (shared) read = `(${col} < count && e${col} > s${col} ? interners[${r}].held(${range}) : undefined) ?? (${col} < count && plainCell(${range}, ${spec.caseInsensitive === true}) ? interners[${r}].keep(${range}) : ${slow})`;
+    if (shared) read = `(${col} < count && e${col} > s${col} ? interners[${r}].held(${range}, bytes) : undefined) ?? (${col} < count && plainCell(${range}, ${spec.caseInsensitive === true}) ? interners[${r}].keep(${range}) : ${slow})`;
     else if (spec.kind === 'money' || spec.kind === 'quantity') read = `${col} < count && untrimmed(${range}) ? readPlainDecimal(${range}) : DECLINE`;
-    else if (spec.kind === 'timestamp' || spec.kind === 'currency') read = `${col} < count && untrimmed(${range}) ? ${spec.kind === 'timestamp' ? 'lastTimestamp' : 'lastCurrencyCode'}(${range}) : DECLINE`;
+    else if (spec.kind === 'timestamp' || spec.kind === 'currency') read = `${col} < count && untrimmed(${range}) ? ${spec.kind === 'timestamp' ? 'lastTimestamp' : 'lastCurrencyCode'}(${range}, bytes) : DECLINE`;
     fromText.push(
       `let v${i} = ${read};`,
       read.endsWith('DECLINE') ? `if (v${i} === DECLINE) v${i} = ${slow}; else if (v${i} instanceof Fail) v${i} = new Problem(${JSON.stringify(name + ': ')} + v${i}.reason);` : '',
@@ -238,7 +252,7 @@ export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
   const body = `
     ${cellReaders.join('\n    ')}
     function decodeText(row) {
-      const text = row.text, end = row.end;
+      const text = row.text, end = row.end, bytes = row.bytes;
       let count = 0, p = row.start;
       ${cols.map((c) => `let s${c} = 0, e${c} = 0;`).join(' ')}
       for (;;) {

@@ -4,6 +4,7 @@
  * decoder (lib/feeds/decode.ts) and the zod schemas (lib/feeds/catalog.ts).
  */
 import { parseDecimal, SCALE, SMALL_WHOLE, smallWhole, type Decimal } from '../decimal.ts';
+import { HeldText } from '../read/ascii.ts';
 
 export type FieldValue = string | Decimal | number;
 export type CodecResult = { ok: true; value: FieldValue } | { ok: false; reason: string };
@@ -43,11 +44,11 @@ const ISO_4217 = new Set([
 ]);
 
 /** (One currency repeats over a file: the last answer is remembered.) */
-let lastCurrency = '';
+const lastCurrency = new HeldText();
 let lastCurrencyResult: CodecResult = fail('');
 function readCurrency(text: string): CodecResult {
-  if (text === lastCurrency) return lastCurrencyResult;
-  lastCurrency = text;
+  if (text === lastCurrency.value) return lastCurrencyResult;
+  lastCurrency.value = text;
   const code = text.toUpperCase();
   return (lastCurrencyResult = /^[A-Z]{3}$/.test(code) && ISO_4217.has(code) ? ok(code) : fail(`not an ISO 4217 currency code: "${text}"`));
 }
@@ -62,14 +63,14 @@ const TS =
  */
 export function parseTimestamp(text: string): CodecResult {
   // Feeds repeat one timestamp over many rows (a snapshot's as-of): remember the last answer.
-  if (text === lastText) return lastResult;
+  if (text === lastText.value) return lastResult;
   const r = parseTimestampUncached(text);
-  lastText = text;
+  lastText.value = text;
   lastResult = r;
   return r;
 }
 
-let lastText = '';
+const lastText = new HeldText();
 let lastResult: CodecResult = { ok: false, reason: 'not a timestamp: ""' };
 
 function parseTimestampUncached(text: string): CodecResult {
@@ -141,14 +142,17 @@ export function readPlainDecimal(text: string, s: number, e: number): Decimal | 
   return BigInt(neg ? -units : units);
 }
 
-/** The timestamp in text[s..e) when it is the one read last (a snapshot repeats it), or DECLINE. */
-export function lastTimestamp(text: string, s: number, e: number): FieldValue | Fail | typeof DECLINE {
-  return e - s === lastText.length && e > s && text.startsWith(lastText, s) ? fromResult(lastResult) : DECLINE;
+/**
+ * The timestamp in text[s..e) when it is the one read last (a snapshot repeats it), or
+ * DECLINE. `bytes`: the text's bytes when it is ASCII (see RawRow.bytes).
+ */
+export function lastTimestamp(text: string, s: number, e: number, bytes: DataView | undefined): FieldValue | Fail | typeof DECLINE {
+  return e > s && lastText.matches(text, s, e, bytes) ? fromResult(lastResult) : DECLINE;
 }
 
 /** The currency in text[s..e) when it is the one read last, or DECLINE. */
-export function lastCurrencyCode(text: string, s: number, e: number): FieldValue | Fail | typeof DECLINE {
-  return e - s === lastCurrency.length && e > s && text.startsWith(lastCurrency, s) ? fromResult(lastCurrencyResult) : DECLINE;
+export function lastCurrencyCode(text: string, s: number, e: number, bytes: DataView | undefined): FieldValue | Fail | typeof DECLINE {
+  return e > s && lastCurrency.matches(text, s, e, bytes) ? fromResult(lastCurrencyResult) : DECLINE;
 }
 
 const fromResult = (r: CodecResult): FieldValue | Fail => (r.ok ? r.value : new Fail(r.reason));

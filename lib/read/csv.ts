@@ -52,7 +52,7 @@ export class CsvParser implements TextParser {
     this.delimCode = delimiter.charCodeAt(0);
   }
 
-  parse(text: string, pos: number, eof: boolean, out: RawRow[], max: number): number {
+  parse(text: string, pos: number, eof: boolean, out: RawRow[], max: number, bytes: DataView | undefined): number {
     const n = text.length;
     const delim = this.delim;
     // Cached positions of the next LF, quote and CR at or after pos (n when none): each is
@@ -69,7 +69,7 @@ export class CsvParser implements TextParser {
       if (nl < n && nextQuote > nl && nextCr >= nl - 1) {
         const end = nextCr === nl - 1 ? nl - 1 : nl;
         if (end > pos) {
-          out.push(this.textRows ? { line: this.line, values: NO_VALUES, text, start: pos, end } : { line: this.line, values: splitLine(text, pos, end, delim) });
+          out.push(this.textRows ? { line: this.line, values: NO_VALUES, text, start: pos, end, bytes } : { line: this.line, values: splitLine(text, pos, end, delim) });
         }
         this.line++;
         pos = nl + 1;

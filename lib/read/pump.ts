@@ -10,7 +10,8 @@
  */
 import { ErrorCodes, ReconError } from '../errors.ts';
 import type { RawRow } from './table.ts';
-import { NotTextFault } from './utf8.ts';
+import { asciiBytes } from './ascii.ts';
+import { NotTextFault, type TextChunk } from './utf8.ts';
 
 /** The longest single item (CSV record, JSON row, JSON value) accepted: 32 Mi UTF-16 units. */
 export const MAX_ITEM_CHARS = 32 * 1024 * 1024;
@@ -20,8 +21,9 @@ export interface TextParser {
    * Parses items from text[pos..], appending rows to `out` until it holds `max` rows or the
    * text runs out. Returns the position reached: the start of the first item not parsed.
    * When `eof` is true the text is all there is: the parser consumes everything or throws.
+   * `bytes`, when given, views the text's bytes, one per character (the text is ASCII).
    */
-  parse(text: string, pos: number, eof: boolean, out: RawRow[], max: number): number;
+  parse(text: string, pos: number, eof: boolean, out: RawRow[], max: number, bytes: DataView | undefined): number;
   /** The line number at the end of text, given the parser stopped at `pos` (for errors found later). */
   lineAtEnd(text: string, pos: number): number;
   /** The error for an item longer than MAX_ITEM_CHARS starting at text[pos]. */
@@ -32,13 +34,16 @@ export class TextPump {
   /** Buffered text; text[pos..] is not consumed yet. */
   text = '';
   pos = 0;
+  /** The bytes of `text` when it is all ASCII (byte i is character i); otherwise undefined. */
+  bytes: DataView | undefined = undefined;
+  private ascii: Buffer | undefined = undefined;
   /** True once the input is exhausted (text holds all that remains). */
   eof = false;
   /** Locates the end of the buffered text for a NOT_TEXT error; a parser replaces it once it runs. */
   lineAtEnd: (text: string, pos: number) => number = (text) => 1 + countLineBreaks(text, 0, text.length);
 
   constructor(
-    private readonly chunks: AsyncIterator<string>,
+    private readonly chunks: AsyncIterator<TextChunk>,
     private readonly file: string,
   ) {}
 
@@ -46,6 +51,9 @@ export class TextPump {
   async ensure(min: number): Promise<void> {
     if (this.eof || this.text.length - this.pos >= min) return;
     const parts = [this.text.slice(this.pos)];
+    // The bytes stay aligned with the text while every part is ASCII (the empty rest is).
+    const restBytes = this.ascii !== undefined ? this.ascii.subarray(this.pos) : asciiBytes(parts[0]);
+    let ascii: Buffer[] | undefined = restBytes === undefined ? undefined : [restBytes];
     let have = parts[0].length;
     try {
       while (have < min) {
@@ -54,8 +62,12 @@ export class TextPump {
           this.eof = true;
           break;
         }
-        parts.push(r.value);
-        have += r.value.length;
+        parts.push(r.value.text);
+        have += r.value.text.length;
+        if (ascii !== undefined) {
+          if (r.value.ascii !== undefined) ascii.push(r.value.ascii);
+          else ascii = undefined;
+        }
       }
     } catch (e) {
       if (!(e instanceof NotTextFault)) throw e;
@@ -64,13 +76,15 @@ export class TextPump {
     }
     this.text = parts.length === 1 ? parts[0] : parts.join('');
     this.pos = 0;
+    this.ascii = ascii === undefined ? undefined : ascii.length === 1 ? ascii[0] : Buffer.concat(ascii);
+    this.bytes = this.ascii === undefined ? undefined : new DataView(this.ascii.buffer, this.ascii.byteOffset, this.ascii.byteLength);
   }
 
   /** Parses rows into `out` until it holds `max` rows or the input is exhausted. */
   async fill(parser: TextParser, out: RawRow[], max: number): Promise<void> {
     this.lineAtEnd = (text, pos) => parser.lineAtEnd(text, pos);
     for (;;) {
-      this.pos = parser.parse(this.text, this.pos, this.eof, out, max);
+      this.pos = parser.parse(this.text, this.pos, this.eof, out, max, this.bytes);
       if (out.length >= max) return;
       const rest = this.text.length - this.pos;
       if (this.eof) {

@@ -20,6 +20,11 @@ export interface RawRow {
   start?: number;
   end?: number;
   /**
+   * A text row's bytes when its text is ASCII: byte i is `text.charCodeAt(i)`, so cells may be
+   * compared as bytes (cheaper than String methods for short values). Undefined otherwise.
+   */
+  bytes?: DataView;
+  /**
    * Raw rows folded into this one by a partner preset (e.g. a Shopify export's line items
    * of one order). Absent means 1. Over a file, the spans add up to the data rows read.
    */

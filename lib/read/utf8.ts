@@ -5,7 +5,18 @@
  * yielded first, then a NotTextFault is thrown, so the parser — which knows the line it
  * reached — can name the line.
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
+
+/**
+ * A chunk of text. When the chunk is all ASCII its bytes come along: byte i is then
+ * character i, so a consumer may compare or scan the bytes instead of the string (cheaper
+ * for short comparisons than String methods).
+ */
+export interface TextChunk {
+  text: string;
+  /** The chunk's bytes, aligned with `text`, when every one is ASCII; otherwise undefined. */
+  ascii: Buffer | undefined;
+}
 
 /** Internal: the bytes are not UTF-8 text. Converted to a NOT_TEXT ReconError with a line by the pump. */
 export class NotTextFault extends Error {
@@ -13,7 +24,7 @@ export class NotTextFault extends Error {
 }
 
 /** Decodes chunks as UTF-8, dropping a leading byte-order mark. */
-export async function* decodeUtf8(chunks: AsyncIterable<Buffer>): AsyncGenerator<string> {
+export async function* decodeUtf8(chunks: AsyncIterable<Buffer>): AsyncGenerator<TextChunk> {
   let carry: Buffer | null = null;
   let atStart = true;
   for await (const raw of chunks) {
@@ -29,12 +40,16 @@ export async function* decodeUtf8(chunks: AsyncIterable<Buffer>): AsyncGenerator
     if (cut < chunk.length) carry = Buffer.from(chunk.subarray(cut)); // copy: at most 3 bytes
     const body = cut < chunk.length ? chunk.subarray(0, cut) : chunk;
     const bad = firstBadByte(body);
-    let text = body.toString('utf8', 0, bad < 0 ? body.length : bad);
+    let good = bad < 0 ? body : body.subarray(0, bad);
+    let text = good.toString('utf8');
     if (atStart && text.length > 0) {
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (text.charCodeAt(0) === 0xfeff) {
+        text = text.slice(1);
+        good = good.subarray(3);
+      }
       atStart = false;
     }
-    if (text.length > 0) yield text;
+    if (text.length > 0) yield { text, ascii: text.length === good.length && isAscii(good) ? good : undefined };
     if (bad >= 0) throw new NotTextFault(describeBadByte(body, bad));
   }
   if (carry) throw new NotTextFault('the file ends in the middle of a UTF-8 character: it is truncated or not UTF-8 text');
