@@ -23,7 +23,12 @@ function view(r: CanonRecord | undefined): Record<string, unknown> | null {
   return v;
 }
 
-const seen: { facts?: FileFacts; fac?: string; t?: string | null } = {};
+/**
+ * What `observe` already noted for the file it saw last: facility → as-of. Rows repeat a few
+ * facilities and one as-of, so most rows change nothing and cost one Map lookup (a keyed
+ * property load with a string read from the file costs several times more).
+ */
+const seen: { facts?: FileFacts; noted: Map<string, string | null> } = { noted: new Map() };
 
 export const inventory: Boundary = {
   name: 'inventory',
@@ -50,11 +55,11 @@ export const inventory: Boundary = {
   observe(r, facts) {
     const fac = r.f.facility_id as string;
     const t = asOfOf(r) ?? null;
-    // Rows of one facility and one as-of come in runs: skip the bookkeeping when nothing changes.
-    if (facts === seen.facts && fac === seen.fac && t === seen.t) return;
-    seen.facts = facts;
-    seen.fac = fac;
-    seen.t = t;
+    if (facts !== seen.facts) {
+      seen.facts = facts;
+      seen.noted = new Map();
+    } else if (seen.noted.get(fac) === t) return; // noted before: nothing changes
+    seen.noted.set(fac, t);
     const facilities = (facts.facilities ??= {});
     const prev = facilities[fac];
     if (prev === undefined || (t !== null && (prev === null || t > prev))) facilities[fac] = t;

@@ -42,8 +42,13 @@ class DecimalColumn {
     this.data = new Float64Array(capacity).fill(ABSENT);
   }
   set(row: number, v: FieldValue | undefined): void {
-    if (v === undefined) this.data[row] = ABSENT;
-    else if (Number.isSafeInteger(Number(v))) this.data[row] = Number(v); // exact: |v| < 2^53
+    if (v === undefined) {
+      this.data[row] = ABSENT;
+      return;
+    }
+    // One conversion (each costs about 30 ns): exact when |v| < 2^53, and otherwise at least 2^53.
+    const x = Number(v);
+    if (Number.isSafeInteger(x)) this.data[row] = x;
     else {
       this.data[row] = LARGE;
       this.large.set(row, v as Decimal);
