@@ -14,7 +14,7 @@ import { buildSummary, sortDiscrepancies } from '../report/merge.ts';
 import type { Discrepancy, FileStats, Rejection, Report, Warning } from '../report/model.ts';
 import { GroupIndex } from './groups.ts';
 import { readFeedFile } from './read-feed.ts';
-import { duplicateWarning, resolveGroup } from './resolve.ts';
+import { duplicateWarning, Resolver } from './resolve.ts';
 
 export interface FeedInput {
   side: SideName;
@@ -42,11 +42,15 @@ export class Tally {
   /** Keys left out of scope, counted per reason. */
   readonly outOfScopeReasons = new Map<string, number>();
 
+  private readonly resolver: Resolver;
+
   constructor(
     readonly boundary: Boundary,
     readonly scope: Scope,
     readonly config: ReconConfig,
-  ) {}
+  ) {
+    this.resolver = new Resolver(boundary);
+  }
 
   /** Classifies one group (all rows of one group key, both sides, any order). */
   group(rows: readonly CanonRecord[]): GroupOutcome {
@@ -54,7 +58,7 @@ export class Tally {
     // Pipeline: only rows of files fully ingested, in their current version, count.
     const current = files ? rows.filter((r) => files[r.file] === r.version) : rows;
     if (current.length === 0) return { discrepancies: [], left: 0, right: 0, keys: 0, matched: 0, outOfScope: 0 };
-    const { records, superseded } = resolveGroup(this.boundary, current);
+    const { records, superseded } = this.resolver.resolve(current);
     for (const s of superseded) this.warnings.push(duplicateWarning(this.boundary, s.loser, s.winner));
     const o = this.boundary.classify(records, this.scope, this.config);
     this.left += o.left;

@@ -22,69 +22,114 @@ function newer(a: CanonRecord, b: CanonRecord): boolean {
 
 const NONE: Resolved['superseded'] = [];
 
-export function resolveGroup(b: Boundary, group: readonly CanonRecord[]): Resolved {
-  const n = group.length;
-  if (n === 1) return { records: [group[0]], superseded: NONE };
-  const left = b.sides[0];
-  if (n === 2 && group[0].side !== group[1].side) {
-    // The common case: one row on each side.
-    return { records: group[0].side === left ? [group[0], group[1]] : [group[1], group[0]], superseded: NONE };
-  }
-  // A boundary that can compare identities directly builds no key strings.
-  const compareIdentity = b.compareIdentity;
-  if (compareIdentity) return resolveBy(group, (r) => r, left, compareIdentity);
-  const keyed = group.map((r) => ({ r, k: b.identityKey(r) }));
-  return resolveBy(keyed, (x) => x.r, left, (x, y) => (x.k < y.k ? -1 : x.k > y.k ? 1 : 0));
-}
-
 /**
- * Orders the rows by (side, identity), keeping arrival order among equals — the sides split
- * first (rows of one file come together), then each side sorted on its own — and keeps the
- * newest row of each run of equal identities.
+ * Resolves the groups of one boundary, one after another. Files usually list the rows of
+ * every group in one order (a SKU's facilities, always in the same sequence): a side whose
+ * identities come in exactly the order of the same side of the group before is put in order
+ * by the permutation found then — one comparison a row instead of a sort.
  */
-function resolveBy<T>(group: readonly T[], recordOf: (t: T) => CanonRecord, left: SideName, order: (x: T, y: T) => number): Resolved {
-  const n = group.length;
-  const rows: T[] = [];
-  for (let i = 0; i < n; i++) if (recordOf(group[i]).side === left) rows.push(group[i]);
-  const split = rows.length;
-  for (let i = 0; i < n; i++) if (recordOf(group[i]).side !== left) rows.push(group[i]);
-  stableSort(rows, 0, split, order);
-  stableSort(rows, split, n, order);
-  const records: CanonRecord[] = [recordOf(rows[0])];
-  let superseded = NONE;
-  for (let k = 1; k < n; k++) {
-    const r = recordOf(rows[k]);
-    if (k === split || order(rows[k - 1], rows[k]) !== 0) {
-      records.push(r);
-      continue;
+export class Resolver {
+  private readonly memo = [new SideMemo(), new SideMemo()];
+
+  constructor(readonly boundary: Boundary) {}
+
+  resolve(group: readonly CanonRecord[]): Resolved {
+    const b = this.boundary;
+    const n = group.length;
+    if (n === 1) return { records: [group[0]], superseded: NONE };
+    const left = b.sides[0];
+    if (n === 2 && group[0].side !== group[1].side) {
+      // The common case: one row on each side.
+      return { records: group[0].side === left ? [group[0], group[1]] : [group[1], group[0]], superseded: NONE };
     }
-    // One identity twice: the newer row wins, and the other is named.
-    const cur = records[records.length - 1];
-    if (superseded === NONE) superseded = [];
-    if (newer(r, cur)) {
-      superseded.push({ loser: cur, winner: r });
-      records[records.length - 1] = r;
-    } else superseded.push({ loser: r, winner: cur });
+    // A boundary that can compare identities directly builds no key strings.
+    const compareIdentity = b.compareIdentity;
+    if (compareIdentity) return this.resolveBy(group, (r) => r, left, compareIdentity);
+    const keyed = group.map((r) => ({ r, k: b.identityKey(r) }));
+    return this.resolveBy(keyed, (x) => x.r, left, (x, y) => (x.k < y.k ? -1 : x.k > y.k ? 1 : 0));
   }
-  return { records, superseded };
+
+  /**
+   * Orders the rows by (side, identity), keeping arrival order among equals, and keeps the
+   * newest row of each run of equal identities.
+   */
+  private resolveBy<T>(group: readonly T[], recordOf: (t: T) => CanonRecord, left: SideName, order: (x: T, y: T) => number): Resolved {
+    const n = group.length;
+    const lefts: T[] = [];
+    const rights: T[] = [];
+    for (let i = 0; i < n; i++) (recordOf(group[i]).side === left ? lefts : rights).push(group[i]);
+    const records: CanonRecord[] = [];
+    let superseded = NONE;
+    for (let s = 0; s < 2; s++) {
+      const rows = s === 0 ? lefts : rights;
+      if (rows.length === 0) continue;
+      const { perm, newRun } = this.memo[s].order(rows, order);
+      for (let k = 0; k < rows.length; k++) {
+        const r = recordOf(rows[perm[k]]);
+        if (newRun[k]) {
+          records.push(r);
+          continue;
+        }
+        // One identity twice: the newer row wins, and the other is named.
+        const cur = records[records.length - 1];
+        if (superseded === NONE) superseded = [];
+        if (newer(r, cur)) {
+          superseded.push({ loser: cur, winner: r });
+          records[records.length - 1] = r;
+        } else superseded.push({ loser: r, winner: cur });
+      }
+    }
+    return { records, superseded };
+  }
 }
 
-/** Sorts a[from..to) stably: by insertion when few (a side of a group usually is), else by Array.sort (stable). */
-function stableSort<T>(a: T[], from: number, to: number, order: (x: T, y: T) => number): void {
-  if (to - from > SMALL_SIDE) {
-    const sorted = a.slice(from, to).sort(order);
-    for (let k = 0; k < sorted.length; k++) a[from + k] = sorted[k];
-    return;
+/** Resolves one group on its own. */
+export function resolveGroup(b: Boundary, group: readonly CanonRecord[]): Resolved {
+  return new Resolver(b).resolve(group);
+}
+
+/** The order of one side of the last group: its rows as they came, their sorted order and runs. */
+class SideMemo {
+  private rows: readonly unknown[] = [];
+  /** Sorted position k holds rows[perm[k]]. */
+  private perm: number[] = [];
+  /** Whether sorted position k starts a new identity (k = 0 always does). */
+  private newRun: boolean[] = [];
+
+  /** The stable sorted order of `rows` and where identities change, reusing the last answer when it applies. */
+  order<T>(rows: readonly T[], order: (x: T, y: T) => number): { perm: number[]; newRun: boolean[] } {
+    const m = rows.length;
+    const last = this.rows as readonly T[];
+    let same = last.length === m;
+    for (let i = 0; same && i < m; i++) same = order(rows[i], last[i]) === 0;
+    if (!same) {
+      const perm = sortedIndexes(rows, order);
+      const newRun: boolean[] = [true];
+      for (let k = 1; k < m; k++) newRun.push(order(rows[perm[k - 1]], rows[perm[k]]) !== 0);
+      this.perm = perm;
+      this.newRun = newRun;
+    }
+    this.rows = rows;
+    return { perm: this.perm, newRun: this.newRun };
   }
-  for (let i = from + 1; i < to; i++) {
+}
+
+/** The indexes of rows in stable sorted order: by insertion when few (a side of a group usually is), else by Array.sort (stable). */
+function sortedIndexes<T>(rows: readonly T[], order: (x: T, y: T) => number): number[] {
+  const m = rows.length;
+  const a: number[] = [];
+  for (let i = 0; i < m; i++) a.push(i);
+  if (m > SMALL_SIDE) return a.sort((x, y) => order(rows[x], rows[y]));
+  for (let i = 1; i < m; i++) {
     const x = a[i];
     let j = i - 1;
-    while (j >= from && order(a[j], x) > 0) {
+    while (j >= 0 && order(rows[a[j]], rows[x]) > 0) {
       a[j + 1] = a[j];
       j--;
     }
     a[j + 1] = x;
   }
+  return a;
 }
 
 /** Up to this many rows on a side of a group, the side is sorted by insertion. */

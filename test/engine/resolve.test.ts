@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BOUNDARY } from '../../lib/boundaries/index.ts';
 import type { CanonRecord } from '../../lib/feeds/decode.ts';
-import { resolveGroup } from '../../lib/engine/resolve.ts';
+import { resolveGroup, Resolver } from '../../lib/engine/resolve.ts';
 
 const inv = BOUNDARY.inventory;
 const rec = (side: 'oms' | 'warehouse', facility: string, version: string, line = 2): CanonRecord => ({
@@ -49,6 +49,30 @@ describe('resolving a group', () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+
+  // One resolver over many groups reuses the order of the last group when a side's identities
+  // come in the same order: whatever the sequence, each answer is the one a fresh resolve gives.
+  it.each(cases)('resolves a sequence of groups exactly as each group alone, repeated orders included: $name', ({ maxLength, b }) => {
+    const row = fc.tuple(fc.constantFrom<'oms' | 'warehouse'>('oms', 'warehouse'), facility, version, fc.integer({ min: 2, max: 9 }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(row, { minLength: 1, maxLength: Math.min(maxLength, 40) }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.tuple(fc.nat(3), fc.boolean(), fc.option(fc.tuple(fc.nat(), facility))), { minLength: 1, maxLength: 12 }),
+        (templates, picks) => {
+          const resolver = new Resolver(b);
+          for (const [t, reline, tweak] of picks) {
+            // A group from a template: the same identities in the same order, other lines (so
+            // other winners) — or all but one the same (one row's facility changed).
+            const specs = templates[t % templates.length];
+            const group = specs.map(([s, f, v, l], i) => rec(s, tweak && tweak[0] % specs.length === i ? tweak[1] : f, v, reline ? 11 - l : l));
+            const alone = resolveGroup(b, group);
+            expect(resolver.resolve(group)).toEqual(alone);
+          }
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });
