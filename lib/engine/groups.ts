@@ -4,9 +4,9 @@
  *
  * Built for millions of rows. Holding a million records as objects until the last file is
  * read costs more in garbage collection (every object is copied as it survives) than the
- * decoding itself, so the index keeps rows in columns instead: each field's values in one
- * array (decimals as exact integer units in a Float64Array), a group's rows as a linked list
- * of row numbers, and the group key once per group. `groups()` rebuilds each group's records
+ * decoding itself, so the index keeps rows in columns instead: each field's values in typed
+ * arrays (decimals as exact integer units in Float64Arrays), in pages of 65,536 rows that are
+ * never copied, a group's rows as a linked list of row numbers, and the group key once per group. `groups()` rebuilds each group's records
  * as it hands them out: short-lived objects, which the collector frees almost for nothing.
  * Groups are found through an open-addressing hash table of group numbers (a JS Map of a
  * million string keys spends most of its time growing and rehashing itself), and two-part
@@ -31,38 +31,50 @@ interface Source {
   store: (f: CanonRecord['f'], row: number) => void;
 }
 
+/**
+ * Per-row data is kept in pages of PAGE_ROWS rows that are never copied: growing by doubling
+ * arrays touched fresh memory for twice the final size (page faults cost dearly on small VMs).
+ */
+const PAGE_BITS = 16;
+const PAGE_ROWS = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE_ROWS - 1;
+
 /** Decimal cells: NaN is an absent value, +Infinity a value kept in `large` (beyond 2^53 units). */
 const ABSENT = NaN;
 const LARGE = Infinity;
 
 class DecimalColumn {
-  data: Float64Array;
+  /** Pages of PAGE_ROWS cells, made when a row of them is first set (a missing page is all absent). */
+  private readonly pages: Float64Array[] = [];
   readonly large = new Map<number, Decimal>();
-  constructor(capacity: number) {
-    this.data = new Float64Array(capacity).fill(ABSENT);
-  }
+
   set(row: number, v: FieldValue | undefined): void {
+    const page = this.pages[row >>> PAGE_BITS] ?? this.newPage(row >>> PAGE_BITS);
+    const at = row & PAGE_MASK;
     if (v === undefined) {
-      this.data[row] = ABSENT;
+      page[at] = ABSENT;
       return;
     }
     // One conversion (each costs about 30 ns): exact when |v| < 2^53, and otherwise at least 2^53.
     const x = Number(v);
-    if (Number.isSafeInteger(x)) this.data[row] = x;
+    if (Number.isSafeInteger(x)) page[at] = x;
     else {
-      this.data[row] = LARGE;
+      page[at] = LARGE;
       this.large.set(row, v as Decimal);
     }
   }
+
   get(row: number): Decimal | undefined {
-    const x = this.data[row];
+    const page = this.pages[row >>> PAGE_BITS];
+    if (page === undefined) return undefined;
+    const x = page[row & PAGE_MASK];
     if (x !== x) return undefined; // NaN: absent
     return x === LARGE ? this.large.get(row) : fromUnits(x);
   }
-  grow(capacity: number): void {
-    const x = new Float64Array(capacity).fill(ABSENT);
-    x.set(this.data);
-    this.data = x;
+
+  private newPage(p: number): Float64Array {
+    while (this.pages.length < p) this.pages.push(undefined as never); // rows before: never set (absent)
+    return (this.pages[p] = new Float64Array(PAGE_ROWS).fill(ABSENT));
   }
 }
 
@@ -72,16 +84,13 @@ class DecimalColumn {
  * once — and turns into a plain array of values if the distinct values grow past DICT_LIMIT.
  */
 class ValueColumn {
-  private codes: Uint32Array;
+  /** Pages of PAGE_ROWS codes (a missing page is all 0: absent); codes fit 16 bits (DICT_LIMIT). */
+  private codes: Uint16Array[] = [];
   private readonly dict: unknown[] = [undefined];
   private readonly index = new Map<unknown, number>([[undefined, 0]]);
   private plain: unknown[] | null = null;
   private lastValue: unknown = undefined;
   private lastCode = 0;
-
-  constructor(capacity: number) {
-    this.codes = new Uint32Array(capacity);
-  }
 
   set(row: number, v: FieldValue | undefined): void {
     if (this.plain) {
@@ -102,32 +111,31 @@ class ValueColumn {
       c = this.dict.push(v) - 1;
       this.index.set(v, c);
     }
-    this.codes[row] = c;
+    const p = row >>> PAGE_BITS;
+    (this.codes[p] ?? this.newPage(p))[row & PAGE_MASK] = c;
     this.lastValue = v;
     this.lastCode = c;
   }
 
   get(row: number): unknown {
-    return this.plain ? this.plain[row] : this.dict[this.codes[row]];
+    return this.plain ? this.plain[row] : this.dict[this.codes[row >>> PAGE_BITS]?.[row & PAGE_MASK] ?? 0];
   }
 
-  grow(capacity: number): void {
-    if (this.plain) return;
-    const x = new Uint32Array(capacity);
-    x.set(this.codes);
-    this.codes = x;
+  private newPage(p: number): Uint16Array {
+    while (this.codes.length < p) this.codes.push(undefined as never);
+    return (this.codes[p] = new Uint16Array(PAGE_ROWS));
   }
 
   private toPlain(rows: number): void {
     const data: unknown[] = [];
-    for (let i = 0; i < rows; i++) data.push(this.dict[this.codes[i]]);
+    for (let i = 0; i < rows; i++) data.push(this.get(i));
     this.plain = data;
-    this.codes = new Uint32Array(0);
+    this.codes = [];
     this.index.clear();
   }
 }
 
-/** Distinct values a dictionary-encoded column holds before it turns plain. */
+/** Distinct values a dictionary-encoded column holds before it turns plain (codes are 16 bits). */
 const DICT_LIMIT = 1 << 16;
 
 type Column = DecimalColumn | ValueColumn;
@@ -154,10 +162,10 @@ export class GroupIndex {
 
   // Per row: its source, line, the next row of its group (-1: none), and its field values.
   private rows = 0;
-  private capacity = 1024;
-  private source = new Uint16Array(1024);
-  private line = new Float64Array(1024);
-  private next = new Int32Array(1024);
+  private capacity = 0;
+  private readonly source: Uint16Array[] = [];
+  private readonly line: Float64Array[] = [];
+  private readonly next: Int32Array[] = [];
   private readonly columns = new Map<string, Column>();
   private readonly decimalFields = new Set<string>();
 
@@ -184,11 +192,12 @@ export class GroupIndex {
     const a = f[this.first] as string;
     const b = this.second === undefined ? undefined : (f[this.second] as string);
     const row = this.rows;
-    if (row === this.capacity) this.growRows();
+    if (row === this.capacity) this.addPage();
     this.rows++;
-    this.source[row] = this.sourceOf(r);
-    this.line[row] = r.line;
-    this.next[row] = -1;
+    const p = row >>> PAGE_BITS, at = row & PAGE_MASK;
+    this.source[p][at] = this.sourceOf(r);
+    this.line[p][at] = r.line;
+    this.next[p][at] = -1;
     // The group: the last row's when the key is the same (rows of a group often come
     // together), or the next group's (files often list their keys in one order), else the
     // one the hash table finds, else a new one.
@@ -199,7 +208,8 @@ export class GroupIndex {
       : this.find(a, b);
     if (g < 0) g = this.newGroup(a, b, row);
     else {
-      this.next[this.tail[g]] = row;
+      const t = this.tail[g];
+      this.next[t >>> PAGE_BITS][t & PAGE_MASK] = row;
       this.tail[g] = row;
     }
     this.lastA = a;
@@ -244,7 +254,7 @@ export class GroupIndex {
     for (let g = 0; g < this.groupCount; g++) {
       const a = this.keyA[g], b = this.keyB[g];
       const out: CanonRecord[] = [];
-      for (let i = this.head[g]; i >= 0; i = this.next[i]) out.push(builders[this.source[i]](i, a, b));
+      for (let i = this.head[g]; i >= 0; i = this.next[i >>> PAGE_BITS][i & PAGE_MASK]) out.push(builders[this.source[i >>> PAGE_BITS][i & PAGE_MASK]](i, a, b));
       yield out;
     }
   }
@@ -266,7 +276,7 @@ export class GroupIndex {
 
   private column(name: string): Column {
     let c = this.columns.get(name);
-    if (!c) this.columns.set(name, (c = this.decimalFields.has(name) ? new DecimalColumn(this.capacity) : new ValueColumn(this.capacity)));
+    if (!c) this.columns.set(name, (c = this.decimalFields.has(name) ? new DecimalColumn() : new ValueColumn()));
     return c;
   }
 
@@ -296,22 +306,16 @@ export class GroupIndex {
     });
     const body = `
       const [${cols.map((_, k) => `c${k}`).join(', ')}] = cols;
-      return (i, a, b) => ({ feed, side, f: { ${cells.join(', ')} }, file, line: lines[i], version });`;
+      return (i, a, b) => ({ feed, side, f: { ${cells.join(', ')} }, file, line: lines[i >>> ${PAGE_BITS}][i & ${PAGE_MASK}], version });`;
     return new Function('cols', 'lines', 'feed', 'side', 'file', 'version', body)(cols, this.line, s.feed, s.side, s.file, s.version);
   }
 
-  private growRows(): void {
-    const n = this.capacity * 2;
-    const grow = <T extends Uint16Array | Float64Array | Int32Array>(old: T, make: (n: number) => T): T => {
-      const x = make(n);
-      x.set(old as never);
-      return x;
-    };
-    this.source = grow(this.source, (k) => new Uint16Array(k));
-    this.line = grow(this.line, (k) => new Float64Array(k));
-    this.next = grow(this.next, (k) => new Int32Array(k));
-    for (const c of this.columns.values()) c.grow(n);
-    this.capacity = n;
+  /** Room for PAGE_ROWS more rows. */
+  private addPage(): void {
+    this.source.push(new Uint16Array(PAGE_ROWS));
+    this.line.push(new Float64Array(PAGE_ROWS));
+    this.next.push(new Int32Array(PAGE_ROWS));
+    this.capacity += PAGE_ROWS;
   }
 
   private growGroups(): void {

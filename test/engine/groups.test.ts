@@ -57,8 +57,8 @@ describe('GroupIndex', () => {
     );
   });
 
-  it('gives back thousands of inventory rows of mixed feeds after its columns grew', () => {
-    // Prepare: more rows than its first columns hold, so every column grows several times
+  it('gives back thousands of inventory rows of mixed feeds', () => {
+    // Prepare: thousands of rows of two feeds, interleaved
     const index = new GroupIndex(BOUNDARY.inventory);
     const n = 5000;
     for (let i = 0; i < n; i++) {
@@ -80,6 +80,37 @@ describe('GroupIndex', () => {
     expect(groups.flat().map((r) => r.line)).toEqual(Array.from({ length: n }, (_, i) => i + 2));
     expect(groups[10][3].f).toEqual({ sku: 'S10', facility_id: 'DAL1', on_hand: 83n * 10n ** 6n, counted_at: '2026-11-26T10:00:00.000Z' });
     expect(groups[10][4].f).toEqual({ sku: 'S10', facility_id: 'ATL1', on_hand: -84n, as_of: undefined });
+  });
+
+  it('gives back rows spread over several pages, with columns that first appear on a later page', () => {
+    // Prepare: 70,000 OMS rows without on_hand or counted_at, then 70,000 warehouse rows with
+    // both: those columns start on the second page (a page holds 65,536 rows)
+    const index = new GroupIndex(BOUNDARY.inventory);
+    const n = 70_000;
+    for (let i = 0; i < 2 * n; i++) {
+      const wh = i >= n;
+      index.add({
+        feed: wh ? 'warehouse-inventory' : 'oms-inventory',
+        side: wh ? 'warehouse' : 'oms',
+        f: wh
+          ? { sku: `S${i % n}`, facility_id: `F${i % 3}`, on_hand: i % 5 === 0 ? undefined : BigInt(i) * 10n ** 5n, counted_at: `2026-11-26T10:00:${String(i % 60).padStart(2, '0')}.000Z` }
+          : { sku: `S${i % n}`, facility_id: `F${i % 3}`, as_of: i % 4 === 0 ? undefined : '2026-11-26T06:00:00.000Z' },
+        file: wh ? 'wh.csv' : 'oms.csv',
+        line: (i % n) + 2,
+        version: wh ? '000001' : '000000',
+      });
+    }
+    // Act
+    const groups = [...index.groups()];
+    // Assess: one group per SKU, its OMS row then its warehouse row, every value as it went in
+    expect(groups).toHaveLength(n);
+    for (const k of [0, 1, 65_535, 65_536, 65_537, n - 1]) {
+      const w = n + k;
+      expect(groups[k]).toEqual([
+        { feed: 'oms-inventory', side: 'oms', f: { sku: `S${k}`, facility_id: `F${k % 3}`, as_of: k % 4 === 0 ? undefined : '2026-11-26T06:00:00.000Z' }, file: 'oms.csv', line: k + 2, version: '000000' },
+        { feed: 'warehouse-inventory', side: 'warehouse', f: { sku: `S${k}`, facility_id: `F${w % 3}`, on_hand: w % 5 === 0 ? undefined : BigInt(w) * 10n ** 5n, counted_at: `2026-11-26T10:00:${String(w % 60).padStart(2, '0')}.000Z` }, file: 'wh.csv', line: k + 2, version: '000001' },
+      ]);
+    }
   });
 
   it('gives back every value of a column with more distinct values than its dictionary holds', () => {
