@@ -14,6 +14,11 @@ import type { TableSource } from '../read/table.ts';
 import type { FileStats, Warning } from '../report/model.ts';
 
 export interface FeedSink {
+  /**
+   * True when `record` copies what it keeps (as the CLI's group index does): rows then come
+   * in one record object, overwritten by the next row, with no allocation per row.
+   */
+  readonly copies?: boolean;
   record(r: CanonRecord): void;
   reject(r: RowRejection): void;
   warn(w: Warning): void;
@@ -59,7 +64,7 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
   // A CSV read as it is (no preset, no mapping): unquoted lines are decoded straight from the text.
   if (via === undefined && table.textRows) table.textRows();
   const compile = (h: readonly string[]) =>
-    compileDecoder({ feed, header: keyed ? withRequiredKeys(feed, h) : h, file, version, strictWidth, delimiter: table.delimiter });
+    compileDecoder({ feed, header: keyed ? withRequiredKeys(feed, h) : h, file, version, strictWidth, delimiter: table.delimiter, reuse: sink.copies === true });
   let width = table.header.length;
   let decode = compile(table.header);
 

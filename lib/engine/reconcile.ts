@@ -95,6 +95,7 @@ export async function reconcileFiles(opts: ReconcileOptions): Promise<Report> {
   const usedBySide = new Map<SideName, number>();
 
   const sink = {
+    copies: true, // the group index keeps the values, not the record
     record(r: CanonRecord) {
       groups.add(r);
     },

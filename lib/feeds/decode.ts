@@ -69,6 +69,11 @@ export interface DecoderOptions {
   strictWidth: boolean;
   /** CSV: the delimiter, for text rows (`RawRow.text`). */
   delimiter?: string;
+  /**
+   * Hand every row in one record object, overwritten by the next row (no allocation per row):
+   * only for a consumer that copies what it keeps before asking for the next row.
+   */
+  reuse?: boolean;
 }
 
 export type Decoded = CanonRecord | RowRejection;
@@ -248,8 +253,11 @@ export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
     );
   });
   const cols = [...textCols].sort((a, b) => a - b);
-  const record = `{ feed, side, f: { ${names.map((n, i) => `${n}: v${i}`).join(', ')} }, file, line: row.line, version }`;
+  const fresh = `{ feed, side, f: { ${names.map((n, i) => `${n}: v${i}`).join(', ')} }, file, line: row.line, version }`;
+  // Reused: one record of the same shape, its fields overwritten.
+  const record = opts.reuse ? `(${names.map((n, i) => `reused.f.${n} = v${i}, `).join('')}reused.line = row.line, reused)` : fresh;
   const body = `
+    const reused = ${fresh.replace('row.line', '0').replace(/v\d+/g, 'undefined')};
     ${cellReaders.join('\n    ')}
     function decodeText(row) {
       const text = row.text, end = row.end, bytes = row.bytes;

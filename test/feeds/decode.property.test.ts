@@ -63,6 +63,8 @@ function textAgrees(feed: FeedName) {
       const cells = raw.map((c) => c.split(delimiter).join('').replace(/[\r\n"]/g, ''));
       const line = cells.join(delimiter);
       const decode = compileDecoder({ feed: FEEDS[feed], header, file: 'f.csv', version: 'v', strictWidth: true, delimiter });
+      // The same decoder handing every row in one reused record (for a consumer that copies).
+      const reusing = compileDecoder({ feed: FEEDS[feed], header, file: 'f.csv', version: 'v', strictWidth: true, delimiter, reuse: true });
       const before = `x${delimiter}y\n`;
       const text = before + `${line}\n`.repeat(repeat + 1) + 'tail';
       for (let k = 0; k <= repeat; k++) {
@@ -75,6 +77,8 @@ function textAgrees(feed: FeedName) {
         // Assess
         expect(fromText).toEqual(fromCells);
         expect(fromBytes).toEqual(fromCells);
+        expect(reusing({ line: 2 + k, values: [], text, start, end: start + line.length })).toEqual(fromCells);
+        expect(reusing({ line: 2 + k, values: line === '' ? [''] : line.split(delimiter) })).toEqual(fromCells);
       }
     },
   );
