@@ -121,8 +121,14 @@ export const inventory: Boundary = {
     let outOfScope = 0;
     let lastOut: string | undefined;
     for (const r of group) {
+      const side = r.side === 'oms' ? index.oms : index.warehouse;
+      // A row of the one snapshot version of its side when every facility of it is compared: counted.
+      if (r.version === side.everyFacility) {
+        (r.side === 'oms' ? oms : wh).push(r);
+        continue;
+      }
       const fac = r.f.facility_id as string;
-      const counted = (r.side === 'oms' ? index.oms : index.warehouse).get(fac);
+      const counted = side.facilities.get(fac);
       if (counted === undefined || counted.version !== r.version) continue; // an older snapshot of this facility
       if (!counted.compared) {
         if (fac !== lastOut) outOfScope++;
@@ -142,8 +148,10 @@ export const inventory: Boundary = {
     while (i < oms.length || j < wh.length) {
       const fo = i < oms.length ? (oms[i].f.facility_id as string) : undefined;
       const fw = j < wh.length ? (wh[j].f.facility_id as string) : undefined;
-      const o = fo !== undefined && (fw === undefined || fo <= fw) ? oms[i++] : undefined;
-      const w = fw !== undefined && (fo === undefined || fw <= fo) ? wh[j++] : undefined;
+      // One comparison of the two facilities (equal: both rows of the key).
+      const c = fo === fw ? 0 : fo === undefined ? 1 : fw === undefined ? -1 : fo < fw ? -1 : 1;
+      const o = c <= 0 ? oms[i++] : undefined;
+      const w = c >= 0 ? wh[j++] : undefined;
       out.keys++;
       const qo = o ? (o.f.on_hand as Decimal) : ZERO;
       const qw = w ? (w.f.on_hand as Decimal) : ZERO;
@@ -181,10 +189,16 @@ export const inventory: Boundary = {
   },
 };
 
-/** Per side: facility → the version of the snapshot that counts, and whether both sides count it. */
+/** One side's facilities: facility → the version of the snapshot that counts, and whether both sides count it. */
+interface SideIndex {
+  facilities: Map<string, { version: string; compared: boolean }>;
+  /** The version that counts for every facility of the side, when there is one and each of them is compared. */
+  everyFacility: string | undefined;
+}
+
 interface ScopeIndex {
-  oms: Map<string, { version: string; compared: boolean }>;
-  warehouse: Map<string, { version: string; compared: boolean }>;
+  oms: SideIndex;
+  warehouse: SideIndex;
 }
 
 const indexes = new WeakMap<Scope, ScopeIndex>();
@@ -197,10 +211,15 @@ function scopeIndex(scope: Scope): ScopeIndex {
   let x = indexes.get(scope);
   if (!x) {
     const compared = new Set(scope.facilities ?? []);
-    x = { oms: new Map(), warehouse: new Map() };
+    x = { oms: { facilities: new Map(), everyFacility: undefined }, warehouse: { facilities: new Map(), everyFacility: undefined } };
     for (const [k, version] of Object.entries(scope.snapshots ?? {})) {
       const [side, fac] = k.split(SEP);
-      (side === 'oms' ? x.oms : x.warehouse).set(fac, { version, compared: compared.has(fac) });
+      (side === 'oms' ? x.oms : x.warehouse).facilities.set(fac, { version, compared: compared.has(fac) });
+    }
+    for (const side of [x.oms, x.warehouse]) {
+      const counted = [...side.facilities.values()];
+      const version = counted[0]?.version;
+      if (counted.every((c) => c.compared && c.version === version)) side.everyFacility = version;
     }
     indexes.set(scope, x);
   }

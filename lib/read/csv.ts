@@ -32,6 +32,8 @@ export class CsvParser implements TextParser {
   line = 1;
   /** Unquoted lines come as text rows (see Table.textRows). */
   textRows = false;
+  /** Text row objects by position in a batch, reused from batch to batch. */
+  private readonly pool: RawRow[] = [];
   private readonly delim: string;
   private readonly delimCode: number;
 
@@ -69,7 +71,8 @@ export class CsvParser implements TextParser {
       if (nl < n && nextQuote > nl && nextCr >= nl - 1) {
         const end = nextCr === nl - 1 ? nl - 1 : nl;
         if (end > pos) {
-          out.push(this.textRows ? { line: this.line, values: NO_VALUES, text, start: pos, end, bytes } : { line: this.line, values: splitLine(text, pos, end, delim) });
+          if (this.textRows) out.push(this.textRow(out.length, text, pos, end, bytes));
+          else out.push({ line: this.line, values: splitLine(text, pos, end, delim) });
         }
         this.line++;
         pos = nl + 1;
@@ -83,6 +86,21 @@ export class CsvParser implements TextParser {
       pos = end;
     }
     return pos;
+  }
+
+  /**
+   * The text row at position k of a batch: the object that held position k of the batch
+   * before, overwritten (text rows are valid until the next batch is asked for).
+   */
+  private textRow(k: number, text: string, start: number, end: number, bytes: DataView | undefined): RawRow {
+    const row = this.pool[k];
+    if (row === undefined) return (this.pool[k] = { line: this.line, values: NO_VALUES, text, start, end, bytes });
+    row.line = this.line;
+    row.text = text;
+    row.start = start;
+    row.end = end;
+    row.bytes = bytes;
+    return row;
   }
 
   lineAtEnd(text: string, pos: number): number {

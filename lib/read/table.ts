@@ -55,7 +55,8 @@ export interface Table {
   /**
    * CSV only: unquoted lines come as text rows (`RawRow.text`) rather than split into cells,
    * for a consumer that reads cells straight from the text (the feed decoder). Quoted rows
-   * still come split. Call before rows().
+   * still come split. Text row objects are reused: a batch's rows are valid until the next
+   * batch is asked for. Call before rows().
    */
   textRows?(): void;
 }
