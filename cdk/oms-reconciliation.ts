@@ -30,7 +30,7 @@ import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { parseConfig } from '../lib/config.ts';
+import { parseConfig } from '../lib/config-file.ts';
 import { ErrorCodes, ReconError } from '../lib/errors.ts';
 import { BOUNDARIES, FEED_NAMES, type BoundaryName, type FeedName } from '../lib/feeds/catalog.ts';
 import { Env, FunctionNames, Prefix, type FunctionName } from '../lib/pipeline/contracts.ts';

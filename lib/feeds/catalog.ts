@@ -1,10 +1,9 @@
 /**
  * The canonical feeds (SPEC: "Canonical feeds", contract field names). Each feed is a list
- * of field specs and the zod schema derived from them; the fast row decoder is compiled
- * from the same specs, and a property test holds the two to the same answers.
+ * of field specs; its zod schema (schemas.ts) and the fast row decoder (decode.ts) are both
+ * derived from them, and a property test holds the two to the same answers.
  */
-import { z } from 'zod';
-import { Fail, readField, type FieldSpec, type FieldValue } from './fields.ts';
+import type { FieldSpec } from './fields.ts';
 
 export const BOUNDARIES = ['intake', 'fulfillment', 'inventory', 'financial'] as const;
 export type BoundaryName = (typeof BOUNDARIES)[number];
@@ -27,8 +26,6 @@ export interface FeedDef {
   boundary: BoundaryName;
   side: SideName;
   fields: Readonly<Record<string, FieldSpec>>;
-  /** Validates a row given as canonical field name → raw text; outputs typed values. */
-  schema: z.ZodType<Record<string, FieldValue | undefined>, Record<string, string | undefined>>;
 }
 
 const key = (description: string, caseInsensitive = false): FieldSpec => ({ kind: 'key', required: true, caseInsensitive, description });
@@ -48,7 +45,7 @@ export const TRANSACTION_TYPE = {
 const channel = key('sales channel name (compared case-insensitively)', true);
 const channelOrderId = key("the channel's order ID");
 
-const specs: Record<FeedName, Omit<FeedDef, 'schema' | 'name'>> = {
+const specs: Record<FeedName, Omit<FeedDef, 'name'>> = {
   'channel-orders': {
     boundary: 'intake', side: 'channel',
     fields: {
@@ -115,34 +112,8 @@ const specs: Record<FeedName, Omit<FeedDef, 'schema' | 'name'>> = {
   },
 };
 
-function fieldSchema(name: string, spec: FieldSpec) {
-  return z
-    .string()
-    .optional()
-    .transform((raw, ctx): FieldValue | undefined => {
-      const t = raw === undefined ? '' : raw.trim();
-      if (t === '') {
-        if (spec.required) ctx.addIssue({ code: 'custom', message: `${name}: required value is empty` });
-        return undefined;
-      }
-      // eslint-disable-next-line no-control-regex
-      if (spec.kind === 'key' && /[\u0000-\u001f\u007f]/.test(t)) {
-        ctx.addIssue({ code: 'custom', message: `${name}: control character in key value` });
-        return undefined;
-      }
-      const r = readField(spec, t);
-      if (r instanceof Fail) {
-        ctx.addIssue({ code: 'custom', message: `${name}: ${r.reason}` });
-        return undefined;
-      }
-      return r;
-    });
-}
-
 function defineFeed(name: FeedName): FeedDef {
-  const s = specs[name];
-  const shape = Object.fromEntries(Object.entries(s.fields).map(([f, spec]) => [f, fieldSchema(f, spec)]));
-  return { name, ...s, schema: z.object(shape) as unknown as FeedDef['schema'] };
+  return { name, ...specs[name] };
 }
 
 export const FEEDS: Readonly<Record<FeedName, FeedDef>> = Object.fromEntries(

@@ -2,7 +2,7 @@
  * The handlers' settings, read from the environment once and checked: a missing or bad
  * variable fails the first invocation with a message naming it (not a crash deep inside).
  */
-import { parseConfig, type ReconConfig } from '../config.ts';
+import { parseConfig, type ReconConfig } from '../config-file.ts';
 import { ErrorCodes, ReconError } from '../errors.ts';
 import { Env } from './contracts.ts';
 

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FEED_NAMES, FEEDS, type FeedName } from '../../lib/feeds/catalog.ts';
 import { compileDecoder, isRejection } from '../../lib/feeds/decode.ts';
+import { FEED_SCHEMAS } from '../../lib/feeds/schemas.ts';
 
 /** Cells a partner file may hold: valid values of every kind, near misses, blanks and padding. */
 const cell = fc.oneof(
@@ -29,7 +30,7 @@ function agree(feed: FeedName) {
       const byName = Object.fromEntries(header.map((h, i) => [h, cells[i]]));
       // Act
       const fast = decode({ line: 2, values: cells });
-      const slow = FEEDS[feed].schema.safeParse(byName);
+      const slow = FEED_SCHEMAS[feed].safeParse(byName);
       // Assess
       expect(isRejection(fast)).toBe(!slow.success);
       if (!isRejection(fast) && slow.success) {

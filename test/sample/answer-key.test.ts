@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lib/config.ts';
+import { parseConfig } from '../../lib/config-file.ts';
 import { reconcileFiles, type FeedInput } from '../../lib/engine/reconcile.ts';
 import { BOUNDARIES, FEEDS } from '../../lib/feeds/catalog.ts';
 import { verifyAgainstAnswerKey, verifyRejections, type ExpectedDiscrepancy } from '../../lib/sample/answer-key.ts';

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { parseConfig, type ReconConfigInput } from '../../lib/config.ts';
+import { parseConfig, type ReconConfigInput } from '../../lib/config-file.ts';
 import { reconcileFiles } from '../../lib/engine/reconcile.ts';
 import type { BoundaryName, SideName } from '../../lib/feeds/catalog.ts';
 import type { Discrepancy, Report } from '../../lib/report/model.ts';

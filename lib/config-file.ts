@@ -1,0 +1,109 @@
+/**
+ * The config file, validated with zod: a bad one is a clear CONFIG_INVALID naming the file
+ * and the path of the value. Loaded only when a config is given (the defaults are in
+ * config.ts), so a run without one does not load zod.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { parseDecimal } from './decimal.ts';
+import { ErrorCodes, ReconError } from './errors.ts';
+import { formatPath, loadMappingFile, parseMappingFile } from './partners/mapping-file.ts';
+import type { Mapping } from './partners/mapping.ts';
+
+const decimalText = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const r = parseDecimal(String(v));
+    if (!r.ok) {
+      ctx.addIssue({ code: 'custom', message: r.reason });
+      return z.NEVER;
+    }
+    if (r.value < 0n) {
+      ctx.addIssue({ code: 'custom', message: 'a tolerance cannot be negative' });
+      return z.NEVER;
+    }
+    return r.value;
+  });
+
+export const configSchema = z
+  .object({
+    tolerances: z
+      .object({
+        /** Money difference (absolute, per order and kind) still counted as a match. */
+        money: decimalText.default(0n),
+        /** Inventory on-hand difference still counted as a match (units). */
+        inventory: decimalText.default(0n),
+        /** Fulfillment shipped-vs-allocated difference still counted as a match (units). */
+        fulfillment: decimalText.default(0n),
+      })
+      .strict()
+      .prefault({}),
+    fulfillment: z
+      .object({
+        /** Hours after `allocated_at` after which an allocated line with no shipment is `not_shipped`. */
+        slaHours: z.number().positive().optional(),
+        /** "Now" for the SLA check (ISO timestamp); default the time of the run. */
+        now: z.string().datetime({ offset: true }).optional(),
+      })
+      .strict()
+      .prefault({}),
+    intake: z
+      .object({
+        /** Compare order totals (when both sides carry one). */
+        compareTotal: z.boolean().default(true),
+        /** Compare currencies (when both sides carry one). */
+        compareCurrency: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    presets: z
+      .object({
+        /** How an Amazon order report gives an order total: not at all (presence only), or a sum of item columns. */
+        amazonTotal: z
+          .enum(['none', 'item-price', 'item-price+shipping-price', 'item-price+item-tax+shipping-price+shipping-tax'])
+          .default('none'),
+      })
+      .strict()
+      .prefault({}),
+    /** User column mappings for partner exports, inline (docs/feeds.md has the format). */
+    mappings: z.array(z.unknown()).default([]),
+    /** A mapping file (docs/feeds.md), relative to the config file. */
+    mappingFile: z.string().min(1).optional(),
+  })
+  .strict();
+
+export type ReconConfig = Omit<z.output<typeof configSchema>, 'mappings'> & { mappings: Mapping[] };
+export type ReconConfigInput = z.input<typeof configSchema>;
+
+export function parseConfig(input: unknown, source = 'config'): ReconConfig {
+  const r = configSchema.safeParse(input ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const path = issue.path.length ? formatPath(issue.path) : '(top level)';
+    throw new ReconError(ErrorCodes.CONFIG_INVALID, `invalid config at ${path}: ${issue.message}`, { file: source }, { cause: r.error });
+  }
+  return { ...r.data, mappings: parseMappingFile({ mappings: r.data.mappings }, source) };
+}
+
+/** Reads, parses and validates a config file (and the mapping file it names). */
+export async function loadConfigFile(file: string): Promise<ReconConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new ReconError(ErrorCodes.FILE_UNREADABLE, `cannot read config file: ${(e as Error).message}`, { file }, { cause: e });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ReconError(ErrorCodes.CONFIG_INVALID, `config is not valid JSON: ${(e as Error).message}`, { file }, { cause: e });
+  }
+  const config = parseConfig(json, file);
+  if (config.mappingFile) {
+    config.mappings = [...config.mappings, ...loadMappingFile(resolve(dirname(file), config.mappingFile))];
+  }
+  return config;
+}
+

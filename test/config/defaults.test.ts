@@ -1,0 +1,17 @@
+/**
+ * A run without a config file uses DEFAULT_CONFIG, written out so that such a run never
+ * loads the validator (zod): it must be exactly what validating an empty config gives.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, loadConfig } from '../../lib/config.ts';
+import { parseConfig } from '../../lib/config-file.ts';
+
+describe('the default config', () => {
+  it('is what an empty config file validates to', () => {
+    expect(DEFAULT_CONFIG).toStrictEqual(parseConfig({}));
+  });
+
+  it('is the config of a run given no config file', async () => {
+    expect(await loadConfig(undefined)).toBe(DEFAULT_CONFIG);
+  });
+});
