@@ -26,8 +26,8 @@ async function bundled() {
   const stamp = String(Math.max(...['lib', 'cdk', 'functions'].map((d) => newest(join(root, d)))));
   if (existsSync(entry) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return entry;
   const esbuild = await import('esbuild');
-  // Packages stay in node_modules, except zod, which every run needs: one file of it loads
-  // faster than its many modules (about 30 ms of each start).
+  // Packages stay in node_modules, except zod (loaded only to validate a config or mapping
+  // file): one file of it loads faster than its many modules (about 30 ms).
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
     .filter((name) => name !== 'zod')
