@@ -13,17 +13,6 @@ export const ZERO: Decimal = 0n;
 export const SMALL_WHOLE = 4096;
 const SMALL: readonly Decimal[] = Array.from({ length: SMALL_WHOLE }, (_, n) => BigInt(n) * FACTOR);
 
-/**
- * The Decimal of a count of units (an integer, |units| < 2^53): small whole numbers — counts
- * and quantities, which repeat over a file — come back as one shared bigint each, not a new one.
- */
-export function fromUnits(units: number): Decimal {
-  const whole = units / UNITS_PER_WHOLE;
-  return whole >= 0 && whole < SMALL_WHOLE && (whole | 0) === whole ? SMALL[whole] : BigInt(units);
-}
-
-const UNITS_PER_WHOLE = 10 ** SCALE;
-
 /** The shared Decimal of a whole number n, 0 ≤ n < SMALL_WHOLE. */
 export function smallWhole(n: number): Decimal {
   return SMALL[n];

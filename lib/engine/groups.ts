@@ -5,7 +5,7 @@
  * Built for millions of rows. Holding a million records as objects until the last file is
  * read costs more in garbage collection (every object is copied as it survives) than the
  * decoding itself, so the index keeps rows in columns instead: each field's values in typed
- * arrays (decimals as exact integer units in Float64Arrays), in pages of 65,536 rows that are
+ * arrays (decimals as exact integer units in BigInt64Arrays), in pages of 65,536 rows that are
  * never copied, a group's rows as a linked list of row numbers, and the group key once per group. `groups()` rebuilds each group's records
  * as it hands them out: short-lived objects, which the collector frees almost for nothing.
  * Groups are found through an open-addressing hash table of group numbers (a JS Map of a
@@ -13,7 +13,7 @@
  * keys (channel + order, order + line) are hashed part by part, so no key string is built.
  */
 import type { Boundary } from '../boundaries/boundary.ts';
-import { fromUnits, type Decimal } from '../decimal.ts';
+import type { Decimal } from '../decimal.ts';
 import { ErrorCodes, ReconError } from '../errors.ts';
 import type { FeedDef, FeedName, SideName } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
@@ -39,25 +39,24 @@ const PAGE_BITS = 16;
 const PAGE_ROWS = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE_ROWS - 1;
 
-/** Decimal cells: NaN is an absent value, +Infinity a value kept in `large` (beyond 2^53 units). */
-const ABSENT = NaN;
-const LARGE = Infinity;
+/**
+ * Decimal cells hold the Decimal's units as a 64-bit integer (storing and loading a bigint
+ * there costs a few ns; converting it to a double costs about 30). The two lowest values mark
+ * an absent cell and one whose value is kept in `large` (beyond 64 bits, or a marker itself).
+ */
+const ABSENT = -(2n ** 63n);
+const LARGE = ABSENT + 1n;
 
 class DecimalColumn {
   /** Pages of PAGE_ROWS cells, made when a row of them is first set (a missing page is all absent). */
-  private readonly pages: Float64Array[] = [];
+  private readonly pages: BigInt64Array[] = [];
   readonly large = new Map<number, Decimal>();
 
   set(row: number, v: FieldValue | undefined): void {
     const page = this.pages[row >>> PAGE_BITS] ?? this.newPage(row >>> PAGE_BITS);
     const at = row & PAGE_MASK;
-    if (v === undefined) {
-      page[at] = ABSENT;
-      return;
-    }
-    // One conversion (each costs about 30 ns): exact when |v| < 2^53, and otherwise at least 2^53.
-    const x = Number(v);
-    if (Number.isSafeInteger(x)) page[at] = x;
+    if (v === undefined) page[at] = ABSENT;
+    else if (BigInt.asIntN(64, v as Decimal) === v && (v as Decimal) > LARGE) page[at] = v as Decimal;
     else {
       page[at] = LARGE;
       this.large.set(row, v as Decimal);
@@ -68,13 +67,13 @@ class DecimalColumn {
     const page = this.pages[row >>> PAGE_BITS];
     if (page === undefined) return undefined;
     const x = page[row & PAGE_MASK];
-    if (x !== x) return undefined; // NaN: absent
-    return x === LARGE ? this.large.get(row) : fromUnits(x);
+    if (x > LARGE) return x;
+    return x === ABSENT ? undefined : this.large.get(row);
   }
 
-  private newPage(p: number): Float64Array {
+  private newPage(p: number): BigInt64Array {
     while (this.pages.length < p) this.pages.push(undefined as never); // rows before: never set (absent)
-    return (this.pages[p] = new Float64Array(PAGE_ROWS).fill(ABSENT));
+    return (this.pages[p] = new BigInt64Array(PAGE_ROWS).fill(ABSENT));
   }
 }
 

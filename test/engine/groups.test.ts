@@ -11,7 +11,7 @@ import { GroupIndex } from '../../lib/engine/groups.ts';
 /** Decimal units: small, negative, and beyond what a double holds exactly. */
 const units = fc.oneof(
   fc.bigInt({ min: -5_000_000n, max: 5_000_000_000n }),
-  fc.constantFrom(2n ** 53n - 1n, 2n ** 53n, -(2n ** 53n) - 7n, 10n ** 30n + 1n, 0n),
+  fc.constantFrom(2n ** 53n - 1n, 2n ** 53n, -(2n ** 53n) - 7n, 10n ** 30n + 1n, 0n, 2n ** 63n - 1n, 2n ** 63n, -(2n ** 63n), -(2n ** 63n) + 1n, -(2n ** 63n) + 2n, -(2n ** 64n)),
 );
 const maybe = <T,>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
 
