@@ -46,6 +46,7 @@ const PAGE_MASK = PAGE_ROWS - 1;
  */
 const ABSENT = -(2n ** 63n);
 const LARGE = ABSENT + 1n;
+const MAX_INT64 = 2n ** 63n - 1n;
 
 class DecimalColumn {
   /** Pages of PAGE_ROWS cells, made when a row of them is first set (a missing page is all absent). */
@@ -56,7 +57,7 @@ class DecimalColumn {
     const page = this.pages[row >>> PAGE_BITS] ?? this.newPage(row >>> PAGE_BITS);
     const at = row & PAGE_MASK;
     if (v === undefined) page[at] = ABSENT;
-    else if (BigInt.asIntN(64, v as Decimal) === v && (v as Decimal) > LARGE) page[at] = v as Decimal;
+    else if ((v as Decimal) > LARGE && (v as Decimal) <= MAX_INT64) page[at] = v as Decimal; // (comparing allocates nothing)
     else {
       page[at] = LARGE;
       this.large.set(row, v as Decimal);
@@ -305,7 +306,11 @@ export class GroupIndex {
     });
     const body = `
       const [${cols.map((_, k) => `c${k}`).join(', ')}] = cols;
-      return (i, a, b) => ({ feed, side, f: { ${cells.join(', ')} }, file, line: lines[i >>> ${PAGE_BITS}][i & ${PAGE_MASK}], version });`;
+      return (i, a, b) => {
+        const line = lines[i >>> ${PAGE_BITS}][i & ${PAGE_MASK}];
+        // A small line number as an integer, not a boxed double (16 bytes less a record).
+        return { feed, side, f: { ${cells.join(', ')} }, file, line: line <= 0x3fffffff ? line | 0 : line, version };
+      };`;
     return new Function('cols', 'lines', 'feed', 'side', 'file', 'version', body)(cols, this.line, s.feed, s.side, s.file, s.version);
   }
 

@@ -37,9 +37,9 @@ function record(r: typeof intakeRow extends fc.Arbitrary<infer T> ? T : never, l
 describe('GroupIndex', () => {
   it('hands back every record exactly, grouped by key, in arrival order', () => {
     fc.assert(
-      fc.property(fc.array(intakeRow, { maxLength: 60 }), (rows) => {
-        // Prepare
-        const records = rows.map((r, i) => record(r, i + 2));
+      fc.property(fc.array(intakeRow, { maxLength: 60 }), fc.constantFrom(0, 2 ** 30 - 30, 2 ** 31, 2 ** 32 + 7, 2 ** 52), (rows, lineOffset) => {
+        // Prepare: line numbers small and huge (a file may have billions of lines)
+        const records = rows.map((r, i) => record(r, lineOffset + i + 2));
         const index = new GroupIndex(BOUNDARY.intake);
         // Act
         for (const r of records) index.add(structuredClone(r));
