@@ -74,6 +74,12 @@ export class TextPump {
       const before = parts.join('');
       throw new ReconError(ErrorCodes.NOT_TEXT, e.message, { file: this.file, line: this.lineAtEnd(before, 0) });
     }
+    // Chunks end where lines do (decodeUtf8), so the rest is mostly empty: then the new chunk
+    // is the text as it is, with no copy.
+    if (parts.length === 2 && parts[0] === '') {
+      parts.shift();
+      ascii?.shift();
+    }
     this.text = parts.length === 1 ? parts[0] : parts.join('');
     this.pos = 0;
     this.ascii = ascii === undefined ? undefined : ascii.length === 1 ? ascii[0] : Buffer.concat(ascii);

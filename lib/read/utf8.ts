@@ -36,9 +36,23 @@ export async function* decodeUtf8(chunks: AsyncIterable<Buffer>): AsyncGenerator
     if (atStart && chunk.length >= 2 && isUtf16Bom(chunk)) {
       throw new NotTextFault('the file is UTF-16 text, not UTF-8: export it as UTF-8');
     }
-    const cut = completeLength(chunk);
-    if (cut < chunk.length) carry = Buffer.from(chunk.subarray(cut)); // copy: at most 3 bytes
+    let cut = completeLength(chunk);
+    // A chunk that has a line break ends with one: the rest goes with the next chunk, so a
+    // parser rarely holds half a line to join with the next text (a copy of every chunk).
+    const lf = cut > 0 ? chunk.lastIndexOf(LF, cut - 1) : -1;
+    if (lf >= 0) cut = lf + 1;
+    if (cut < chunk.length) carry = Buffer.from(chunk.subarray(cut)); // copy: a line's end at most
     const body = cut < chunk.length ? chunk.subarray(0, cut) : chunk;
+    yield* decoded(body);
+  }
+  if (carry) {
+    // The last line, with no line break after it.
+    if (completeLength(carry) < carry.length) throw new NotTextFault('the file ends in the middle of a UTF-8 character: it is truncated or not UTF-8 text');
+    yield* decoded(carry);
+  }
+
+  /** The text of whole characters `body`, then a NotTextFault at its first bad byte if any. */
+  function* decoded(body: Buffer): Generator<TextChunk> {
     const bad = firstBadByte(body);
     let good = bad < 0 ? body : body.subarray(0, bad);
     let text = good.toString('utf8');
@@ -52,8 +66,9 @@ export async function* decodeUtf8(chunks: AsyncIterable<Buffer>): AsyncGenerator
     if (text.length > 0) yield { text, ascii: text.length === good.length && isAscii(good) ? good : undefined };
     if (bad >= 0) throw new NotTextFault(describeBadByte(body, bad));
   }
-  if (carry) throw new NotTextFault('the file ends in the middle of a UTF-8 character: it is truncated or not UTF-8 text');
 }
+
+const LF = 10;
 
 function isUtf16Bom(b: Buffer): boolean {
   return (b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff);
