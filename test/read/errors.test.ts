@@ -157,11 +157,13 @@ describe('NOT_TEXT', () => {
   });
 
   it('a file cut in the middle of a multi-byte character', async () => {
-    const bytes = Buffer.from('a\nd\u00e9j\u00e0', 'utf8').subarray(0, -1);
+    const bytes = Buffer.from('a\nb\nd\u00e9j\u00e0', 'utf8').subarray(0, -1);
 
-    const error = await caught(() => readAll(streamSource('cut.csv', bytes)));
-
-    expectReconError(error, { code: ErrorCodes.NOT_TEXT, file: 'cut.csv', line: 2 });
+    // (Chunks of any size: a chunk's text ends at its last line break, the rest goes on.)
+    for (const sizes of [[64 * 1024], [1], [2, 3]]) {
+      const error = await caught(() => readAll(streamSource('cut.csv', bytes, sizes)));
+      expectReconError(error, { code: ErrorCodes.NOT_TEXT, file: 'cut.csv', line: 3 });
+    }
   });
 });
 
