@@ -78,9 +78,11 @@ export function neutralizeFormula(text: string): string {
   return text;
 }
 
+const NEEDS_QUOTES = /[",\r\n]/;
+
 /** RFC 4180 field: quoted when it holds `,` `"` CR or LF, quotes doubled. */
 export function quoteCsv(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** One cell: value → text → formula-neutralized → quoted. */
@@ -155,7 +157,12 @@ export function renderDiscrepanciesCsv(report: Report): string {
 export function* csvChunks(report: Report): Generator<string> {
   const cols = csvColumns(report);
   yield BOM + cols.map((c) => csvCell(c.name)).join(',') + CRLF;
-  for (const d of report.discrepancies ?? []) yield cols.map((c) => csvCell(c.get(d))).join(',') + CRLF;
+  const n = cols.length;
+  for (const d of report.discrepancies ?? []) {
+    let line = csvCell(cols[0].get(d));
+    for (let k = 1; k < n; k++) line += ',' + csvCell(cols[k].get(d));
+    yield line + CRLF;
+  }
 }
 
 // ---------------------------------------------------------------------------------------
