@@ -128,15 +128,17 @@ export class Interner {
     const n = e - s;
     const slot = slotOf(text, s, e);
     const c = slots[slot];
-    if (++this.lookups === INTERN_WINDOW) {
-      // Judged per window of lookups: keep looking up only while most values are repeats.
-      if (this.misses * 2 > INTERN_WINDOW) this.slots = null;
-      this.lookups = 0;
-      this.misses = 0;
-    }
+    if (++this.lookups === INTERN_WINDOW) this.judge();
     if (c.length === n && (bytes !== undefined && this.lengths[slot] === n ? sameBytes(bytes, s, this.bytes, slot * SLOT_BYTES, n) : text.startsWith(c, s))) return c;
     this.misses++;
     return undefined;
+  }
+
+  /** At the end of a window of lookups: keep looking up only while most values are repeats. (Apart, so `held` stays small enough to inline.) */
+  private judge(): void {
+    if (this.misses * 2 > INTERN_WINDOW) this.slots = null;
+    this.lookups = 0;
+    this.misses = 0;
   }
 
   /** Holds text[s..e) — a value read and checked, that `held` did not have — and returns it. */

@@ -117,6 +117,21 @@ export const DECLINE: unique symbol = Symbol('read the cell as a string');
 
 /** The plain decimal `-123.45` (at most 15 digits, at most SCALE decimals) in text[s..e), or DECLINE. */
 export function readPlainDecimal(text: string, s: number, e: number): Decimal | typeof DECLINE {
+  // The usual count, one to three digits: its shared bigint. (Small, so it inlines where it is read.)
+  const n = e - s;
+  if (n > 0 && n < 4) {
+    let v = 0;
+    for (let i = s; i < e; i++) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return readAnyPlainDecimal(text, s, e);
+      v = v * 10 + d;
+    }
+    return smallWhole(v);
+  }
+  return readAnyPlainDecimal(text, s, e);
+}
+
+function readAnyPlainDecimal(text: string, s: number, e: number): Decimal | typeof DECLINE {
   const n = e - s;
   if (n >= 18 || n === 0) return DECLINE;
   let i = text.charCodeAt(s) === 45 /* - */ ? s + 1 : s;

@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatDecimal, parseDecimal } from '../../lib/decimal.ts';
-import { Fail, readField, type FieldSpec } from '../../lib/feeds/fields.ts';
+import { DECLINE, Fail, readField, readPlainDecimal, type FieldSpec } from '../../lib/feeds/fields.ts';
 
 const money: FieldSpec = { kind: 'money', required: true, description: '' };
 const currency: FieldSpec = { kind: 'currency', required: false, description: '' };
@@ -10,6 +11,24 @@ const read = (spec: FieldSpec, t: string) => {
 };
 
 describe('money', () => {
+  it('the fast reader of plain decimals agrees with the full parser, and takes every plain decimal', () => {
+    const text = fc.string({ unit: fc.constantFrom('0', '1', '7', '9', '.', '-', '+', ',', 'e', ' ', 'x', '/', ':', 'A'), maxLength: 20 });
+    const plain = fc.tuple(fc.boolean(), fc.stringMatching(/^\d{1,9}$/), fc.option(fc.stringMatching(/^\d{1,6}$/))).map(([neg, i, f]) => `${neg ? '-' : ''}${i}${f === null ? '' : `.${f}`}`);
+    fc.assert(
+      fc.property(fc.oneof(text, plain), fc.string({ maxLength: 3 }), (t, around) => {
+        // Prepare: the cell inside other text, as in a CSV line
+        const line = `${around}${t}${around}`;
+        // Act
+        const fast = readPlainDecimal(line, around.length, around.length + t.length);
+        const full = parseDecimal(t);
+        // Assess: the same value whenever the fast reader answers; it answers for any plain decimal
+        if (fast !== DECLINE) expect(full).toEqual({ ok: true, value: fast });
+        if (/^-?\d{1,9}(\.\d{1,6})?$/.test(t)) expect(fast).not.toBe(DECLINE);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('adds exactly: 33.10 + 33.10 + 34.10 is 100.30', () => {
     const sum = ['33.10', '33.10', '34.10'].map((t) => readField(money, t) as bigint).reduce((a, b) => a + b, 0n);
     expect(sum).toBe(readField(money, '100.30'));
