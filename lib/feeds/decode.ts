@@ -1,7 +1,8 @@
 /**
  * The row decoder: maps a table's header onto a feed's canonical fields once, then turns
  * each raw row into a typed record or a rejection (with line and reason). This is the hot
- * loop of every reconciliation, so it is compiled per header and allocates one record per row.
+ * loop of every reconciliation, so it is compiled per header and allocates one record per row
+ * (or none: see `reuse`).
  */
 import { ErrorCodes, ReconError } from '../errors.ts';
 import type { RawRow } from '../read/table.ts';
