@@ -75,6 +75,20 @@ class DecimalColumn {
     return x === ABSENT ? undefined : this.large.get(row);
   }
 
+  state(): DecimalState {
+    return { kind: 'decimal', pages: this.pages, large: this.large };
+  }
+
+  /** Takes the cells of another index's column whose rows start at page `first` (row `base`). */
+  append(st: DecimalState, first: number, base: number): void {
+    st.pages.forEach((page, j) => {
+      if (page === undefined) return;
+      while (this.pages.length < first + j) this.pages.push(undefined as never);
+      this.pages[first + j] = page;
+    });
+    for (const [row, v] of st.large) this.large.set(base + row, v);
+  }
+
   private newPage(p: number): BigInt64Array {
     while (this.pages.length < p) this.pages.push(undefined as never); // rows before: never set (absent)
     const page = new BigInt64Array(PAGE_ROWS);
@@ -126,6 +140,38 @@ class ValueColumn {
     return this.plain ? this.plain[row] : this.dict[this.codes[row >>> PAGE_BITS]?.[row & PAGE_MASK] ?? 0];
   }
 
+  state(): ValueState {
+    return { kind: 'value', codes: this.codes, dict: this.dict, plain: this.plain };
+  }
+
+  /** Takes the cells of another index's column: its `rows` rows start at page `first` (row `base`). */
+  append(st: ValueState, first: number, base: number, rows: number): void {
+    if (this.plain === null && st.plain === null && this.dict.length + st.dict.length <= DICT_LIMIT) {
+      // Both dictionary-encoded: its codes, translated to this dictionary, page by page.
+      const to = new Uint16Array(st.dict.length);
+      st.dict.forEach((v, c) => {
+        let own = this.index.get(v);
+        if (own === undefined) {
+          own = this.dict.push(v) - 1;
+          this.index.set(v, own);
+        }
+        to[c] = own;
+      });
+      st.codes.forEach((page, j) => {
+        if (page === undefined) return;
+        for (let k = 0; k < page.length; k++) page[k] = to[page[k]];
+        while (this.codes.length < first + j) this.codes.push(undefined as never);
+        this.codes[first + j] = page;
+      });
+      return;
+    }
+    // Otherwise value by value (a column this wide is plain, or turns plain on the way).
+    for (let k = 0; k < rows; k++) {
+      const v = st.plain !== null ? st.plain[k] : st.dict[st.codes[k >>> PAGE_BITS]?.[k & PAGE_MASK] ?? 0];
+      this.set(base + k, v as FieldValue | undefined);
+    }
+  }
+
   private newPage(p: number): Uint16Array {
     while (this.codes.length < p) this.codes.push(undefined as never);
     return (this.codes[p] = new Uint16Array(PAGE_ROWS));
@@ -144,6 +190,37 @@ class ValueColumn {
 const DICT_LIMIT = 1 << 16;
 
 type Column = DecimalColumn | ValueColumn;
+
+interface DecimalState {
+  kind: 'decimal';
+  pages: BigInt64Array[];
+  large: Map<number, Decimal>;
+}
+
+interface ValueState {
+  kind: 'value';
+  codes: Uint16Array[];
+  dict: unknown[];
+  plain: unknown[] | null;
+}
+
+/**
+ * What a GroupIndex holds, as data that can go to another thread (typed arrays transferred,
+ * the rest cloned): a worker reads files into its own index and the CLI appends it to its own.
+ */
+export interface GroupIndexState {
+  rows: number;
+  groupCount: number;
+  keyA: string[];
+  keyB: string[];
+  head: Int32Array;
+  tail: Int32Array;
+  source: Uint16Array[];
+  line: Float64Array[];
+  next: Int32Array[];
+  sources: Array<Omit<Source, 'store'>>;
+  columns: Array<[string, DecimalState | ValueState]>;
+}
 
 export class GroupIndex {
   private readonly first: string;
@@ -251,6 +328,85 @@ export class GroupIndex {
     this.tail[g] = row;
     if (this.groupCount * 2 > this.slots.length) this.growSlots();
     return g;
+  }
+
+  /** The index as data (see GroupIndexState), and the buffers to transfer with it. It is not to be used after. */
+  state(): { state: GroupIndexState; transfer: ArrayBuffer[] } {
+    const n = this.groupCount;
+    const state: GroupIndexState = {
+      rows: this.rows,
+      groupCount: n,
+      keyA: this.keyA,
+      keyB: this.keyB,
+      head: this.head.slice(0, n),
+      tail: this.tail.slice(0, n),
+      source: this.source,
+      line: this.line,
+      next: this.next,
+      sources: this.sources.map(({ feed, side, file, version, fields }) => ({ feed, side, file, version, fields })),
+      columns: [...this.columns].map(([name, c]) => [name, c.state()]),
+    };
+    const transfer = [state.head.buffer, state.tail.buffer] as ArrayBuffer[];
+    for (const pages of [state.source, state.line, state.next]) for (const p of pages) transfer.push(p.buffer as ArrayBuffer);
+    for (const [, c] of state.columns) for (const p of c.kind === 'decimal' ? c.pages : c.codes) if (p) transfer.push(p.buffer as ArrayBuffer);
+    return { state, transfer };
+  }
+
+  /**
+   * Appends the rows of another index (its state), as if they had been added here after the
+   * rows already held: they start on the next page, and each of its groups joins the group
+   * of the same key here, after that group's rows, or is a new group.
+   */
+  append(st: GroupIndexState): void {
+    const base = this.capacity; // whole pages: the rows here end on the last page made
+    const first = base >>> PAGE_BITS;
+    // Its sources → sources here.
+    const to = new Uint16Array(st.sources.length);
+    st.sources.forEach((src, k) => {
+      let i = this.sources.findIndex((x) => x.file === src.file && x.version === src.version && x.feed === src.feed);
+      if (i < 0) {
+        i = this.sources.length;
+        if (i > 0xffff) throw new ReconError(ErrorCodes.USAGE, `more than ${0xffff + 1} files in one run: reconcile them in parts`);
+        this.sources.push({ ...src, store: this.storer(src.fields) });
+      }
+      to[k] = i;
+    });
+    for (let j = 0; j < st.source.length; j++) {
+      const src = st.source[j], next = st.next[j];
+      for (let k = 0; k < PAGE_ROWS; k++) {
+        src[k] = to[src[k]];
+        if (next[k] >= 0) next[k] += base;
+      }
+      this.source.push(src);
+      this.line.push(st.line[j]);
+      this.next.push(next);
+    }
+    this.capacity += st.source.length * PAGE_ROWS;
+    this.rows = base + st.rows;
+    for (const [name, c] of st.columns) {
+      const own = this.column(name);
+      if (c.kind === 'decimal') (own as DecimalColumn).append(c, first, base);
+      else (own as ValueColumn).append(c, first, base, st.rows);
+    }
+    // Its groups, in their order.
+    for (let g = 0; g < st.groupCount; g++) {
+      const a = st.keyA[g], b = this.second === undefined ? undefined : st.keyB[g];
+      const head = st.head[g] + base, tail = st.tail[g] + base;
+      const next = this.lastGroup + 1;
+      let own = next < this.groupCount && this.keyA[next] === a && this.keyB[next] === b ? next : this.find(a, b);
+      if (own < 0) own = this.newGroup(a, b, head);
+      else {
+        const t = this.tail[own];
+        this.next[t >>> PAGE_BITS][t & PAGE_MASK] = head;
+      }
+      this.tail[own] = tail;
+      this.lastGroup = own;
+    }
+    this.lastA = undefined;
+    this.lastB = undefined;
+    this.lastGroup = -1;
+    this.last = undefined;
+    this.lastIndex = -1;
   }
 
   /** Every group, as an array of its rows (records) in the order they were added. */

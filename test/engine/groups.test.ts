@@ -57,6 +57,45 @@ describe('GroupIndex', () => {
     );
   });
 
+  it('appending indexes built apart (by worker threads) gives what adding every row to one would', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(intakeRow, { maxLength: 30 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 0, max: 70_000 }),
+        (parts, filler) => {
+          // Prepare: parts of rows (one per file); some parts start with many rows of their own
+          const whole = new GroupIndex(BOUNDARY.intake);
+          const apart: GroupIndex[] = [];
+          let line = 2;
+          parts.forEach((rows, p) => {
+            const index = new GroupIndex(BOUNDARY.intake);
+            const many = p === 1 ? filler : 0; // more than a page of rows (65,536), in a group of their own
+            for (let k = 0; k < many; k++) {
+              const r = record({ side: 'oms', channel: 'bulk', order: `F${k % 7}`, total: BigInt(k), currency: 'USD', status: k % 3 ? 's' : undefined, omsId: `OMS-F${k}`, file: 'big.csv' }, line++);
+              whole.add(r);
+              index.add(r);
+            }
+            for (const row of rows) {
+              const r = record(row, line++);
+              whole.add(structuredClone(r));
+              index.add(structuredClone(r));
+            }
+            apart.push(index);
+          });
+          // Act: the first index takes the others' states, cloned as a worker's message would be
+          const merged = apart[0];
+          for (const index of apart.slice(1)) {
+            const { state, transfer } = index.state();
+            merged.append(structuredClone(state, { transfer }));
+          }
+          // Assess
+          expect([...merged.groups()]).toEqual([...whole.groups()]);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('gives back thousands of inventory rows of mixed feeds', () => {
     // Prepare: thousands of rows of two feeds, interleaved
     const index = new GroupIndex(BOUNDARY.inventory);
