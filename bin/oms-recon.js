@@ -35,7 +35,8 @@ async function bundled() {
   // Build beside dist/ and swap it in, so a run that starts meanwhile sees a whole bundle.
   const fresh = `${dist}.${process.pid}`;
   await esbuild.build({
-    entryPoints: { 'oms-recon': join(root, 'lib/cli/main.ts') },
+    // The worker thread that reads every other file of a large run (lib/engine/parallel.ts).
+    entryPoints: { 'oms-recon': join(root, 'lib/cli/main.ts'), 'read-worker': join(root, 'lib/engine/read-worker.ts') },
     outdir: fresh,
     outExtension: { '.js': '.mjs' },
     bundle: true,

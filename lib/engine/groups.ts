@@ -269,6 +269,11 @@ export class GroupIndex {
     return this.rows;
   }
 
+  /** Groups held. */
+  get groupTotal(): number {
+    return this.groupCount;
+  }
+
   add(r: CanonRecord): void {
     const f = r.f;
     const a = f[this.first] as string;

@@ -13,7 +13,7 @@ import type { TableSource } from '../read/table.ts';
 import { buildSummary, sortDiscrepancies } from '../report/merge.ts';
 import type { Discrepancy, FileStats, Rejection, Report, Warning } from '../report/model.ts';
 import { GroupIndex } from './groups.ts';
-import { readFeedFile } from './read-feed.ts';
+import { readFiles, worthTwoThreads, type FileJob } from './parallel.ts';
 import { duplicateWarning, Resolver } from './resolve.ts';
 
 export interface FeedInput {
@@ -27,6 +27,11 @@ export interface ReconcileOptions {
   config: ReconConfig;
   /** Called after each file, e.g. for progress lines. */
   onFile?: (stats: FileStats) => void;
+  /**
+   * Read every other file on a second thread: by default when there are two files or more,
+   * on disk, of 16 MB or more in all (the result is the same either way).
+   */
+  parallel?: boolean;
   now?: Date;
 }
 
@@ -94,32 +99,24 @@ export async function reconcileFiles(opts: ReconcileOptions): Promise<Report> {
   const facts: FileFacts[] = [];
   const usedBySide = new Map<SideName, number>();
 
-  const sink = {
-    copies: true, // the group index keeps the values, not the record
-    record(r: CanonRecord) {
-      groups.add(r);
-    },
-    reject(r: Rejection) {
-      rejected.push(r);
-    },
-    warn(w: Warning) {
-      warnings.push(w);
-    },
-  };
-
-  let index = 0;
-  for (const input of opts.inputs) {
-    const feed = boundary.feeds[input.side];
-    if (!feed) {
+  const jobs: FileJob[] = opts.inputs.map((input, at) => {
+    if (!boundary.feeds[input.side]) {
       throw new ReconError(ErrorCodes.USAGE, `boundary ${boundary.name} has no side "${input.side}" (sides: ${boundary.sides.join(', ')})`);
     }
-    const version = String(index++).padStart(6, '0');
-    const r = await readFeedFile({ source: input.source, feed, boundary, version, config, sink });
-    files.push(r.stats);
-    facts.push(r.facts);
-    usedBySide.set(input.side, (usedBySide.get(input.side) ?? 0) + r.stats.used);
-    opts.onFile?.(r.stats);
-  }
+    return { at, side: input.side, source: input.source, version: String(at).padStart(6, '0') };
+  });
+  const twoThreads = opts.parallel ?? (await worthTwoThreads(jobs));
+  await readFiles(boundary, jobs, config, groups, {
+    twoThreads,
+    onFile(r) {
+      files.push(r.stats);
+      facts.push(r.facts);
+      rejected.push(...r.rejected);
+      warnings.push(...r.warnings);
+      usedBySide.set(r.stats.side, (usedBySide.get(r.stats.side) ?? 0) + r.stats.used);
+      opts.onFile?.(r.stats);
+    },
+  });
   for (const side of boundary.sides) {
     if (!opts.inputs.some((i) => i.side === side)) {
       throw new ReconError(ErrorCodes.USAGE, `no file given for side "${side}" of ${boundary.name} (use --${side} <file>)`);

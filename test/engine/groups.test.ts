@@ -27,7 +27,18 @@ const intakeRow = fc.record({
   file: fc.constantFrom('a.csv', 'b.csv', 'c.json'),
 });
 
-function record(r: typeof intakeRow extends fc.Arbitrary<infer T> ? T : never, line: number): CanonRecord {
+interface IntakeRow {
+  side: 'channel' | 'oms';
+  channel: string;
+  order: string;
+  total: bigint | undefined;
+  currency: string | undefined;
+  status: string | undefined;
+  omsId: string | undefined;
+  file: string;
+}
+
+function record(r: IntakeRow, line: number): CanonRecord {
   const common = { channel: r.channel, channel_order_id: r.order, total: r.total, currency: r.currency, status: r.status };
   return r.side === 'channel'
     ? { feed: 'channel-orders', side: 'channel', f: { ...common, placed_at: undefined }, file: r.file, line, version: r.file === 'a.csv' ? '000000' : '000001' }
