@@ -87,9 +87,14 @@ function fromErrorData(d: ErrorData): Error {
   return e;
 }
 
-/** Whether a run is worth a second thread: two files or more, on disk, large enough. */
+/** Whether a run can use a second thread: two files or more, all on disk (a stream stays on the thread that opened it). */
+export function canUseTwoThreads(jobs: readonly FileJob[]): boolean {
+  return jobs.length >= 2 && jobs.every((j) => typeof j.source === 'string');
+}
+
+/** Whether it is worth it: the files are large enough. */
 export async function worthTwoThreads(jobs: readonly FileJob[]): Promise<boolean> {
-  if (jobs.length < 2 || jobs.some((j) => typeof j.source !== 'string')) return false;
+  if (!canUseTwoThreads(jobs)) return false;
   let bytes = 0;
   for (const j of jobs) bytes += await stat(j.source as string).then((s) => s.size, () => 0);
   return bytes >= PARALLEL_MIN_BYTES;
@@ -173,6 +178,7 @@ function startWorker(input: WorkerInput): { next(at: number): Promise<WorkerMess
   const arrived = new Map<number, WorkerMessage>();
   const waiting = new Map<number, (m: WorkerMessage) => void>();
   let failed: WorkerMessage | undefined;
+  let stopped = false;
   const deliver = (m: WorkerMessage) => {
     const w = waiting.get(m.at);
     if (w) {
@@ -202,6 +208,8 @@ function startWorker(input: WorkerInput): { next(at: number): Promise<WorkerMess
       return new Promise((resolve) => waiting.set(at, resolve));
     },
     async stop() {
+      if (stopped) return;
+      stopped = true;
       await worker.terminate();
     },
   };

@@ -13,7 +13,7 @@ import type { TableSource } from '../read/table.ts';
 import { buildSummary, sortDiscrepancies } from '../report/merge.ts';
 import type { Discrepancy, FileStats, Rejection, Report, Warning } from '../report/model.ts';
 import { GroupIndex } from './groups.ts';
-import { readFiles, worthTwoThreads, type FileJob } from './parallel.ts';
+import { canUseTwoThreads, readFiles, worthTwoThreads, type FileJob } from './parallel.ts';
 import { duplicateWarning, Resolver } from './resolve.ts';
 
 export interface FeedInput {
@@ -28,8 +28,8 @@ export interface ReconcileOptions {
   /** Called after each file, e.g. for progress lines. */
   onFile?: (stats: FileStats) => void;
   /**
-   * Read every other file on a second thread: by default when there are two files or more,
-   * on disk, of 16 MB or more in all (the result is the same either way).
+   * Read every other file on a second thread (files on disk only): by default when there are
+   * two files or more, of 16 MB or more in all. The result is the same either way.
    */
   parallel?: boolean;
   now?: Date;
@@ -105,7 +105,7 @@ export async function reconcileFiles(opts: ReconcileOptions): Promise<Report> {
     }
     return { at, side: input.side, source: input.source, version: String(at).padStart(6, '0') };
   });
-  const twoThreads = opts.parallel ?? (await worthTwoThreads(jobs));
+  const twoThreads = opts.parallel === undefined ? await worthTwoThreads(jobs) : opts.parallel && canUseTwoThreads(jobs);
   await readFiles(boundary, jobs, config, groups, {
     twoThreads,
     onFile(r) {

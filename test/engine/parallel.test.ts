@@ -3,6 +3,7 @@
  * the report of reading them one after another: the same groups and rows in the same order,
  * the same counts, rejections and warnings, and the error of the first file that fails.
  */
+import { createReadStream } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../lib/config.ts';
 import { reconcileFiles, type FeedInput } from '../../lib/engine/reconcile.ts';
@@ -59,6 +60,18 @@ describe('reading files on two threads', () => {
     const { one, two } = await both('intake', inputs);
     // Assess
     expect(one.discrepancies.length).toBeGreaterThan(10);
+    expect(two).toEqual(one);
+  });
+
+  it('reads on one thread when a file is a stream (an S3 body stays with its thread)', async () => {
+    const oms = 'sku,facility_id,on_hand,as_of';
+    const path = writeFile(dir, 'wh-stream.csv', counts('sku,facility_id,on_hand,counted_at', '2026-11-26T05:00:00Z', ['DAL1', 'ATL1'], 25, 1));
+    const inputs: FeedInput[] = [
+      { side: 'oms', source: writeFile(dir, 'oms-s.csv', counts(oms, '2026-11-26T06:00:00Z', ['DAL1', 'ATL1'], 20, 0)) },
+      { side: 'warehouse', source: { name: 's3://bucket/wh.csv', open: () => createReadStream(path) } },
+    ];
+    const { one, two } = await both('inventory', inputs);
+    expect(one.discrepancies.length).toBeGreaterThan(5);
     expect(two).toEqual(one);
   });
 
