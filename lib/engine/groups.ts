@@ -288,21 +288,33 @@ export class GroupIndex {
     // The group: the last row's when the key is the same (rows of a group often come
     // together), or the next group's (files often list their keys in one order), else the
     // one the hash table finds, else a new one.
-    const next = this.lastGroup + 1;
-    let g =
-      a === this.lastA && b === this.lastB ? this.lastGroup
-      : next < this.groupCount && this.keyA[next] === a && this.keyB[next] === b ? next
-      : this.find(a, b);
-    if (g < 0) g = this.newGroup(a, b, row);
-    else {
-      const t = this.tail[g];
-      this.next[t >>> PAGE_BITS][t & PAGE_MASK] = row;
-      this.tail[g] = row;
-    }
+    if (a === this.lastA && b === this.lastB) this.link(this.lastGroup, row, row);
+    else this.join(a, b, row, row);
     this.lastA = a;
     this.lastB = b;
-    this.lastGroup = g;
     this.last!.store(f, row);
+  }
+
+  /**
+   * Puts rows head…tail (already linked to each other) at the end of the group of key (a, b):
+   * the group after the last one joined when its key is that (files often list their keys in
+   * one order), else the one the hash table finds, else a new group.
+   */
+  private join(a: string, b: string | undefined, head: number, tail: number): void {
+    const next = this.lastGroup + 1;
+    const g = next < this.groupCount && this.keyA[next] === a && this.keyB[next] === b ? next : this.find(a, b);
+    if (g < 0) this.lastGroup = this.newGroup(a, b, head, tail);
+    else {
+      this.link(g, head, tail);
+      this.lastGroup = g;
+    }
+  }
+
+  /** Rows head…tail at the end of group g. */
+  private link(g: number, head: number, tail: number): void {
+    const t = this.tail[g];
+    this.next[t >>> PAGE_BITS][t & PAGE_MASK] = head;
+    this.tail[g] = tail;
   }
 
   /** The group of a key, or -1 (then `probe` is the empty slot for it, and `probeHash` its hash). */
@@ -321,16 +333,16 @@ export class GroupIndex {
     return g;
   }
 
-  /** A new group of one row, in the slot `find` left. */
-  private newGroup(a: string, b: string | undefined, row: number): number {
+  /** A new group of rows head…tail, in the slot `find` left. */
+  private newGroup(a: string, b: string | undefined, head: number, tail: number): number {
     const g = this.groupCount++;
     if (g === this.head.length) this.growGroups();
     this.slots[this.probe] = g;
     this.hash[g] = this.probeHash;
     this.keyA[g] = a;
     if (b !== undefined) this.keyB[g] = b;
-    this.head[g] = row;
-    this.tail[g] = row;
+    this.head[g] = head;
+    this.tail[g] = tail;
     if (this.groupCount * 2 > this.slots.length) this.growSlots();
     return g;
   }
@@ -395,17 +407,7 @@ export class GroupIndex {
     }
     // Its groups, in their order.
     for (let g = 0; g < st.groupCount; g++) {
-      const a = st.keyA[g], b = this.second === undefined ? undefined : st.keyB[g];
-      const head = st.head[g] + base, tail = st.tail[g] + base;
-      const next = this.lastGroup + 1;
-      let own = next < this.groupCount && this.keyA[next] === a && this.keyB[next] === b ? next : this.find(a, b);
-      if (own < 0) own = this.newGroup(a, b, head);
-      else {
-        const t = this.tail[own];
-        this.next[t >>> PAGE_BITS][t & PAGE_MASK] = head;
-      }
-      this.tail[own] = tail;
-      this.lastGroup = own;
+      this.join(st.keyA[g], this.second === undefined ? undefined : st.keyB[g], st.head[g] + base, st.tail[g] + base);
     }
     this.lastA = undefined;
     this.lastB = undefined;
