@@ -6,8 +6,9 @@
  * read costs more in garbage collection (every object is copied as it survives) than the
  * decoding itself, so the index keeps rows in columns instead: each field's values in typed
  * arrays (decimals as exact integer units in BigInt64Arrays), in pages of 65,536 rows that are
- * never copied, a group's rows as a linked list of row numbers, and the group key once per group. `groups()` rebuilds each group's records
- * as it hands them out: short-lived objects, which the collector frees almost for nothing.
+ * never copied, a group's rows as a linked list of row numbers, and the group key once per
+ * group. `groups()` rebuilds each group's records as it hands them out: short-lived objects,
+ * which the collector frees almost for nothing.
  * Groups are found through an open-addressing hash table of group numbers (a JS Map of a
  * million string keys spends most of its time growing and rehashing itself), and two-part
  * keys (channel + order, order + line) are hashed part by part, so no key string is built.
@@ -48,6 +49,12 @@ const ABSENT = -(2n ** 63n);
 const LARGE = ABSENT + 1n;
 const MAX_INT64 = 2n ** 63n - 1n;
 
+/** Puts `page` at index p of a column's pages (pages before it that were never made stay holes). */
+function putPage<T>(pages: T[], p: number, page: T): T {
+  while (pages.length < p) pages.push(undefined as never);
+  return (pages[p] = page);
+}
+
 /** A page of absent cells, copied into every new page (made on first use). */
 let absentPage: BigInt64Array | undefined;
 
@@ -82,18 +89,15 @@ class DecimalColumn {
   /** Takes the cells of another index's column whose rows start at page `first` (row `base`). */
   append(st: DecimalState, first: number, base: number): void {
     st.pages.forEach((page, j) => {
-      if (page === undefined) return;
-      while (this.pages.length < first + j) this.pages.push(undefined as never);
-      this.pages[first + j] = page;
+      if (page !== undefined) putPage(this.pages, first + j, page);
     });
     for (const [row, v] of st.large) this.large.set(base + row, v);
   }
 
   private newPage(p: number): BigInt64Array {
-    while (this.pages.length < p) this.pages.push(undefined as never); // rows before: never set (absent)
     const page = new BigInt64Array(PAGE_ROWS);
     page.set((absentPage ??= new BigInt64Array(PAGE_ROWS).fill(ABSENT))); // a copy: filling with a bigint goes cell by cell (about 8 ns each)
-    return (this.pages[p] = page);
+    return putPage(this.pages, p, page);
   }
 }
 
@@ -127,8 +131,7 @@ class ValueColumn {
         this.set(row, v);
         return;
       }
-      c = this.dict.push(v) - 1;
-      this.index.set(v, c);
+      c = this.newCode(v);
     }
     const p = row >>> PAGE_BITS;
     (this.codes[p] ?? this.newPage(p))[row & PAGE_MASK] = c;
@@ -148,20 +151,11 @@ class ValueColumn {
   append(st: ValueState, first: number, base: number, rows: number): void {
     if (this.plain === null && st.plain === null && this.dict.length + st.dict.length <= DICT_LIMIT) {
       // Both dictionary-encoded: its codes, translated to this dictionary, page by page.
-      const to = new Uint16Array(st.dict.length);
-      st.dict.forEach((v, c) => {
-        let own = this.index.get(v);
-        if (own === undefined) {
-          own = this.dict.push(v) - 1;
-          this.index.set(v, own);
-        }
-        to[c] = own;
-      });
+      const to = Uint16Array.from(st.dict, (v) => this.index.get(v) ?? this.newCode(v));
       st.codes.forEach((page, j) => {
         if (page === undefined) return;
         for (let k = 0; k < page.length; k++) page[k] = to[page[k]];
-        while (this.codes.length < first + j) this.codes.push(undefined as never);
-        this.codes[first + j] = page;
+        putPage(this.codes, first + j, page);
       });
       return;
     }
@@ -172,9 +166,15 @@ class ValueColumn {
     }
   }
 
+  /** The code of a value new to the dictionary. */
+  private newCode(v: unknown): number {
+    const c = this.dict.push(v) - 1;
+    this.index.set(v, c);
+    return c;
+  }
+
   private newPage(p: number): Uint16Array {
-    while (this.codes.length < p) this.codes.push(undefined as never);
-    return (this.codes[p] = new Uint16Array(PAGE_ROWS));
+    return putPage(this.codes, p, new Uint16Array(PAGE_ROWS));
   }
 
   private toPlain(rows: number): void {
