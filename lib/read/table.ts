@@ -50,6 +50,8 @@ export interface Table {
    * later object has new keys they are appended (so a consumer re-maps when it grows).
    */
   header: string[];
+  /** The line the header is on (1 unless lines before it were skipped); JSON: the first row's. */
+  headerLine?: number;
   /** The data rows in file order, in batches. Iterate once. */
   rows(): AsyncIterable<RawRow[]>;
   /**
