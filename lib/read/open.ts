@@ -70,6 +70,7 @@ interface Opened {
   pending: RawRow[];
   /** The line the header starts on (JSON: where the first row object starts). */
   headerLine: number;
+  skippedBefore?: number;
 }
 
 /**
@@ -102,9 +103,12 @@ async function skipLeadingBlankLines(pump: TextPump, from: number): Promise<{ ch
 async function openCsv(pump: TextPump, file: string, line: number, choose: OpenTableOptions['chooseHeader']): Promise<Opened> {
   await pump.ensure(DELIMITER_SAMPLE_CHARS);
   const skip = choose ? choose((n) => probeHeader(pump.text, pump.pos, pump.eof, line, n)) : undefined;
+  let skippedBefore = 0;
   if (skip !== undefined && skip + 1 > line) {
     // The caller's count of lines before the header (blank ones included): skip the rest of them.
-    line = await skipLines(pump, skip + 1 - line, line);
+    const skipped = await skipLines(pump, skip + 1 - line, line);
+    line = skipped.line;
+    skippedBefore = skipped.nonBlank;
     const after = await skipLeadingBlankLines(pump, line);
     if (after.char === null) {
       throw new ReconError(ErrorCodes.FILE_EMPTY, `no header: the file ends within the ${skip} line${skip === 1 ? '' : 's'} skipped before it`, { file });
@@ -123,7 +127,7 @@ async function openCsv(pump: TextPump, file: string, line: number, choose: OpenT
       throw new ReconError(ErrorCodes.FILE_EMPTY, 'the file has no header row (only blank lines and lines of empty cells)', { file });
     }
     if (!allEmpty(first[0].values)) {
-      return { format: 'csv', delimiter, header: first[0].values, parser, pending: [], headerLine: first[0].line };
+      return { format: 'csv', delimiter, header: first[0].values, parser, pending: [], headerLine: first[0].line, skippedBefore };
     }
     line = parser.line;
   }
@@ -134,8 +138,10 @@ function allEmpty(values: readonly string[]): boolean {
   return true;
 }
 
-/** Skips `count` physical lines (LF, CRLF or a lone CR ends one); returns the line reached. */
-async function skipLines(pump: TextPump, count: number, line: number): Promise<number> {
+/** Skips `count` physical lines (LF, CRLF or a lone CR ends one): the line reached, and how many skipped held more than spaces. */
+async function skipLines(pump: TextPump, count: number, line: number): Promise<{ line: number; nonBlank: number }> {
+  let nonBlank = 0;
+  let seen = false;
   while (count > 0) {
     await pump.ensure(pump.text.length - pump.pos + 1);
     const { text } = pump;
@@ -146,14 +152,17 @@ async function skipLines(pump: TextPump, count: number, line: number): Promise<n
       i++;
       if (c === 10 || c === 13) {
         if (c === 13 && text.charCodeAt(i) === 10) i++;
+        if (seen) nonBlank++;
+        seen = false;
         count--;
         line++;
-      }
+      } else if (c !== 32 && c !== 9) seen = true;
     }
     pump.pos = i;
-    if (pump.eof && (count === 0 || i >= text.length)) return line;
+    if (pump.eof && (count === 0 || i >= text.length)) break;
   }
-  return line;
+  if (seen) nonBlank++;
+  return { line, nonBlank };
 }
 
 /**
@@ -223,6 +232,7 @@ function makeTable(
     compressed: info.compressed,
     header: opened.header,
     headerLine: opened.headerLine,
+    ...(opened.skippedBefore ? { skippedBefore: opened.skippedBefore } : {}),
     rows() {
       if (started) throw new Error(`rows() of ${info.file} was already called: a table is read once`);
       started = true;

@@ -35,6 +35,17 @@ export interface RawRow {
    * rejects the row with this reason. Its `values` are then blanks of the output width.
    */
   reject?: string;
+  /**
+   * Set by a transform (a preset or a mapping) that found the raw row is not data — a footer
+   * such as eBay's `4, record(s) downloaded` — with the reason. The row is counted as read and
+   * skipped (read = used + rejected + skipped), and never decoded.
+   */
+  skip?: string;
+  /**
+   * Set by a preset on a row it folded: the raw rows in it (`span` of them), so a mapping that
+   * extends the preset folds its own values over the same rows (lib/partners/fold.ts sets it).
+   */
+  members?: RawRow[];
 }
 
 export interface Table {
@@ -52,6 +63,8 @@ export interface Table {
   header: string[];
   /** The line the header is on (1 unless lines before it were skipped); JSON: the first row's. */
   headerLine?: number;
+  /** Non-blank lines passed over before the header because a count of lines was skipped (counted as skipped rows). */
+  skippedBefore?: number;
   /** The data rows in file order, in batches. Iterate once. */
   rows(): AsyncIterable<RawRow[]>;
   /**
