@@ -71,7 +71,7 @@ class UnparsedValues {
       code: 'unparsed_values',
       message:
         `${t.count} value${t.count === 1 ? '' : 's'} of column "${column}" could not be read and ${t.count === 1 ? 'was' : 'were'} left out ` +
-        `(the comparison does not use them; the rows are kept), first on line ${t.line}: ${t.reason}`,
+        `(the comparison does not use this column: the rows are kept without them), first on line ${t.line}: ${t.reason}`,
       file: this.file,
       column,
       count: t.count,

@@ -39,6 +39,8 @@ const FieldSpecSchema = z
     for (const problem of valueSpecProblems(spec)) ctx.addIssue({ code: 'custom', message: problem });
   });
 
+type FieldSpec = z.output<typeof FieldSpecSchema>;
+
 const TAKES = ['first', 'last', 'sum'] as const;
 
 export const MappingSchema = z
@@ -67,7 +69,7 @@ export const MappingSchema = z
       })
       .optional(),
     /** canonical field → the file's column that holds it, or a field spec */
-    columns: z.record(z.string(), z.union([headerName, FieldSpecSchema])).default({}),
+    columns: z.record(z.string(), z.unknown()).default({}),
     /** canonical field → a value for every row (e.g. the channel of a single-channel export) */
     constants: z.record(z.string(), z.string().trim().min(1, 'a constant may not be blank')).default({}),
     /** Line-item files: the fields of one record, and how each field folds over its rows. */
@@ -78,7 +80,8 @@ export const MappingSchema = z
       })
       .optional(),
   })
-  .superRefine((m, ctx) => {
+  .superRefine((input, ctx) => {
+    const m = input as typeof input & { columns: Record<string, string | FieldSpec> };
     let feed = m.feed;
     if (m.extends !== undefined) {
       const preset = presetByName(m.extends);
@@ -115,7 +118,18 @@ export const MappingSchema = z
           continue;
         }
         targets.set(f, `${section}.${field}`);
-        if (typeof value === 'object') {
+        if (section === 'columns') {
+          // A column name, or a field spec: each checked on its own, so its problem is named exactly.
+          const r = typeof value === 'string' ? headerName.safeParse(value) : FieldSpecSchema.safeParse(value);
+          if (!r.success) {
+            for (const issue of r.error.issues) {
+              const message = typeof value !== 'string' && typeof value !== 'object' ? 'expected a column name or a field spec (an object)' : issue.message;
+              ctx.addIssue({ code: 'custom', path: [section, field, ...issue.path], message });
+            }
+            continue;
+          }
+        }
+        if (typeof value === 'object' && value !== null) {
           const kind = fields[f].kind;
           const numeric = kind === 'money' || kind === 'quantity';
           if ((value.sum || value.product) && !numeric) ctx.addIssue({ code: 'custom', path: [section, field], message: `${value.sum ? 'sum' : 'product'} makes a number: ${f} is not an amount or a quantity` });
