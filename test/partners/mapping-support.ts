@@ -2,8 +2,9 @@
  * Helpers for the mapping tests: a file read through the engine's own reader
  * (lib/engine/read-feed.ts, as the CLI and the pipeline read it) with a config's mappings.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BOUNDARY } from '../../lib/boundaries/index.ts';
 import { parseConfig, type ReconConfigInput } from '../../lib/config-file.ts';
 import { readFeedFile } from '../../lib/engine/read-feed.ts';
@@ -57,4 +58,21 @@ export async function reconcileWith(
 ): Promise<Report> {
   const inputs = files.map((f) => ({ side: f.side, source: fileOf(f.name, f.text) }));
   return reconcileFiles({ boundary, inputs, config: parseConfig({ ...config, mappings }) });
+}
+
+const DOC = resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/feeds.md');
+
+/** A recipe of docs/feeds.md ("## Recipes" → "### <title>"), as written: its mappings (```json) and its sample export (a plain ``` block). */
+export function recipe(title: string): { mappings: unknown[]; sample?: string } {
+  const page = readFileSync(DOC, 'utf8');
+  const recipes = page.slice(page.indexOf('\n## Recipes'));
+  const start = recipes.indexOf(`\n### ${title}\n`);
+  if (start < 0) throw new Error(`no recipe "${title}" in docs/feeds.md`);
+  const next = recipes.indexOf('\n#', start + 5);
+  const section = recipes.slice(start, next < 0 ? undefined : next);
+  const blocks = [...section.matchAll(/```(\w*)\n([\s\S]*?)```/g)];
+  const json = blocks.find((b) => b[1] === 'json');
+  const sample = blocks.find((b) => b[1] === '');
+  if (!json) throw new Error(`recipe "${title}" has no json block`);
+  return { mappings: (JSON.parse(json[2]) as { mappings: unknown[] }).mappings, sample: sample?.[2] };
 }
