@@ -1,7 +1,7 @@
 /**
  * Reading one feed file into records: open the table (any format), recognise a partner
  * preset or a user mapping from its header, decode every row, and account for every row —
- * `read = used + rejected`, per file.
+ * `read = used + rejected + skipped`, per file.
  */
 import type { Boundary, FileFacts } from '../boundaries/boundary.ts';
 import type { ReconConfig } from '../config.ts';
@@ -78,6 +78,10 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
       const row = batch[i];
       const span = row.span ?? 1;
       stats.read += span;
+      if (row.skip !== undefined) {
+        stats.skipped = (stats.skipped ?? 0) + span;
+        continue;
+      }
       const d = decode(row);
       if (isRejection(d)) {
         stats.rejected += span;
@@ -90,7 +94,7 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
     }
     if (opts.afterBatch) await opts.afterBatch();
   }
-  if (stats.read === 0) {
+  if (stats.read === (stats.skipped ?? 0)) {
     if (keyed) throw new ReconError(ErrorCodes.NO_ROWS, `no data rows (the JSON holds no row objects)`, { file });
     throw new ReconError(ErrorCodes.NO_ROWS, `no data rows (the file has a header only)`, { file, line: 2 });
   }

@@ -35,6 +35,12 @@ export interface RawRow {
    * rejects the row with this reason. Its `values` are then blanks of the output width.
    */
   reject?: string;
+  /**
+   * Set by a transform (a preset or a mapping) that found the raw row is not data — a footer
+   * such as eBay's `4, record(s) downloaded` — with the reason. The row is counted as read and
+   * skipped (read = used + rejected + skipped), and never decoded.
+   */
+  skip?: string;
 }
 
 export interface Table {
