@@ -182,7 +182,7 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
   }
   if (stats.read === (stats.skipped ?? 0)) {
     if (keyed) throw new ReconError(ErrorCodes.NO_ROWS, `no data rows (the JSON holds no row objects)`, { file });
-    throw new ReconError(ErrorCodes.NO_ROWS, `no data rows (the file has a header only)`, { file, line: 2 });
+    throw new ReconError(ErrorCodes.NO_ROWS, `no data rows (the file has a header only)`, { file, line: (raw.headerLine ?? 1) + 1 });
   }
   if (keyed) header(() => mapHeader(feed, table.header, file)); // throws MISSING_COLUMN for a key no object carried
   for (const w of unparsed.warnings()) sink.warn(w);
