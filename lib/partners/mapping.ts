@@ -347,41 +347,46 @@ export function mapTable(table: Table, m: Mapping, opts: ApplyOptions = {}): Map
   const signs = fields.some((f) => typeof m.columns[f.name] === 'object' && (m.columns[f.name] as FieldSpecDef).currencySign);
   const footer = m.skip?.footer !== undefined ? footerRegex(m.skip.footer) : undefined;
 
-  // The output: the mapped fields, then the file's own canonical columns the mapping leaves
-  // alone (passed through), then `currency` when only a currency sign can give it.
+  // The output: the mapped fields; then `currency` when a currency sign may give it and the
+  // mapping does not (the file's own currency column first, else the sign's code); then the
+  // file's other canonical columns the mapping leaves alone (passed through). A JSON header
+  // grows at its end, so the slots of earlier columns never move.
+  const signSlot = signs && 'currency' in feed.fields && !mapped.has('currency') ? fields.length : -1;
+  const currencySlot = signSlot >= 0 ? signSlot : fields.findIndex((f) => f.name === 'currency');
+  const first = fields.length + (signSlot >= 0 ? 1 : 0);
   let width = -1;
   let header: string[] = [];
   let pass: number[] = [];
-  let currencySlot = -1;
+  let currencyAt = -1;
   const slots = fields.map((_, k) => k);
   const layout = (): void => {
     if (table.header.length === width) return;
     width = table.header.length;
     if (keyed) resolve(fields, table.header);
     header = fields.map((f) => f.name);
+    if (signSlot >= 0) header.push('currency');
     pass = [];
+    currencyAt = -1;
     const seen = new Set(mapped);
     table.header.forEach((h, i) => {
       const f = canonical.get(normalizeHeader(h));
-      if (f !== undefined && !seen.has(f)) {
-        seen.add(f);
-        header.push(f);
-        pass.push(i);
+      if (f === undefined || seen.has(f)) return;
+      seen.add(f);
+      if (f === 'currency' && signSlot >= 0) {
+        currencyAt = i;
+        return;
       }
+      header.push(f);
+      pass.push(i);
     });
-    currencySlot = header.indexOf('currency');
-    if (signs && 'currency' in feed.fields && currencySlot < 0) {
-      currencySlot = header.length;
-      header.push('currency');
-    }
   };
   layout();
 
   const mapRow = (r: RawRow, out: string[]): RowOutcome => {
     const o = readFields(fields, slots, r, out, opts);
-    for (let p = 0; p < pass.length; p++) out[fields.length + p] = cellAt(r, pass[p]);
-    if (currencySlot >= 0 && o.currency !== undefined && (out[currencySlot] ?? '') === '') out[currencySlot] = o.currency;
-    else if (currencySlot >= 0 && out[currencySlot] === undefined) out[currencySlot] = '';
+    if (signSlot >= 0) out[signSlot] = cellAt(r, currencyAt);
+    for (let p = 0; p < pass.length; p++) out[first + p] = cellAt(r, pass[p]);
+    if (currencySlot >= 0 && o.currency !== undefined && out[currencySlot] === '') out[currencySlot] = o.currency;
     return o;
   };
 
@@ -652,6 +657,7 @@ function extendPreset(table: Table, m: Mapping, fields: Field[], opts: ApplyOpti
   const perRow = new WeakMap<RawRow, { values: string[]; bad?: string }>();
   const footers: RawRow[] = [];
   const rawWidth = table.format === 'csv' ? table.header.length : undefined;
+  let resolvedFor = table.header.length;
 
   const input: Table = {
     ...table,
@@ -669,7 +675,10 @@ function extendPreset(table: Table, m: Mapping, fields: Field[], opts: ApplyOpti
             continue;
           }
           if (rawWidth === undefined || r.values.length === rawWidth) {
-            if (table.format !== 'csv') resolve(fields, table.header);
+            if (table.header.length !== resolvedFor) {
+              resolvedFor = table.header.length;
+              resolve(fields, table.header);
+            }
             const values = new Array<string>(fields.length);
             const o = readFields(fields, slots, r, values, opts);
             perRow.set(r, o.bad !== undefined ? { values, bad: o.bad } : { values });

@@ -241,6 +241,38 @@ describe('rows: line-item files', () => {
   });
 });
 
+describe('JSON exports', () => {
+  const m = {
+    name: 'json-items', feed: 'channel-orders', match: { headers: ['order'] },
+    columns: { channel_order_id: 'order', total: { column: 'amount', currencySign: true } }, constants: { channel: 'shop' },
+    rows: { take: { total: 'sum' } },
+  };
+
+  it('keys that turn up in later objects: the currency column the file brings wins over the sign\'s code, folded records line up', async () => {
+    // Act: `currency` appears only in the third object; `status` (passed through) only in the fourth
+    const r = await readWith('channel-orders', JSON.stringify([
+      { order: 'A', amount: 'USD 10' },
+      { order: 'B', amount: '$1' },
+      { order: 'A', amount: 'USD 2.5', currency: 'usd' },
+      { order: 'B', amount: '$2', status: 'paid' },
+    ]), [m], 'items.json');
+    // Assess
+    expect(r.rejected).toEqual([]);
+    expect(r.records).toEqual([
+      expect.objectContaining({ channel_order_id: 'A', total: 12_500_000n, currency: 'USD', status: undefined }),
+      expect.objectContaining({ channel_order_id: 'B', total: 3_000_000n, currency: undefined, status: 'paid' }),
+    ]);
+  });
+
+  it('a column no object of the file carries stops the run at the end, naming the mapping', async () => {
+    // Act
+    const e = await failure(readWith('channel-orders', JSON.stringify([{ order: 'A', total: '1' }]), [m], 'items.json'));
+    // Assess
+    expect(e.code).toBe('E_MISSING_COLUMN');
+    expect(e.message).toMatch(/^mapping "json-items" reads column "amount", which the file does not have/);
+  });
+});
+
 describe('the whole file is validated on load', () => {
   it('names every problem by its path: unknown keys, fields and feeds', () => {
     const message = invalid([
