@@ -63,6 +63,9 @@ export interface ApplyOptions {
   preset?: PresetOptions;
 }
 
+/** Raw rows an `extends` mapping keeps by line for a preset that does not name the rows it folded. */
+const RECENT_ROWS = 16_384;
+
 /** The record identity of each feed: the default of `rows.per`. */
 export const RECORD_IDENTITY: Readonly<Record<FeedName, readonly string[]>> = {
   'channel-orders': ['channel', 'channel_order_id'],
@@ -658,6 +661,7 @@ function extendPreset(table: Table, m: Mapping, fields: Field[], opts: ApplyOpti
   const footers: RawRow[] = [];
   const rawWidth = table.format === 'csv' ? table.header.length : undefined;
   let resolvedFor = table.header.length;
+  const recent = new Map<number, RawRow>();
 
   const input: Table = {
     ...table,
@@ -682,6 +686,10 @@ function extendPreset(table: Table, m: Mapping, fields: Field[], opts: ApplyOpti
             const values = new Array<string>(fields.length);
             const o = readFields(fields, slots, r, values, opts);
             perRow.set(r, o.bad !== undefined ? { values, bad: o.bad } : { values });
+            // For a preset that does not say which rows it folded (RawRow.members): its row of one
+            // raw row is found by line, among the most recent rows.
+            recent.set(r.line, r);
+            if (recent.size > RECENT_ROWS) recent.delete(recent.keys().next().value as number);
           }
           keep.push(r);
         }
@@ -709,8 +717,9 @@ function extendPreset(table: Table, m: Mapping, fields: Field[], opts: ApplyOpti
 
   const override = (row: RawRow): void => {
     while (row.values.length < header.length) row.values.push('');
-    const members = row.members;
-    if (!members) throw new Error(`preset ${preset.name} gave a row (line ${row.line}) without the raw rows it folded: mapping "${m.name}" cannot extend it`);
+    const own = row.members === undefined && (row.span ?? 1) === 1 ? recent.get(row.line) : undefined;
+    const members = row.members ?? (own ? [own] : undefined);
+    if (!members) throw new Error(`preset ${preset.name} gave a row (line ${row.line}) without the raw rows it folded (RawRow.members): mapping "${m.name}" cannot extend it`);
     for (let k = 0; k < fields.length; k++) {
       const take: Take = Object.hasOwn(takes, fields[k].name) ? takes[fields[k].name] : 'first';
       let value = '';
@@ -730,6 +739,8 @@ function extendPreset(table: Table, m: Mapping, fields: Field[], opts: ApplyOpti
       if (total !== undefined) value = formatDecimal(total);
       if (value !== '') row.values[target[k]] = value;
     }
+    // Rows the preset named are done with: only a preset that names none keeps `recent` full.
+    if (row.members) for (const r of row.members) if (recent.get(r.line) === r) recent.delete(r.line);
   };
 
   return {
@@ -745,7 +756,10 @@ function extendPreset(table: Table, m: Mapping, fields: Field[], opts: ApplyOpti
     rows: async function* () {
       for await (const batch of out.rows()) {
         layout();
-        for (const row of batch) if (row.reject === undefined && row.skip === undefined) override(row);
+        for (const row of batch) {
+          if (row.reject === undefined && row.skip === undefined) override(row);
+          else if (row.reject !== undefined) recent.delete(row.line);
+        }
         yield batch;
         if (footers.length > 0) yield footers.splice(0);
       }
