@@ -48,6 +48,8 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
   const { table, preset: partnerFormat, via } = prepareTable(feed.name, raw, {
     mappings: config.mappings,
     amazonTotal: config.presets.amazonTotal,
+    amazonFbaFacility: config.presets.amazonFbaFacility,
+    shipstationLocation: config.presets.shipstationLocation,
     problems: (p) => sink.warn(p),
   });
   const facts: FileFacts = { file, side: feed.side, version };
@@ -67,6 +69,11 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
     compileDecoder({ feed, header: keyed ? withRequiredKeys(feed, h) : h, file, version, strictWidth, delimiter: table.delimiter, reuse: sink.copies === true });
   let width = table.header.length;
   let decode = compile(table.header);
+  // A raw row made into several canonical rows (RawRow.parts): the parts still to come, and
+  // what they add up to so far.
+  let partsLeft = 0;
+  let partSpan = 0;
+  let partRejection: RowRejection | undefined;
 
   for await (const batch of table.rows()) {
     if (table.header.length !== width) {
@@ -76,6 +83,35 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
     }
     for (let i = 0; i < batch.length; i++) {
       const row = batch[i];
+      if (row.skip !== undefined) {
+        const span = row.span ?? 1;
+        stats.read += span;
+        stats.skipped = (stats.skipped ?? 0) + span;
+        continue;
+      }
+      if (row.parts !== undefined || partsLeft > 0) {
+        if (row.parts !== undefined) {
+          partsLeft = row.parts;
+          partSpan = row.span ?? 1;
+          partRejection = undefined;
+          stats.read += partSpan;
+        }
+        const d = decode(row);
+        if (isRejection(d)) {
+          if (!partRejection) partRejection = { file: d.file, line: d.line, reason: d.reason };
+          else if (!partRejection.reason.includes(d.reason)) partRejection.reason += `; ${d.reason}`;
+        } else {
+          boundary.observe(d, facts);
+          sink.record(d);
+        }
+        if (--partsLeft === 0) {
+          if (partRejection) {
+            stats.rejected += partSpan;
+            sink.reject(partRejection);
+          } else stats.used += partSpan;
+        }
+        continue;
+      }
       const span = row.span ?? 1;
       stats.read += span;
       const d = decode(row);

@@ -35,6 +35,18 @@ export interface RawRow {
    * rejects the row with this reason. Its `values` are then blanks of the output width.
    */
   reject?: string;
+  /**
+   * Set by a transform that found the raw row is not data (a footer, a listing with nothing
+   * at the facility): counted in `stats.read` and `stats.skipped`, never decoded.
+   */
+  skip?: string;
+  /**
+   * A raw row a transform made several canonical rows of (a column per location): they come
+   * consecutively, the first carrying `parts` (their count) and the raw row's `span`, the
+   * others `span: 0`. The raw row counts once — rejected when any part is (its reasons in one
+   * rejection), used otherwise — while every good part becomes a record.
+   */
+  parts?: number;
 }
 
 export interface Table {

@@ -70,6 +70,8 @@ export interface FileStats {
   /** Rows that became records (or were folded into one: preset line items). */
   used: number;
   rejected: number;
+  /** Rows a preset or mapping found are not data (footers, listings with no stock there): read = used + rejected + skipped. */
+  skipped?: number;
 }
 
 export interface Summary {
