@@ -1,7 +1,7 @@
 /**
  * Reading one feed file into records: open the table (any format), recognise a partner
  * preset or a user mapping from its header, decode every row, and account for every row —
- * `read = used + rejected`, per file.
+ * `read = used + rejected + skipped`, per file.
  */
 import type { Boundary, FileFacts } from '../boundaries/boundary.ts';
 import type { ReconConfig } from '../config.ts';
@@ -83,12 +83,6 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
     }
     for (let i = 0; i < batch.length; i++) {
       const row = batch[i];
-      if (row.skip !== undefined) {
-        const span = row.span ?? 1;
-        stats.read += span;
-        stats.skipped = (stats.skipped ?? 0) + span;
-        continue;
-      }
       if (row.parts !== undefined || partsLeft > 0) {
         if (row.parts !== undefined) {
           partsLeft = row.parts;
@@ -114,6 +108,10 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
       }
       const span = row.span ?? 1;
       stats.read += span;
+      if (row.skip !== undefined) {
+        stats.skipped = (stats.skipped ?? 0) + span;
+        continue;
+      }
       const d = decode(row);
       if (isRejection(d)) {
         stats.rejected += span;
@@ -126,7 +124,7 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
     }
     if (opts.afterBatch) await opts.afterBatch();
   }
-  if (stats.read === 0) {
+  if (stats.read === (stats.skipped ?? 0)) {
     if (keyed) throw new ReconError(ErrorCodes.NO_ROWS, `no data rows (the JSON holds no row objects)`, { file });
     throw new ReconError(ErrorCodes.NO_ROWS, `no data rows (the file has a header only)`, { file, line: 2 });
   }

@@ -157,11 +157,12 @@ export function buildReport(p: {
   warnings: Warning[];
   runId?: string;
 }): Report {
-  const rows = { read: 0, used: 0, rejected: 0 };
+  const rows = { read: 0, used: 0, rejected: 0, skipped: 0 };
   for (const f of p.files) {
     rows.read += f.read;
     rows.used += f.used;
     rows.rejected += f.rejected;
+    rows.skipped += f.skipped ?? 0;
   }
   const discrepancies = sortDiscrepancies(p.tally.discrepancies, p.boundary.name);
   const report: Report = {

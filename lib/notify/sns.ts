@@ -24,7 +24,7 @@
 import type { Discrepancy, Report } from '../report/model.ts';
 import { ALL_TYPES } from '../report/merge.ts';
 import {
-  clip, formatAge, formatInt, formatPercent, impactText, keyText, moneyAtRiskText, oneLine, plural, sideText, sidesOf, valueText,
+  clip, formatAge, formatInt, formatPercent, impactText, keyText, moneyAtRiskText, oneLine, plural, rowsText, sideText, sidesOf, valueText,
 } from '../report/text.ts';
 
 export interface SnsNotification {
@@ -183,7 +183,7 @@ function figureLines(report: Report): string[] {
   const keys = s.keys;
   const lines = [
     `Match rate: ${formatPercent(s.matchRate)} (${formatInt(s.matched)} of ${formatInt(keys)} keys; ${left} ${formatInt(s.left)}, ${right} ${formatInt(s.right)})`,
-    `Rows: read ${formatInt(s.rows.read)}, used ${formatInt(s.rows.used)}, rejected ${formatInt(s.rows.rejected)}`,
+    `Rows: ${rowsText(s.rows)}`,
   ];
   // Money for money boundaries, units for unit boundaries; both when both are at stake.
   const hasMoney = Object.keys(s.atRisk?.money ?? {}).length > 0;
@@ -319,7 +319,7 @@ function chatbotMessage(report: Report, opts: NotificationOptions, label: string
   const s = report.summary;
   if (s) {
     lines.push(`Match rate ${formatPercent(s.matchRate)} · at risk ${chatPlain(moneyAtRiskText(report), 300)}${s.atRisk?.units ? ` and ${plural(s.atRisk.units, 'unit')}` : ''}`);
-    lines.push(`Rows read ${formatInt(s.rows.read)}, used ${formatInt(s.rows.used)}, rejected ${formatInt(s.rows.rejected)} · ${plural((report.warnings ?? []).length, 'warning')}`);
+    lines.push(`Rows ${rowsText(s.rows)} · ${plural((report.warnings ?? []).length, 'warning')}`);
   }
   if (f.byType.length) {
     lines.push('By type: ' + f.byType.map(([t, n, nw]) => `${chatCode(t, 40)} ${formatInt(n)}${f.hasStatus && nw ? ` (${formatInt(nw)} new)` : ''}`).join(', '));

@@ -137,6 +137,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
       rowsRead: result.stats.read,
       rowsStored,
       rowsRejected: result.stats.rejected,
+      rowsSkipped: result.stats.skipped ?? 0,
       checksum: hash.digest('hex'),
       rejectedKey,
       facts: manifest as unknown as Record<string, unknown>,

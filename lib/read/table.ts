@@ -36,8 +36,9 @@ export interface RawRow {
    */
   reject?: string;
   /**
-   * Set by a transform that found the raw row is not data (a footer, a listing with nothing
-   * at the facility): counted in `stats.read` and `stats.skipped`, never decoded.
+   * Set by a transform (a preset or a mapping) that found the raw row is not data — a footer
+   * such as eBay's `4, record(s) downloaded` — with the reason. The row is counted as read and
+   * skipped (read = used + rejected + skipped), and never decoded.
    */
   skip?: string;
   /**

@@ -5,7 +5,7 @@
  */
 import type { Report } from './model.ts';
 import { ALL_TYPES } from './merge.ts';
-import { formatAge, formatInt, formatPercent, moneyAtRiskText, oneLine, plural, sidesOf } from './text.ts';
+import { formatAge, formatInt, formatPercent, moneyAtRiskText, oneLine, plural, rowsText, sidesOf } from './text.ts';
 
 export interface ConsoleOptions {
   /** Warning messages shown (default 3). */
@@ -55,7 +55,7 @@ export function renderSummaryTable(report: Report, opts: ConsoleOptions = {}): s
     row('match rate', `${formatPercent(s.matchRate)} (${formatInt(s.matched)} of ${formatInt(keys)} keys matched; ${left} ${formatInt(s.left)}, ${right} ${formatInt(s.right)})`);
     row('money at risk', oneLine(moneyAtRiskText(report), 200));
     row('units at risk', formatInt(s.atRisk?.units ?? 0));
-    row('rows', `read ${formatInt(s.rows.read)}, used ${formatInt(s.rows.used)}, rejected ${formatInt(s.rows.rejected)}`);
+    row('rows', rowsText(s.rows));
     if (s.outOfScope) row('out of scope', `${plural(s.outOfScope, 'key')} (not compared)`);
   }
   if (report.resolved?.length) row('resolved', `${formatInt(report.resolved.length)} since the previous run`);

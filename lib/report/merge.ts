@@ -8,7 +8,7 @@
 import { formatMoney, parseDecimal, type Decimal } from '../decimal.ts';
 import { BOUNDARY } from '../boundaries/index.ts';
 import type { BoundaryName } from '../feeds/catalog.ts';
-import type { Discrepancy, DiscrepancyType, Summary } from './model.ts';
+import type { Discrepancy, DiscrepancyType, RowCounts, Summary } from './model.ts';
 
 /** Discrepancy types per boundary, in the order the SPEC lists them ("Discrepancy types"). */
 export const TYPE_ORDER: Readonly<Record<BoundaryName, readonly DiscrepancyType[]>> = {
@@ -93,7 +93,7 @@ export interface SummaryInput {
   matched: number;
   outOfScope: number;
   discrepancies: readonly Discrepancy[];
-  rows: { read: number; used: number; rejected: number };
+  rows: RowCounts;
 }
 
 /** matched / keys; 1 when there are no keys; rounded to 4 decimals. */
@@ -141,7 +141,7 @@ export function buildSummary(input: SummaryInput): Summary {
     byType: orderedByType,
     matchRate: matchRate(input.keys, input.matched),
     atRisk: { money: moneyOut, units },
-    rows: { read: input.rows.read, used: input.rows.used, rejected: input.rows.rejected },
+    rows: { read: input.rows.read, used: input.rows.used, rejected: input.rows.rejected, ...(input.rows.skipped ? { skipped: input.rows.skipped } : {}) },
     outOfScope: input.outOfScope,
   };
 }

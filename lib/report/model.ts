@@ -70,7 +70,15 @@ export interface FileStats {
   /** Rows that became records (or were folded into one: preset line items). */
   used: number;
   rejected: number;
-  /** Rows a preset or mapping found are not data (footers, listings with no stock there): read = used + rejected + skipped. */
+  /** Rows that are not data (a footer, lines before the header a mapping skips): read = used + rejected + skipped. */
+  skipped?: number;
+}
+
+/** Rows over a run's files: read = used + rejected + skipped (`skipped` only when a file skipped any). */
+export interface RowCounts {
+  read: number;
+  used: number;
+  rejected: number;
   skipped?: number;
 }
 
@@ -85,7 +93,7 @@ export interface Summary {
   /** matched / keys (1 when there are none). */
   matchRate: number;
   atRisk: { money: Record<string, string>; units: number };
-  rows: { read: number; used: number; rejected: number };
+  rows: RowCounts;
   /** Keys left out of the comparison (out-of-scope channels, facilities counted on one side only). */
   outOfScope: number;
 }

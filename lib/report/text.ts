@@ -3,7 +3,7 @@
  * single-line, surrogate-safe views of values that come from partner files and can be
  * arbitrarily long or contain control characters.
  */
-import type { Discrepancy, Report } from './model.ts';
+import type { Discrepancy, Report, RowCounts } from './model.ts';
 
 export const ELLIPSIS = '…';
 
@@ -30,6 +30,12 @@ export function oneLine(s: string, max = Infinity): string {
 }
 
 /** `1234567` → `1,234,567` (locale-independent). */
+/** `read 10, used 8, rejected 1, skipped 1` (skipped only when there were any). */
+export function rowsText(rows: RowCounts): string {
+  const skipped = rows.skipped ? `, skipped ${formatInt(rows.skipped)}` : '';
+  return `read ${formatInt(rows.read)}, used ${formatInt(rows.used)}, rejected ${formatInt(rows.rejected)}${skipped}`;
+}
+
 export function formatInt(n: number): string {
   if (!Number.isFinite(n)) return String(n);
   const neg = n < 0;

@@ -12,7 +12,7 @@ import type { Discrepancy, Report } from './model.ts';
 import { BOUNDARY } from '../boundaries/index.ts';
 import { ALL_TYPES } from './merge.ts';
 import {
-  clip, formatAge, formatInt, formatPercent, impactText, keyText, moneyAtRiskText, oneLine, plural, sideText, sidesOf, valueText,
+  clip, formatAge, formatInt, formatPercent, impactText, keyText, moneyAtRiskText, oneLine, plural, rowsText, sideText, sidesOf, valueText,
 } from './text.ts';
 
 export const REPORT_FILES = { json: 'report.json', csv: 'discrepancies.csv', markdown: 'summary.md' } as const;
@@ -253,7 +253,7 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
       `- Units at risk: ${formatInt(s.atRisk?.units ?? 0)}`,
     );
     if (s.outOfScope) out.push(`- Out of scope (not compared): ${formatInt(s.outOfScope)} keys`);
-    out.push(`- Rows: read ${formatInt(s.rows.read)}, used ${formatInt(s.rows.used)}, rejected ${formatInt(s.rows.rejected)}`);
+    out.push(`- Rows: ${rowsText(s.rows)}`);
   }
   out.push('');
 
@@ -261,11 +261,14 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
   const files = report.files ?? [];
   if (files.length) {
     out.push('## Files', '');
+    // A Skipped column only when some file skipped rows (footers, lines before the header).
+    const skipped = files.some((f) => f.skipped);
     const rows = files.map((f) => [
       cell(f.file, 120), cell(f.feed, 30), cell(f.side, 20), cell(f.format, 20), cell(f.preset ?? '', 40),
-      formatInt(f.read), formatInt(f.used), formatInt(f.rejected),
+      formatInt(f.read), formatInt(f.used), formatInt(f.rejected), ...(skipped ? [formatInt(f.skipped ?? 0)] : []),
     ]);
-    out.push(...table(['File', 'Feed', 'Side', 'Format', 'Preset', 'Read', 'Used', 'Rejected'], rows, ['l', 'l', 'l', 'l', 'l', 'r', 'r', 'r']), '');
+    const head = ['File', 'Feed', 'Side', 'Format', 'Preset', 'Read', 'Used', 'Rejected', ...(skipped ? ['Skipped'] : [])];
+    out.push(...table(head, rows, ['l', 'l', 'l', 'l', 'l', 'r', 'r', 'r', 'r']), '');
   }
 
   // Rejected rows

@@ -66,6 +66,7 @@ function decodeManifest(boundary: BoundaryName, item: Item): FileManifest {
     rowsRead: num(item, 'rowsRead'),
     rowsStored: num(item, 'rowsStored'),
     rowsRejected: num(item, 'rowsRejected'),
+    rowsSkipped: num(item, 'rowsSkipped'),
     rejectedKey: str(item, 'rejectedKey'),
     facts: item.facts ? (attrToJson(item.facts) as Record<string, unknown>) : undefined,
     warnings: item.warnings ? (attrToJson(item.warnings) as string[]) : undefined,
@@ -151,6 +152,8 @@ export interface FileOutcome {
   rowsRead?: number;
   rowsStored?: number;
   rowsRejected?: number;
+  /** Rows that are not data (footers): read = stored + rejected + skipped. */
+  rowsSkipped?: number;
   /** sha256 (hex) of the object's bytes. */
   checksum?: string;
   rejectedKey?: string;
@@ -203,6 +206,7 @@ async function finish(
   put('rowsRead', n(o.rowsRead));
   put('rowsStored', n(o.rowsStored));
   put('rowsRejected', n(o.rowsRejected));
+  put('rowsSkipped', n(o.rowsSkipped));
   put('checksum', o.checksum === undefined ? undefined : { S: o.checksum });
   put('rejectedKey', o.rejectedKey === undefined ? undefined : { S: o.rejectedKey });
   if (o.facts !== undefined) {
@@ -248,10 +252,11 @@ async function finish(
  * lease ran out): the other delivery owns the manifest now.
  */
 export async function completeFile(client: DynamoDBClient, tableName: string, file: FileRef, token: string, result: CompleteInput): Promise<boolean> {
-  if (result.rowsRead !== result.rowsStored + result.rowsRejected) {
+  const skipped = result.rowsSkipped ?? 0;
+  if (result.rowsRead !== result.rowsStored + result.rowsRejected + skipped) {
     throw new ReconError(
       ErrorCodes.STORAGE,
-      `rows read (${result.rowsRead}) ≠ rows stored (${result.rowsStored}) + rows rejected (${result.rowsRejected})`,
+      `rows read (${result.rowsRead}) ≠ rows stored (${result.rowsStored}) + rows rejected (${result.rowsRejected}) + rows skipped (${skipped})`,
       { file: `s3://${file.bucket}/${file.key}` },
     );
   }

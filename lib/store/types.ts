@@ -67,6 +67,7 @@ export interface FileManifest extends FileRef {
   rowsRead?: number;
   rowsStored?: number;
   rowsRejected?: number;
+  rowsSkipped?: number;
   /** S3 key of the file's rejected rows. */
   rejectedKey?: string;
   /** A small JSON map the engine supplies (channels seen, facilities + as-of…). */

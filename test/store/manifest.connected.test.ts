@@ -115,6 +115,17 @@ describe('claimFile / completeFile', () => {
     expect((await getFile(db.client, db.tableName, f))?.status).toBe('processing');
   });
 
+  it('counts skipped rows (a footer) in the sum: read = stored + rejected + skipped', async () => {
+    // Prepare
+    const f = fileRef();
+    const claim = await claimFile(db.client, db.tableName, { file: f, feed: 'channel-orders', now: T0 });
+    const token = claim.claimed ? claim.token : '';
+    // Act / Assess
+    await expect(completeFile(db.client, db.tableName, f, token, { ...counts, rowsRead: 12 })).rejects.toMatchObject({ code: 'E_STORAGE' });
+    expect(await completeFile(db.client, db.tableName, f, token, { ...counts, rowsRead: 12, rowsSkipped: 2 })).toBe(true);
+    expect(await getFile(db.client, db.tableName, f)).toMatchObject({ status: 'done', rowsRead: 12, rowsStored: 8, rowsRejected: 2, rowsSkipped: 2 });
+  });
+
   it('tells files apart by object version, and handles keys too long for a sort key', async () => {
     // Prepare
     const key = `inbound/oms-inventory/${'é'.repeat(500)}.csv`;
