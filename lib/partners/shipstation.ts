@@ -15,7 +15,9 @@
  *   warehouse per row (`Item - Location` is a bin, not a facility);
  * - quantity = `Item - Qty`; sku = `Item - SKU`; shipment_id and tracking_number =
  *   `Shipment - Tracking Number` (the same package in two exports is one shipment);
- *   carrier = `Shipment - Carrier` (or `Carrier - Name`); shipped_at = the ship date.
+ *   carrier = `Shipment - Carrier` (or `Carrier - Name`); shipped_at = the ship date
+ *   (`Date - Ship Date`, or `Shipment - Ship Date` / `Date - Shipped Date`), written
+ *   `11/21/2026` or `11/21/2026 3:04 PM` and read as UTC.
  *
  * Rows that are not shipments are skipped and counted: an order whose `Order - Status` is not
  * `Shipped` (Awaiting Payment, Awaiting Shipment, On Hold, Cancelled), or, without a status
@@ -26,6 +28,7 @@ import type { Table } from '../read/table.ts';
 import { expandedTable, quoted } from './expand.ts';
 import { cell, columnIndex } from './fold.ts';
 import type { Preset, PresetOptions } from './types.ts';
+import { compileDateFormat } from './values.ts';
 
 export const SHIPSTATION_LOCATION = 'shipstation';
 
@@ -36,6 +39,22 @@ const first = (col: (name: string) => number, names: string[]): number => {
   }
   return -1;
 };
+
+/** ShipStation writes dates the US way, with or without a time: each is read as UTC (shipped_at is not compared). */
+const DATE_FORMATS = ['%m/%d/%Y', '%m/%d/%Y %I:%M %p', '%m/%d/%Y %I:%M:%S %p', '%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S'];
+
+/** A ship date as ISO text; text in no ShipStation format passes as written (the decoder judges it). */
+function shipDateReader(): (text: string) => string {
+  const readers = DATE_FORMATS.map((f) => compileDateFormat(f));
+  return (text) => {
+    if (text === '') return '';
+    for (const read of readers) {
+      const iso = read(text);
+      if (iso !== undefined) return iso;
+    }
+    return text;
+  };
+}
 
 const QTY = ['Item - Qty', 'Item - Quantity'];
 const SHIP_DATE = ['Date - Ship Date', 'Shipment - Ship Date', 'Date - Shipped Date'];
@@ -69,6 +88,7 @@ export const shipstationShipments: Preset = {
     const carrier = first(col, CARRIER);
     const status = first(col, STATUS);
     const location = options.shipstationLocation ?? SHIPSTATION_LOCATION;
+    const isoDate = shipDateReader();
 
     const header = ['order_id', 'line_id', 'location_id', 'quantity', 'sku'];
     if (tracking >= 0) header.push('shipment_id', 'tracking_number');
@@ -87,7 +107,7 @@ export const shipstationShipments: Preset = {
       const item = cell(r, sku);
       const out = [cell(r, order), item, location, cell(r, qty), item];
       if (tracking >= 0) out.push(track, track);
-      if (shipDate >= 0) out.push(date);
+      if (shipDate >= 0) out.push(isoDate(date));
       if (carrier >= 0) out.push(cell(r, carrier));
       return out;
     });
