@@ -73,6 +73,7 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
   // what they add up to so far.
   let partsLeft = 0;
   let partSpan = 0;
+  let partUsed = false;
   let partRejection: RowRejection | undefined;
 
   for await (const batch of table.rows()) {
@@ -87,6 +88,7 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
         if (row.parts !== undefined) {
           partsLeft = row.parts;
           partSpan = row.span ?? 1;
+          partUsed = false;
           partRejection = undefined;
           stats.read += partSpan;
         }
@@ -95,14 +97,15 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
           if (!partRejection) partRejection = { file: d.file, line: d.line, reason: d.reason };
           else if (!partRejection.reason.includes(d.reason)) partRejection.reason += `; ${d.reason}`;
         } else {
+          partUsed = true;
           boundary.observe(d, facts);
           sink.record(d);
         }
         if (--partsLeft === 0) {
-          if (partRejection) {
-            stats.rejected += partSpan;
-            sink.reject(partRejection);
-          } else stats.used += partSpan;
+          // Used when any part became a record; its bad parts are listed all the same.
+          if (partUsed) stats.used += partSpan;
+          else stats.rejected += partSpan;
+          if (partRejection) sink.reject(partRejection);
         }
         continue;
       }

@@ -44,8 +44,8 @@ export interface RawRow {
   /**
    * A raw row a transform made several canonical rows of (a column per location): they come
    * consecutively, the first carrying `parts` (their count) and the raw row's `span`, the
-   * others `span: 0`. The raw row counts once — rejected when any part is (its reasons in one
-   * rejection), used otherwise — while every good part becomes a record.
+   * others `span: 0`. The raw row counts once: used when any part becomes a record, rejected
+   * when none does; the reasons of its bad parts are listed as one rejection at its line.
    */
   parts?: number;
 }
