@@ -7,6 +7,8 @@ import fc from 'fast-check';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../lib/config.ts';
+import { reconcileFiles } from '../../lib/engine/reconcile.ts';
 import { compileDecoder, isRejection } from '../../lib/feeds/decode.ts';
 import { FEEDS } from '../../lib/feeds/catalog.ts';
 import { detectPreset, type PresetProblem } from '../../lib/partners/presets.ts';
@@ -300,5 +302,21 @@ describe('shopify-inventory through the CLI', () => {
     const report = readReport(join(dir, 'out'));
     expect(report.files.find((f) => f.file === exportFile)).toMatchObject({ read: 2, used: 1, rejected: 1 });
     expect(report.rejected).toEqual([{ file: exportFile, line: 3, reason: expect.stringMatching(/^location "Main Warehouse": .*; location "Downtown Store": no quantity/) }]);
+  });
+
+  it('gives the same report read on two threads as on one (the worker reads the preset too)', async () => {
+    // Prepare
+    const inputs = [
+      { side: 'oms' as const, source: COLUMNS_OMS },
+      { side: 'warehouse' as const, source: COLUMNS },
+    ];
+    // Act
+    const one = await reconcileFiles({ boundary: 'inventory', inputs, config: DEFAULT_CONFIG, parallel: false });
+    const two = await reconcileFiles({ boundary: 'inventory', inputs, config: DEFAULT_CONFIG, parallel: true });
+    // Assess
+    expect(two.discrepancies).toEqual(one.discrepancies);
+    expect(two.files).toEqual(one.files);
+    expect(two.rejected).toEqual(one.rejected);
+    expect(two.discrepancies).toHaveLength(3);
   });
 });
