@@ -12,7 +12,7 @@ import { parseConfig } from '../../lib/config-file.ts';
 import type { BoundaryName } from '../../lib/feeds/catalog.ts';
 import { runLocalPipeline, type LocalRunResult } from '../../lib/pipeline/local.ts';
 import type { Report } from '../../lib/report/model.ts';
-import { cliReport, feedPath, identities, inboxFiles, rejections } from './harness.ts';
+import { cliReport, feedPath, identities, inboxFiles, rejections, warningTexts } from './harness.ts';
 
 const FIXTURES = 'test/fixtures/partners';
 const root = mkdtempSync(join(tmpdir(), 'oms-recon-presets-stock-'));
@@ -86,5 +86,11 @@ describe.each([
     for (const f of reports[b].files) expect(f.read, f.file).toBe(f.used + f.rejected + (f.skipped ?? 0));
     expect(reports[b].summary.rows).toEqual(cli[b].summary.rows);
     expect(rejections(reports[b])).toEqual(rejections(cli[b]));
+  });
+
+  it.each(['fulfillment', 'inventory'] as const)('%s: the warnings the CLI gives (a column per location: Available read as on hand)', (b) => {
+    expect(warningTexts(reports[b], inbox)).toEqual(warningTexts(cli[b], inbox));
+    const presetWarnings = reports[b].warnings.filter((w) => w.code === 'preset').length;
+    expect(presetWarnings).toBe(b === 'inventory' && shopifyExport.includes('columns') ? 1 : 0);
   });
 });
