@@ -131,6 +131,16 @@ describe('shipstation-shipments: what each row becomes', () => {
     ]);
   });
 
+  it('reads the other names ShipStation gives these fields (Carrier - Name, Item - Quantity, Shipment - Ship Date)', async () => {
+    // Prepare
+    const text = ['Order - Number,Shipment - Ship Date,Carrier - Name,Item - SKU,Item - Quantity', '#2001,1/5/2027,USPS,A-1,3'].join('\n');
+    // Act
+    const { header, rows } = await read(text);
+    // Assess
+    expect(header).toEqual(['order_id', 'line_id', 'location_id', 'quantity', 'sku', 'shipped_at', 'carrier']);
+    expect(rows[0].row).toEqual({ order_id: '#2001', line_id: 'A-1', location_id: 'shipstation', quantity: '3', sku: 'A-1', shipped_at: '2027-01-05T00:00:00.000Z', carrier: 'USPS' });
+  });
+
   it('rejects a row of another width alone, at its line', async () => {
     // Prepare
     const lines = exportText.trim().split('\n');
