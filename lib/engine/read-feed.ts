@@ -75,6 +75,7 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
   let partSpan = 0;
   let partUsed = false;
   let partRejection: RowRejection | undefined;
+  let firstSkip: { line: number; reason: string } | undefined;
 
   for await (const batch of table.rows()) {
     if (table.header.length !== width) {
@@ -113,6 +114,7 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
       stats.read += span;
       if (row.skip !== undefined) {
         stats.skipped = (stats.skipped ?? 0) + span;
+        firstSkip ??= { line: row.line, reason: row.skip };
         continue;
       }
       const d = decode(row);
@@ -128,6 +130,9 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
     if (opts.afterBatch) await opts.afterBatch();
   }
   if (stats.read === (stats.skipped ?? 0)) {
+    if (firstSkip) {
+      throw new ReconError(ErrorCodes.NO_ROWS, `no data rows: all ${stats.read} rows were skipped (line ${firstSkip.line}: ${firstSkip.reason})`, { file, line: firstSkip.line });
+    }
     if (keyed) throw new ReconError(ErrorCodes.NO_ROWS, `no data rows (the JSON holds no row objects)`, { file });
     throw new ReconError(ErrorCodes.NO_ROWS, `no data rows (the file has a header only)`, { file, line: 2 });
   }

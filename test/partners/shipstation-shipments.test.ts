@@ -201,4 +201,16 @@ describe('shipstation-shipments through the CLI', () => {
     expect(r.err).toContain('presets.shipstationLocation');
     expect(r.err).toContain('E_CONFIG_INVALID');
   });
+
+  it('stops on an export where nothing shipped, saying the rows were skipped and why', async () => {
+    // Prepare
+    const dir = tempDir('shipstation-');
+    const exportFile = join(dir, 'shipstation.csv');
+    writeFileSync(exportFile, 'Order - Number,Order - Status,Date - Ship Date,Shipment - Tracking Number,Item - SKU,Item - Qty\n#1,Awaiting Shipment,,,A,1\n#2,On Hold,,,B,1\n');
+    // Act
+    const r = await run(['reconcile', 'fulfillment', '--oms', OMS, '--warehouse', exportFile, '--out', join(dir, 'out')]);
+    // Assess
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`oms-recon: ${exportFile}:2: no data rows: all 2 rows were skipped (line 2: order status "Awaiting Shipment": not shipped) [E_NO_ROWS]`);
+  });
 });
