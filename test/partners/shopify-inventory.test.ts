@@ -79,7 +79,9 @@ describe('shopify-inventory: a row per variant and location', () => {
   it('reads SKU, Location and On hand (current) — not Available, not On hand (new)', async () => {
     // Act
     const { header, rows } = await apply(rowsText);
-    // Assess
+    // Assess: the export as Shopify writes it, with a byte-order mark and CRLF line ends.
+    expect(rowsText.startsWith('\ufeffHandle,')).toBe(true);
+    expect(rowsText).toContain('\r\n');
     expect(header).toEqual(['sku', 'facility_id', 'on_hand']);
     expect(used(rows)).toEqual([
       ['TEE-BLK-S', 'Main Warehouse', '10'], // Available 7: 2 committed, 1 unavailable
@@ -145,17 +147,18 @@ describe('shopify-inventory: a column per location', () => {
     // Act
     const { rows } = await apply(columnsText, problems);
     // Assess
+    // HS Code and COO are variant columns; a location's name may hold a comma (quoted in the header).
     expect(used(rows)).toEqual([
       ['TEE-BLK-S', 'Main Warehouse', '7'],
-      ['TEE-BLK-S', 'Downtown Store', '4'],
+      ['TEE-BLK-S', 'Unit 4, Harbour Road', '4'],
       ['TEE-BLK-M', 'Main Warehouse', '12'],
-      ['TEE-BLK-M', 'Downtown Store', '2'],
+      ['TEE-BLK-M', 'Unit 4, Harbour Road', '2'],
       ['MUG-12', 'Main Warehouse', '20'],
-      ['MUG-12', 'Downtown Store', '6'],
-      ['CAP-1', 'Main Warehouse', '8'], // Downtown: not stocked, no row
+      ['MUG-12', 'Unit 4, Harbour Road', '6'],
+      ['CAP-1', 'Main Warehouse', '8'], // Unit 4: not stocked, no row
     ]);
     // These are Available counts, and the report says so.
-    expect(problems.map((p) => p.message)).toEqual([expect.stringContaining('"Main Warehouse", "Downtown Store"')]);
+    expect(problems.map((p) => p.message)).toEqual([expect.stringContaining('"Main Warehouse", "Unit 4, Harbour Road"')]);
   });
 
   it('counts each raw row once: its first part carries the span, the others none', async () => {
@@ -223,9 +226,9 @@ describe('shopify-inventory: a column per location', () => {
 
 describe('shopify-inventory through the CLI', () => {
   it.each([
-    ['a row per variant and location', ROWS, ROWS_OMS, 'Main Warehouse', { read: 10, used: 8, rejected: 1, skipped: 1 }, 0],
-    ['a column per location', COLUMNS, COLUMNS_OMS, 'Downtown Store', { read: 6, used: 4, rejected: 1, skipped: 1 }, 1],
-  ])('%s: only the planted discrepancies, every row counted', async (_, exportFile, omsFile, mismatchAt, counts, warnings) => {
+    ['a row per variant and location', ROWS, ROWS_OMS, 'Downtown Store', 'Main Warehouse', { read: 10, used: 8, rejected: 1, skipped: 1 }, 0],
+    ['a column per location', COLUMNS, COLUMNS_OMS, 'Unit 4, Harbour Road', 'Unit 4, Harbour Road', { read: 6, used: 4, rejected: 1, skipped: 1 }, 1],
+  ])('%s: only the planted discrepancies, every row counted', async (_, exportFile, omsFile, store, mismatchAt, counts, warnings) => {
     // Prepare
     const out = join(tempDir('shopify-inv-'), 'out');
     // Act
@@ -235,8 +238,8 @@ describe('shopify-inventory through the CLI', () => {
     const report = readReport(out);
     expect(report.discrepancies.map((d) => [d.type, d.key, d.offsetting]).sort()).toEqual(
       [
-        ['missing_in_oms', { sku: 'MUG-12', facility_id: 'Downtown Store' }, false],
-        ['missing_in_warehouse', { sku: 'CAP-1', facility_id: 'Downtown Store' }, false], // not stocked there, the OMS holds some
+        ['missing_in_oms', { sku: 'MUG-12', facility_id: store }, false],
+        ['missing_in_warehouse', { sku: 'CAP-1', facility_id: store }, false], // not stocked there, the OMS holds some
         ['quantity_mismatch', { sku: 'TEE-BLK-M', facility_id: mismatchAt }, false],
       ].sort(),
     );

@@ -38,6 +38,7 @@ describe.each([
   ['a column per location', 'shopify-inventory/columns/inventory_export_legacy.csv', 'shopify-inventory/columns/oms-inventory.csv'],
 ])('stock and shipment presets through oms-recon local (Shopify inventory: %s)', (_, shopifyExport, shopifyOms) => {
   const dir = join(root, shopifyExport.includes('columns') ? 'columns' : 'rows');
+  const store = shopifyExport.includes('columns') ? 'Unit 4, Harbour Road' : 'Downtown Store';
   const inbox = join(dir, 'inbox');
   const out = join(dir, 'out');
   const config = parseConfig(JSON.parse(readFileSync(join(FIXTURES, 'shipstation-shipments/config.json'), 'utf8')));
@@ -71,11 +72,11 @@ describe.each([
       b === 'fulfillment'
         ? ['not_shipped {line_id=CAP-1 order_id=#1008}', 'quantity_mismatch {line_id=TEE-WHT-S location_id=DAL1 order_id=#1006}', 'shipped_not_allocated {line_id=HAT-9 order_id=#1007}']
         : [
-            'missing_in_oms {facility_id=Downtown Store sku=MUG-12} offsetting=false',
+            `missing_in_oms {facility_id=${store} sku=MUG-12} offsetting=false`,
             'missing_in_oms {facility_id=amazon-fba sku=POSTER-A2} offsetting=false',
-            'missing_in_warehouse {facility_id=Downtown Store sku=CAP-1} offsetting=false',
+            `missing_in_warehouse {facility_id=${store} sku=CAP-1} offsetting=false`,
             'missing_in_warehouse {facility_id=amazon-fba sku=SOAP-1} offsetting=false',
-            `quantity_mismatch {facility_id=${shopifyExport.includes('columns') ? 'Downtown Store' : 'Main Warehouse'} sku=TEE-BLK-M} offsetting=false`,
+            `quantity_mismatch {facility_id=${shopifyExport.includes('columns') ? store : 'Main Warehouse'} sku=TEE-BLK-M} offsetting=false`,
             'quantity_mismatch {facility_id=amazon-fba sku=MUG-12} offsetting=false',
           ];
     expect(identities(reports[b])).toEqual([...planted].sort());
