@@ -322,4 +322,19 @@ describe('shopify-inventory through the CLI', () => {
     expect(two.rejected).toEqual(one.rejected);
     expect(two.discrepancies).toHaveLength(3);
   });
+
+  it('two variants sharing a SKU at one location: the later is used, and a duplicate_key warning names both lines', async () => {
+    // Prepare
+    const dir = tempDir('shopify-inv-');
+    const exportFile = join(dir, 'inventory_export.csv');
+    writeFileSync(exportFile, `${HEADER_2023}\na,A,Title,Default Title,,,,,X-1,,,Main Warehouse,0,0,0,3,3\nb,B,Title,Default Title,,,,,X-1,,,Main Warehouse,0,0,0,4,4\n`);
+    const oms = join(dir, 'oms.csv');
+    writeFileSync(oms, 'sku,facility_id,on_hand\nX-1,Main Warehouse,4\n');
+    // Act
+    const r = await run(['reconcile', 'inventory', '--oms', oms, '--warehouse', exportFile, '--out', join(dir, 'out')]);
+    // Assess
+    expect(r.code).toBe(0);
+    const report = readReport(join(dir, 'out'));
+    expect(report.warnings).toEqual([expect.objectContaining({ code: 'duplicate_key', file: exportFile, lines: [2, 3] })]);
+  });
 });
