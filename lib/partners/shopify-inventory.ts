@@ -117,7 +117,8 @@ export const shopifyInventory: Preset = {
     table.header.forEach((h, index) => {
       if (isLocationColumn(h)) locations.push({ index, name: h.trim() });
     });
-    availableOnly(`one column per location: ${locations.map((l) => quoted(l.name, 40)).join(', ')}`);
+    const named = locations.slice(0, 5).map((l) => quoted(l.name, 40)).join(', ');
+    availableOnly(`one column per location: ${named}${locations.length > 5 ? ` and ${locations.length - 5} more` : ''}`);
     return expandedTable(table, header, (r) => {
       const s = cell(r, sku);
       if (s === '') return noSku(r);

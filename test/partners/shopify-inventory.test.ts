@@ -161,6 +161,18 @@ describe('shopify-inventory: a column per location', () => {
     expect(problems.map((p) => p.message)).toEqual([expect.stringContaining('"Main Warehouse", "Unit 4, Harbour Road"')]);
   });
 
+  it('names at most five locations in its warning, however many columns the export has', async () => {
+    // Prepare
+    const names = Array.from({ length: 300 }, (_, i) => `Store ${i + 1}`);
+    const text = `Handle,Title,Option1 Name,Option1 Value,SKU,${names.join(',')}\ncap-1,Cap,Title,Default Title,CAP-1,${names.map(() => '1').join(',')}\n`;
+    const problems: PresetProblem[] = [];
+    // Act
+    const { rows } = await apply(text, problems);
+    // Assess
+    expect(used(rows)).toHaveLength(300);
+    expect(problems[0].message).toContain('"Store 1", "Store 2", "Store 3", "Store 4", "Store 5" and 295 more');
+  });
+
   it('counts each raw row once: its first part carries the span, the others none', async () => {
     // Act
     const { rows } = await apply(columnsText);
