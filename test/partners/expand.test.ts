@@ -26,7 +26,7 @@ describe('row-by-row presets: rows are never lost', () => {
           async (spec, batch) => {
             // Prepare
             const raw: RawRow[] = spec.map((s, i) => {
-              const values = [...s.cells];
+              const values: string[] = [...s.cells];
               if (s.widthDelta > 0) values.push('extra');
               if (s.widthDelta < 0) values.pop();
               return { line: i + 2, values };
