@@ -18,6 +18,10 @@ export interface PartnerOptions {
   /** Recognise partner presets from the header (default true). */
   presets?: boolean;
   amazonTotal?: AmazonTotal;
+  /** amazon-fba-inventory: the facility_id of its stock (default `amazon-fba`). */
+  amazonFbaFacility?: string;
+  /** shipstation-shipments: the location_id of its shipments (default `shipstation`). */
+  shipstationLocation?: string;
   /** Data problems found by a preset while the rows stream (shaped as `preset` warnings). */
   problems?: PresetProblem[] | ((problem: PresetProblem) => void);
 }
@@ -39,7 +43,10 @@ export function prepareTable(feed: FeedName, table: Table, options: PartnerOptio
   if (m) return { table: applyMapping(table, m), preset: m.name, via: 'mapping' };
   if (options.presets !== false) {
     const p = detectPreset(feed, table.header);
-    if (p) return { table: p.apply(table, { amazonTotal: options.amazonTotal, problems: options.problems }), preset: p.name, via: 'preset' };
+    if (p) {
+      const { amazonTotal, amazonFbaFacility, shipstationLocation, problems } = options;
+      return { table: p.apply(table, { amazonTotal, amazonFbaFacility, shipstationLocation, problems }), preset: p.name, via: 'preset' };
+    }
   }
   return { table };
 }

@@ -41,6 +41,13 @@ export interface RawRow {
    * skipped (read = used + rejected + skipped), and never decoded.
    */
   skip?: string;
+  /**
+   * A raw row a transform made several canonical rows of (a column per location): they come
+   * consecutively, the first carrying `parts` (their count) and the raw row's `span`, the
+   * others `span: 0`. The raw row counts once: used when any part becomes a record, rejected
+   * when none does; the reasons of its bad parts are listed as one rejection at its line.
+   */
+  parts?: number;
 }
 
 export interface Table {
