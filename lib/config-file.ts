@@ -26,6 +26,14 @@ const decimalText = z
     return r.value;
   });
 
+/** A facility or location ID the config gives a preset: a key value, so trimmed, not blank, no control characters. */
+const facilityText = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((v) => v === v.trim(), 'must not start or end with spaces')
+  .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must not hold control characters');
+
 export const configSchema = z
   .object({
     tolerances: z
@@ -63,6 +71,10 @@ export const configSchema = z
         amazonTotal: z
           .enum(['none', 'item-price', 'item-price+shipping-price', 'item-price+item-tax+shipping-price+shipping-tax'])
           .default('none'),
+        /** The facility_id of the stock in an Amazon "Manage FBA Inventory" report (it has no facility column). */
+        amazonFbaFacility: facilityText.default('amazon-fba'),
+        /** The location_id of every shipment in a ShipStation export (it names no warehouse per row). */
+        shipstationLocation: facilityText.default('shipstation'),
       })
       .strict()
       .prefault({}),

@@ -12,7 +12,7 @@ export const DEFAULT_CONFIG: ReconConfig = {
   tolerances: { money: 0n, inventory: 0n, fulfillment: 0n },
   fulfillment: {},
   intake: { compareTotal: true, compareCurrency: true },
-  presets: { amazonTotal: 'none' },
+  presets: { amazonTotal: 'none', amazonFbaFacility: 'amazon-fba', shipstationLocation: 'shipstation' },
   mappings: [],
 };
 

@@ -100,6 +100,8 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
     chosen,
     path,
     amazonTotal: config.presets.amazonTotal,
+    amazonFbaFacility: config.presets.amazonFbaFacility,
+    shipstationLocation: config.presets.shipstationLocation,
     problems: (p) => sink.warn(p),
     lenient,
     unparsed: (u) => unparsed.add(u.column, u.line, u.value, u.reason),
@@ -153,6 +155,13 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
     );
   let width = table.header.length;
   let decode = compile(table.header);
+  // A raw row made into several canonical rows (RawRow.parts): the parts still to come, and
+  // what they add up to so far.
+  let partsLeft = 0;
+  let partSpan = 0;
+  let partUsed = false;
+  let partRejection: RowRejection | undefined;
+  let firstSkip: { line: number; reason: string } | undefined;
 
   for await (const batch of table.rows()) {
     if (table.header.length !== width) {
@@ -162,10 +171,36 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
     }
     for (let i = 0; i < batch.length; i++) {
       const row = batch[i];
+      if (row.parts !== undefined || partsLeft > 0) {
+        if (row.parts !== undefined) {
+          partsLeft = row.parts;
+          partSpan = row.span ?? 1;
+          partUsed = false;
+          partRejection = undefined;
+          stats.read += partSpan;
+        }
+        const d = decode(row);
+        if (isRejection(d)) {
+          if (!partRejection) partRejection = { file: d.file, line: d.line, reason: d.reason };
+          else if (!partRejection.reason.includes(d.reason)) partRejection.reason += `; ${d.reason}`;
+        } else {
+          partUsed = true;
+          boundary.observe(d, facts);
+          sink.record(d);
+        }
+        if (--partsLeft === 0) {
+          // Used when any part became a record; its bad parts are listed all the same.
+          if (partUsed) stats.used += partSpan;
+          else stats.rejected += partSpan;
+          if (partRejection) sink.reject(partRejection);
+        }
+        continue;
+      }
       const span = row.span ?? 1;
       stats.read += span;
       if (row.skip !== undefined) {
         stats.skipped = (stats.skipped ?? 0) + span;
+        firstSkip ??= { line: row.line, reason: row.skip };
         continue;
       }
       const d = decode(row);
@@ -181,6 +216,9 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
     if (opts.afterBatch) await opts.afterBatch();
   }
   if (stats.read === (stats.skipped ?? 0)) {
+    if (firstSkip) {
+      throw new ReconError(ErrorCodes.NO_ROWS, `no data rows: all ${stats.read} rows were skipped (line ${firstSkip.line}: ${firstSkip.reason})`, { file, line: firstSkip.line });
+    }
     if (keyed) throw new ReconError(ErrorCodes.NO_ROWS, `no data rows (the JSON holds no row objects)`, { file });
     throw new ReconError(ErrorCodes.NO_ROWS, `no data rows (the file has a header only)`, { file, line: (raw.headerLine ?? 1) + 1 });
   }

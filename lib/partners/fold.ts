@@ -23,7 +23,7 @@ export interface FoldSpec {
  * blanks of the output width: even a decoder that ignored `reject` would refuse it (the
  * required channel and order ID are empty) rather than read misaligned cells.
  */
-function strayRow(r: RawRow, width: number, outWidth: number): RawRow {
+export function strayRow(r: RawRow, width: number, outWidth: number): RawRow {
   return { line: r.line, values: new Array<string>(outWidth).fill(''), span: 1, reject: `expected ${width} fields, found ${r.values.length}` };
 }
 

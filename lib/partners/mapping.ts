@@ -717,7 +717,7 @@ function extendPreset(table: Table, m: Mapping, fields: Field[], opts: ApplyOpti
 
   const override = (row: RawRow): void => {
     while (row.values.length < header.length) row.values.push('');
-    const own = row.members === undefined && (row.span ?? 1) === 1 ? recent.get(row.line) : undefined;
+    const own = row.members === undefined && (row.span ?? 1) <= 1 ? recent.get(row.line) : undefined;
     const members = row.members ?? (own ? [own] : undefined);
     if (!members) throw new Error(`preset ${preset.name} gave a row (line ${row.line}) without the raw rows it folded (RawRow.members): mapping "${m.name}" cannot extend it`);
     for (let k = 0; k < fields.length; k++) {

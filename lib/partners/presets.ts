@@ -6,17 +6,26 @@
  */
 import type { FeedName } from '../feeds/catalog.ts';
 import { amazonOrders } from './amazon.ts';
+import { amazonFbaInventory } from './amazon-fba.ts';
+import { shipstationShipments } from './shipstation.ts';
+import { shopifyInventory } from './shopify-inventory.ts';
 import { shopifyOrders } from './shopify.ts';
 import type { Preset } from './types.ts';
 
 export { AMAZON_TOTALS, reportProblem } from './types.ts';
 export type { AmazonTotal, Preset, PresetOptions, PresetProblem } from './types.ts';
 
-export const PRESETS: readonly Preset[] = [shopifyOrders, amazonOrders];
+export const PRESETS: readonly Preset[] = [
+  shopifyOrders,
+  amazonOrders,
+  shipstationShipments,
+  shopifyInventory,
+  amazonFbaInventory,
+];
 
 /** The preset of `feed` whose signature the header carries, if any. */
 export function detectPreset(feed: FeedName, header: string[]): Preset | undefined {
-  return PRESETS.find((p) => p.feed === feed && p.matches(header));
+  return PRESETS.find((p) => (p.feeds ?? [p.feed]).includes(feed) && p.matches(header));
 }
 
 export function presetByName(name: string): Preset | undefined {

@@ -27,6 +27,10 @@ export interface PartnerOptions {
   /** Recognise partner presets from the header (default true). */
   presets?: boolean;
   amazonTotal?: AmazonTotal;
+  /** amazon-fba-inventory: the facility_id of its stock (default `amazon-fba`). */
+  amazonFbaFacility?: string;
+  /** shipstation-shipments: the location_id of its shipments (default `shipstation`). */
+  shipstationLocation?: string;
   /** Data problems found by a preset while the rows stream (shaped as `preset` warnings). */
   problems?: PresetProblem[] | ((problem: PresetProblem) => void);
   /** Fields whose values may be left out when they do not parse (the boundary does not use them). */
@@ -58,13 +62,16 @@ export function prepareTable(feed: FeedName, table: Table, options: PartnerOptio
     const mapped = mapTable(table, m, {
       lenient: options.lenient,
       unparsed: options.unparsed,
-      preset: { amazonTotal: options.amazonTotal, problems: options.problems },
+      preset: { amazonTotal: options.amazonTotal, amazonFbaFacility: options.amazonFbaFacility, shipstationLocation: options.shipstationLocation, problems: options.problems },
     });
     return { table: mapped.table, preset: m.name, via: 'mapping', columnOf: mapped.columnOf, ownRows: mapped.renamed };
   }
   if (options.presets !== false) {
     const p = detectPreset(feed, table.header);
-    if (p) return { table: p.apply(table, { amazonTotal: options.amazonTotal, problems: options.problems }), preset: p.name, via: 'preset', ownRows: false };
+    if (p) {
+      const { amazonTotal, amazonFbaFacility, shipstationLocation, problems } = options;
+      return { table: p.apply(table, { amazonTotal, amazonFbaFacility, shipstationLocation, problems }), preset: p.name, via: 'preset', ownRows: false };
+    }
   }
   return { table, ownRows: true };
 }

@@ -31,6 +31,10 @@ export interface PresetProblem extends Warning {
 export interface PresetOptions {
   /** amazon-orders: which item columns add up to the order total (default `none`: no total). */
   amazonTotal?: AmazonTotal;
+  /** amazon-fba-inventory: the facility_id of Amazon's fulfilment network (default `amazon-fba`). */
+  amazonFbaFacility?: string;
+  /** shipstation-shipments: the location_id of every shipment (default `shipstation`). */
+  shipstationLocation?: string;
   /** Where data problems go while the rows stream: an array to push onto, or a callback. */
   problems?: PresetProblem[] | ((problem: PresetProblem) => void);
 }
@@ -38,6 +42,11 @@ export interface PresetOptions {
 export interface Preset {
   name: string;
   feed: FeedName;
+  /**
+   * Every feed the export can be read as, when more than `feed` (e.g. Shopify's inventory
+   * export: the facility's count, or the OMS's on-hand when Shopify is the OMS).
+   */
+  feeds?: readonly FeedName[];
   /** True when the raw header row is this partner's export. */
   matches(header: string[]): boolean;
   /** The canonical table (lazy: rows are folded as they are read). */

@@ -46,6 +46,13 @@ export interface RawRow {
    * extends the preset folds its own values over the same rows (lib/partners/fold.ts sets it).
    */
   members?: RawRow[];
+  /**
+   * A raw row a transform made several canonical rows of (a column per location): they come
+   * consecutively, the first carrying `parts` (their count) and the raw row's `span`, the
+   * others `span: 0`. The raw row counts once: used when any part becomes a record, rejected
+   * when none does; the reasons of its bad parts are listed as one rejection at its line.
+   */
+  parts?: number;
 }
 
 export interface Table {
