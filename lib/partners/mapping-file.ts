@@ -154,6 +154,9 @@ export const MappingSchema = z
         ctx.addIssue({ code: 'custom', path: ['skip', 'footer'], message: `bad regular expression: ${(e as Error).message}` });
       }
     }
+    if (m.extends !== undefined && m.rows?.per !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['rows', 'per'], message: `the preset ${m.extends} says which rows are one record: rows.per does not apply with extends (rows.take does)` });
+    }
     m.rows?.per?.forEach((name, i) => fieldOf(['rows', 'per', i], name));
     for (const [name, take] of Object.entries(m.rows?.take ?? {})) {
       const f = fieldOf(['rows', 'take', name], name);

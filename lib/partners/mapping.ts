@@ -394,7 +394,7 @@ export function mapTable(table: Table, m: Mapping, opts: ApplyOptions = {}): Map
   };
 
   const rawWidth = keyed ? undefined : table.header.length;
-  const fold = m.rows ? makeFolder(m, () => header, opts) : undefined;
+  const fold = m.rows ? makeFolder(m, () => header) : undefined;
 
   async function* rows(): AsyncIterable<RawRow[]> {
     let footed = false;
@@ -549,7 +549,7 @@ interface Folded {
  * their first row came. The record's line is its first row's; a rejected record's is the
  * line of the row that spoiled it.
  */
-function makeFolder(m: Mapping, header: () => string[], opts: ApplyOptions) {
+function makeFolder(m: Mapping, header: () => string[]) {
   const feed = FEEDS[m.feed];
   const per = m.rows?.per ?? RECORD_IDENTITY[m.feed];
   const takes = m.rows?.take ?? {};
@@ -566,7 +566,6 @@ function makeFolder(m: Mapping, header: () => string[], opts: ApplyOptions) {
   };
   const required = per.filter((f) => feed.fields[f]?.required);
   const lower = new Set(per.filter((f) => feed.fields[f]?.caseInsensitive));
-  void opts;
 
   return {
     add(row: RawRow, out: RawRow[]): void {

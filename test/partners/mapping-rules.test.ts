@@ -137,6 +137,7 @@ describe('extends: a preset refined', () => {
   it('refuses an unknown preset and another feed; a file matched by name that is not the preset\'s export stops the run', async () => {
     expect(invalid([{ ...eu, extends: 'shopify' }])).toMatch(/mappings\[0\]\.extends: unknown preset "shopify" \(presets: shopify-orders, amazon-orders/);
     expect(invalid([{ ...eu, feed: 'oms-orders' }])).toMatch(/mappings\[0\]\.feed: preset shopify-orders reads feed channel-orders, not oms-orders/);
+    expect(invalid([{ ...eu, rows: { per: ['channel_order_id'] } }])).toMatch(/mappings\[0\]\.rows\.per: the preset shopify-orders says which rows are one record/);
     const e = await failure(readWith('channel-orders', 'channel,channel_order_id\nweb,1\n', [eu], 'shopify-eu-orders.csv'));
     expect(e.code).toBe('E_MISSING_COLUMN');
     expect(e.message).toMatch(/^mapping "shopify-eu" extends preset shopify-orders, but this file is not its export \(header: "channel", "channel_order_id"\)/);
