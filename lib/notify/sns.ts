@@ -206,6 +206,7 @@ function discrepancyLine(report: Report, d: Discrepancy, lim: Limits): string {
   const tag = d.status === 'new' ? '[NEW] ' : d.status === 'ongoing' ? '[ongoing] ' : '';
   parts.push(`${tag}${oneLine(valueText(d.type), 40)}${d.kind ? ` (${oneLine(valueText(d.kind), 10)})` : ''} ${keyText(d.key, lim.value)}`);
   if (d.offsetting) parts.push('offsetting');
+  if (d.cancelled_on) parts.push(`cancelled on ${oneLine(valueText(d.cancelled_on), 20)}`);
   if (d.delta !== undefined) parts.push(`delta ${oneLine(valueText(d.delta), 40)}`);
   if (d.fields?.length) parts.push(`fields ${oneLine(d.fields.join(', '), lim.value)}`);
   parts.push(`${oneLine(left, 20)}: ${sideText(d[left], lim.value, 4)}`);
@@ -331,8 +332,9 @@ function chatbotMessage(report: Report, opts: NotificationOptions, label: string
     const items = top.map((d) => {
       const tag = d.status === 'new' ? 'NEW ' : '';
       const delta = d.delta !== undefined ? ` delta ${chatCode(valueText(d.delta), 30)}` : '';
+      const cancelled = d.cancelled_on ? ` cancelled on ${chatPlain(valueText(d.cancelled_on), 20)}` : '';
       const imp = impactText(d);
-      return `• ${tag}${chatCode(d.type, 40)} ${chatCode(keyText(d.key, 60), 140)}${delta}${imp ? ` at risk ${chatPlain(imp, 60)}` : ''}` +
+      return `• ${tag}${chatCode(d.type, 40)} ${chatCode(keyText(d.key, 60), 140)}${cancelled}${delta}${imp ? ` at risk ${chatPlain(imp, 60)}` : ''}` +
         ` (${chatPlain(left, 20)}: ${chatCode(sideText(d[left], 30, 3), 100)}, ${chatPlain(right, 20)}: ${chatCode(sideText(d[right], 30, 3), 100)})`;
     });
     lines.push('');

@@ -108,11 +108,13 @@ function csvColumns(report: Report): Column[] {
   }
   if (keyFields.length === 0) keyFields.push(...(BOUNDARY[report.boundary]?.keyFields ?? []));
   const hasOffsetting = ds.some((d) => d.offsetting !== undefined);
+  const hasCancelledOn = ds.some((d) => d.cancelled_on !== undefined);
   const hasFirstSeen = ds.some((d) => d.firstSeen !== undefined);
 
   const cols: Column[] = [{ name: 'type', get: (d) => d.type }];
   for (const k of keyFields) cols.push({ name: k, get: (d) => d.key?.[k] });
   if (hasOffsetting) cols.push({ name: 'offsetting', get: (d) => d.offsetting });
+  if (hasCancelledOn) cols.push({ name: 'cancelled_on', get: (d) => d.cancelled_on });
   cols.push(
     { name: 'fields', get: (d) => (Array.isArray(d.fields) ? d.fields.join(';') : d.fields) },
     { name: 'kind', get: (d) => d.kind },
@@ -303,7 +305,8 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
     const rows = shown.map((d, i) => {
       const r = [
         String(i + 1),
-        code(d.type) + (d.kind ? ` (${cell(d.kind)})` : '') + (d.offsetting ? ' offsetting' : ''),
+        code(d.type) + (d.kind ? ` (${cell(d.kind)})` : '') + (d.offsetting ? ' offsetting' : '') +
+          (d.cancelled_on ? ` (cancelled on ${cell(d.cancelled_on, 20)})` : ''),
         cell(keyText(d.key, 80), 300),
         cell(d.delta, 40) + (d.fields?.length ? ` ${cell(d.fields.join(', '), 80)}` : ''),
         cell(sideText(d[left]), 300),
