@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Discrepancy, Report } from '../../lib/report/model.ts';
 import { buildSummary } from '../../lib/report/merge.ts';
 import { buildNotification, fitSubject, toAscii, type SnsNotification } from '../../lib/notify/sns.ts';
-import { cleanReport, financialDiscrepancy, inventoryDiscrepancy, makeFinancialReport, makeReport } from '../report/fixtures.ts';
+import { cleanReport, financialDiscrepancy, inventoryDiscrepancy, makeCancellationReport, makeFinancialReport, makeReport } from '../report/fixtures.ts';
 
 /** AWS Chatbot custom notification (admin guide, "Custom notifications"); unknown keys are refused. */
 const Chatbot = z.object({
@@ -94,6 +94,19 @@ describe('buildNotification', () => {
     expect(email.split('\n').filter((l) => l.startsWith('- ') && l.includes('sku=S'))).toHaveLength(20);
     expect(email).toContain('… and 5 more (see the full report)');
     expect(chat.content.description).toMatch(/… and \d+ more in the full report/);
+  });
+
+  it('lists a cancellation_mismatch with the side the order is cancelled on, in the email and in chat', () => {
+    // Act
+    const n = buildNotification(makeCancellationReport());
+    const p = parts(n);
+    // Assess
+    expect(n.Subject).toBe('[oms-recon] intake: 1 discrepancy');
+    expect(p.email).toMatch(/cancellation_mismatch\s+1/);
+    expect(p.email).toContain('- cancellation_mismatch channel=web channel_order_id=#1001 | cancelled on channel | channel: total=25.00, currency=EUR, status=cancelled |');
+    expect(p.email).toContain('Money at risk: EUR 25.00');
+    expect(p.chat.content.description).toContain('By type: `cancellation_mismatch` 1');
+    expect(p.chat.content.description).toContain('• `cancellation_mismatch` `channel=web channel_order_id=#1001` cancelled on channel at risk EUR 25.00');
   });
 
   it('says all clear when the boundary reconciles', () => {

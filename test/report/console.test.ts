@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderSummaryTable } from '../../lib/report/console.ts';
-import { cleanReport, financialDiscrepancy, inventoryDiscrepancy, makeFinancialReport, makeReport } from './fixtures.ts';
+import { cleanReport, financialDiscrepancy, inventoryDiscrepancy, makeCancellationReport, makeFinancialReport, makeReport } from './fixtures.ts';
 
 describe('renderSummaryTable', () => {
   it('starts with the boundary, its sides and the result', () => {
@@ -35,6 +35,20 @@ describe('renderSummaryTable', () => {
       '  --------------------  -----',
       '  total                    13',
     ]);
+  });
+
+  it('counts cancellation_mismatch among the intake types', () => {
+    // Act
+    const lines = renderSummaryTable(makeCancellationReport()).split('\n');
+    // Assess
+    expect(lines[0]).toBe('intake: channel vs oms - 1 discrepancy');
+    expect(lines.slice(2, 6)).toEqual([
+      '  type                   count',
+      '  cancellation_mismatch      1',
+      '  ---------------------  -----',
+      '  total                      1',
+    ]);
+    expect(lines).toContain('  money at risk  EUR 25.00');
   });
 
   it('prints match rate as a percentage, money per currency, units, rows and warnings', () => {
