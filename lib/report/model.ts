@@ -106,6 +106,12 @@ export interface Report {
   generatedAt: string;
   runId?: string;
   summary: Summary;
+  /**
+   * Present only when the run compared no key: why (every facility a coverage gap, every
+   * order out of scope, no usable rows). Such a run is never "all clear": the CLI stops with
+   * E_NOTHING_COMPARED, and the pipeline's summary says "nothing was compared".
+   */
+  nothingCompared?: string;
   files: FileStats[];
   discrepancies: Discrepancy[];
   rejected: Rejection[];

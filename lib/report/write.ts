@@ -222,7 +222,9 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
   // Result
   const newCount = ds.filter((d) => d.status === 'new').length;
   const ongoing = ds.filter((d) => d.status === 'ongoing');
-  if (total === 0) {
+  if (report.nothingCompared !== undefined) {
+    out.push(`**Nothing was compared:** ${cell(report.nothingCompared, 2000)}. This is no all-clear: no key of ${cell(left)} and ${cell(right)} was compared.`, '');
+  } else if (total === 0) {
     out.push(`**All clear:** ${cell(left)} and ${cell(right)} reconcile — no discrepancies.`, '');
   } else {
     let line = `**${plural(total, 'discrepancy', 'discrepancies')}**`;
@@ -249,7 +251,7 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
   if (s) {
     const keys = s.keys;
     out.push(
-      `- Match rate: **${formatPercent(s.matchRate)}** (${formatInt(s.matched)} of ${formatInt(Math.max(keys, 0))} keys matched)`,
+      `- Match rate: **${report.nothingCompared !== undefined ? 'none (no key compared)' : formatPercent(s.matchRate)}** (${formatInt(s.matched)} of ${formatInt(Math.max(keys, 0))} keys matched)`,
       `- Keys: ${cell(left)} ${formatInt(s.left)}, ${cell(right)} ${formatInt(s.right)}`,
       `- Money at risk: ${escapeMarkdownCell(moneyAtRiskText(report))}`,
       `- Units at risk: ${formatInt(s.atRisk?.units ?? 0)}`,
