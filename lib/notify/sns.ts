@@ -361,7 +361,7 @@ function chatbotMessage(report: Report, opts: NotificationOptions, label: string
   const ctx: Record<string, string> = {
     boundary,
     discrepancies: String(f.total),
-    matchRate: s ? formatPercent(s.matchRate) : '',
+    matchRate: f.nothing !== undefined ? 'none' : s ? formatPercent(s.matchRate) : '',
   };
   if (f.nothing !== undefined) ctx.nothingCompared = oneLine(f.nothing, 1000);
   if (f.hasStatus) { ctx.new = String(f.newCount); ctx.ongoing = String(f.ongoingCount); }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Discrepancy, Report } from '../../lib/report/model.ts';
 import { buildSummary } from '../../lib/report/merge.ts';
 import { buildNotification, fitSubject, toAscii, type SnsNotification } from '../../lib/notify/sns.ts';
-import { cleanReport, financialDiscrepancy, inventoryDiscrepancy, makeCancellationReport, makeFinancialReport, makeReport } from '../report/fixtures.ts';
+import { cleanReport, financialDiscrepancy, inventoryDiscrepancy, makeCancellationReport, makeFinancialReport, makeReport, nothingComparedReport } from '../report/fixtures.ts';
 
 /** AWS Chatbot custom notification (admin guide, "Custom notifications"); unknown keys are refused. */
 const Chatbot = z.object({
@@ -118,6 +118,19 @@ describe('buildNotification', () => {
     expect(p.email).toContain('All clear: oms and erp reconcile, no discrepancies.');
     expect(p.chat.content.title).toBe(':white_check_mark: oms-recon financial: all clear');
     expect(p.chat.content.nextSteps?.[0]).toBe('Full report: `reports/financial/x/report.json`');
+  });
+
+  it('says nothing was compared, and why, when no key was compared: never all clear', () => {
+    // Act
+    const n = buildNotification(nothingComparedReport(), { reportKey: 'reports/inventory/x/report.json' });
+    const p = parts(n);
+    // Assess
+    expect(n.Subject).toBe('[oms-recon] inventory: nothing was compared');
+    expect(n.Message).not.toMatch(/all clear|100\.00%/i);
+    expect(p.email).toContain('Nothing was compared between oms and warehouse: every facility is a coverage gap, counted on one side only: facility DAL1');
+    expect(p.default).toContain('Nothing was compared between oms and warehouse');
+    expect(p.chat.content.title).toBe(':warning: oms-recon inventory: nothing was compared');
+    expect(p.chat.metadata?.eventType).toBe('ReconciliationNothingCompared');
   });
 
   it('words ongoing-only runs as "none new"', () => {

@@ -127,6 +127,21 @@ export function cleanReport(overrides: Partial<Report> = {}): Report {
   });
 }
 
+/** An inventory report of a run that compared no key: every facility a coverage gap. */
+export function nothingComparedReport(): Report {
+  const warnings = [
+    { code: 'coverage_gap', message: 'facility DAL1 has oms rows but no warehouse count arrived: left out of the comparison', key: { facility_id: 'DAL1' } },
+    { code: 'coverage_gap', message: 'facility dal1 has warehouse rows but no oms count arrived: left out of the comparison', key: { facility_id: 'dal1' } },
+  ];
+  return makeReport({
+    discrepancies: [],
+    rejected: [],
+    warnings,
+    summary: buildSummary({ left: 0, right: 0, keys: 0, matched: 0, outOfScope: 4, discrepancies: [], rows: { read: 4, used: 4, rejected: 0 } }),
+    nothingCompared: 'every facility is a coverage gap, counted on one side only: facility DAL1 … (DAL1 and dal1 differ only in case: facility IDs compare exactly as written)',
+  });
+}
+
 /** A tiny RFC 4180 parser for assessing CSV output (quotes, doubled quotes, CRLF inside quotes). */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];

@@ -6,7 +6,7 @@ import {
   BOM, csvCell, escapeMarkdownCell, jsonChunks, renderDiscrepanciesCsv, renderJson, renderMarkdown, writeReportFiles,
 } from '../../lib/report/write.ts';
 import { isReconError } from '../../lib/errors.ts';
-import { cleanReport, financialDiscrepancy, inventoryDiscrepancy, makeCancellationReport, makeFinancialReport, makeReport, parseCsv } from './fixtures.ts';
+import { cleanReport, financialDiscrepancy, inventoryDiscrepancy, makeCancellationReport, makeFinancialReport, makeReport, nothingComparedReport, parseCsv } from './fixtures.ts';
 
 function csvRecords(text: string): Array<Record<string, string>> {
   const [header, ...rows] = parseCsv(text.slice(BOM.length));
@@ -270,6 +270,15 @@ describe('renderMarkdown', () => {
     // Assess
     expect(md).toContain('| `cancellation_mismatch` | 1 |');
     expect(md).toMatch(/^\| 1 \| `cancellation_mismatch` \(cancelled on channel\) \| channel=web channel_order_id=\\#1001 \|/m);
+  });
+
+  it('says nothing was compared, and why, when no key was compared: never all clear or 100%', () => {
+    // Act
+    const md = renderMarkdown(nothingComparedReport());
+    // Assess
+    expect(md).toContain('**Nothing was compared:** every facility is a coverage gap, counted on one side only: facility DAL1');
+    expect(md).toContain('- Match rate: **none (no key compared)** (0 of 0 keys matched)');
+    expect(md).not.toMatch(/all clear|100\.00%/i);
   });
 
   it('says all clear when there is nothing to report', () => {
