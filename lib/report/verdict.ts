@@ -26,7 +26,7 @@ export function nothingCompared(report: Pick<Report, 'sides' | 'summary' | 'file
   for (const side of report.sides) {
     const files = (report.files ?? []).filter((f) => f.side === side);
     if (files.length === 0) reasons.push(`no ${side} file was read`);
-    else if (files.every((f) => f.used === 0)) reasons.push(`no usable ${side} rows (${plural(files.length, 'file')}, every row rejected)`);
+    else if (files.every((f) => f.used === 0)) reasons.push(`no usable ${side} rows in ${plural(files.length, 'file')}`);
   }
   const failed = warnings.filter((w) => w.code === 'file_failed');
   if (failed.length) reasons.push(`${plural(failed.length, 'file')} could not be read: ${quote(failed)}`);
