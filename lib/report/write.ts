@@ -223,7 +223,7 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
   const newCount = ds.filter((d) => d.status === 'new').length;
   const ongoing = ds.filter((d) => d.status === 'ongoing');
   if (report.nothingCompared !== undefined) {
-    out.push(`**Nothing was compared:** ${cell(report.nothingCompared, 2000)}. This is no all-clear: no key of ${cell(left)} and ${cell(right)} was compared.`, '');
+    out.push(`**Nothing was compared:** ${cell(report.nothingCompared, 2000)}. No key of ${cell(left)} and ${cell(right)} was compared, so this run cannot tell whether they agree.`, '');
   } else if (total === 0) {
     out.push(`**All clear:** ${cell(left)} and ${cell(right)} reconcile — no discrepancies.`, '');
   } else {
