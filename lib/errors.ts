@@ -24,6 +24,8 @@ export const ErrorCodes = {
   CONFIG_INVALID: 'E_CONFIG_INVALID',
   /** Every row of a side was rejected: nothing to compare. */
   NO_USABLE_ROWS: 'E_NO_USABLE_ROWS',
+  /** The run compared no key (every facility a coverage gap, every order out of scope…): no answer to give. */
+  NOTHING_COMPARED: 'E_NOTHING_COMPARED',
   /** A storage or service call failed after its retries. */
   STORAGE: 'E_STORAGE',
   /** An environment variable a handler needs is missing. */

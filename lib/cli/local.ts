@@ -36,6 +36,9 @@ export function printLocalResult(result: LocalRunResult, io: Output): number {
     io.out(renderSummaryTable(report));
   }
   for (const f of result.failed) io.err(`oms-recon: ${f.boundary}: ${f.error}`);
-  if (result.failed.length > 0) return 2;
+  // A boundary that compared no key: its report and message say why; the run is trouble (exit 2).
+  const nothing = Object.values(result.reports).filter((r) => r.nothingCompared !== undefined);
+  for (const r of nothing) io.err(`oms-recon: ${r.boundary}: ${new ReconError(ErrorCodes.NOTHING_COMPARED, `nothing was compared: ${r.nothingCompared}`).describe()}`);
+  if (result.failed.length > 0 || nothing.length > 0) return 2;
   return Object.values(result.reports).some((r) => r.summary.discrepancies > 0) ? 1 : 0;
 }

@@ -17,7 +17,7 @@ ${RECONCILE_USAGE}
   oms-recon demo [--out <dir>]
       write the sample feeds and run them through \`oms-recon local\` (this is \`npm start\`)
 
-exit codes: 0 no discrepancies, 1 discrepancies found, 2 trouble (bad file, no usable rows, bad arguments)`;
+exit codes: 0 no discrepancies, 1 discrepancies found, 2 trouble (bad file, no usable rows, bad arguments, nothing compared)`;
 
 type Command = (argv: readonly string[], io: Output) => Promise<number>;
 

@@ -83,6 +83,8 @@ export async function runReconcile(argv: readonly string[], io: Output): Promise
   const args = parseReconcileArgs(argv);
   const config = await loadConfig(args.config);
   const report = await reconcileFiles({ boundary: args.boundary, inputs: args.inputs, config });
+  // A run that compared no key has no answer: exit 2, and no report that could read as all clear.
+  if (report.nothingCompared !== undefined) throw new ReconError(ErrorCodes.NOTHING_COMPARED, `nothing was compared: ${report.nothingCompared}`);
   const paths = await writeReportFiles(report, resolve(args.out));
   io.out(renderSummaryTable(report));
   io.out(`\nreport: ${paths.json}\n        ${paths.csv}\n        ${paths.markdown}`);

@@ -12,6 +12,7 @@ import type { CanonRecord } from '../feeds/decode.ts';
 import type { TableSource } from '../read/table.ts';
 import { buildSummary, sortDiscrepancies } from '../report/merge.ts';
 import type { Discrepancy, FileStats, Rejection, Report, Warning } from '../report/model.ts';
+import { nothingCompared } from '../report/verdict.ts';
 import { GroupIndex } from './groups.ts';
 import { canUseTwoThreads, readFiles, worthTwoThreads, type FileJob } from './parallel.ts';
 import { duplicateWarning, Resolver } from './resolve.ts';
@@ -176,5 +177,7 @@ export function buildReport(p: {
     warnings: p.warnings,
   };
   if (p.runId) report.runId = p.runId;
+  const nothing = nothingCompared(report);
+  if (nothing !== undefined) report.nothingCompared = nothing;
   return report;
 }

@@ -52,7 +52,7 @@ const specs: Record<FeedName, Omit<FeedDef, 'name'>> = {
       channel, channel_order_id: channelOrderId,
       placed_at: timestamp('when the order was placed'),
       total: money(false, 'order total'), currency,
-      status: text('channel status (not compared)'),
+      status: text('channel status (compared only as cancelled or not: cancelled, canceled, voided, void)'),
     },
   },
   'oms-orders': {
@@ -62,7 +62,7 @@ const specs: Record<FeedName, Omit<FeedDef, 'name'>> = {
       oms_order_id: optKey("the OMS's own order ID (identifies one capture)"),
       created_at: timestamp('when the OMS captured the order'),
       total: money(false, 'order total'), currency,
-      status: text('OMS status (not compared)'),
+      status: text('OMS status (compared only as cancelled or not: cancelled, canceled, voided, void)'),
     },
   },
   'oms-allocations': {

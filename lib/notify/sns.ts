@@ -93,6 +93,8 @@ export function fitSubject(head: string, tail: string): string {
 
 interface Facts {
   total: number;
+  /** Why the run compared no key (then it is never "all clear"). */
+  nothing?: string;
   newCount: number;
   ongoingCount: number;
   hasStatus: boolean;
@@ -119,6 +121,7 @@ function facts(report: Report): Facts {
   const names = [...ALL_TYPES.filter((t) => counts[t] !== undefined), ...Object.keys(counts).filter((t) => !ALL_TYPES.includes(t as never))];
   return {
     total: report.summary?.discrepancies ?? ds.length,
+    nothing: typeof report.nothingCompared === 'string' ? report.nothingCompared : undefined,
     newCount,
     ongoingCount,
     hasStatus: newCount + ongoingCount > 0,
@@ -152,6 +155,7 @@ interface Limits {
 
 function subjectFor(report: Report, label: string, f: Facts): string {
   const head = `[${label}] ${valueText(report.boundary)}:`;
+  if (f.nothing !== undefined) return fitSubject(head, 'nothing was compared');
   if (f.total === 0) return fitSubject(head, f.resolved ? `all clear (${formatInt(f.resolved)} resolved)` : 'all clear');
   let tail = plural(f.total, 'discrepancy', 'discrepancies');
   if (f.hasStatus) tail += f.newCount ? ` (${formatInt(f.newCount)} new)` : ' (none new)';
@@ -160,6 +164,7 @@ function subjectFor(report: Report, label: string, f: Facts): string {
 
 function headline(report: Report, f: Facts): string {
   const [left, right] = sidesOf(report).map((s) => oneLine(s, 30));
+  if (f.nothing !== undefined) return `Nothing was compared between ${left} and ${right}: ${oneLine(f.nothing, 1500)}.`;
   if (f.total === 0) {
     let s = `All clear: ${left} and ${right} reconcile, no discrepancies.`;
     if (f.resolved) s += ` ${plural(f.resolved, 'discrepancy', 'discrepancies')} of the previous run resolved.`;
@@ -181,8 +186,9 @@ function figureLines(report: Report): string[] {
   if (!s) return [];
   const [left, right] = sidesOf(report).map((x) => oneLine(x, 30));
   const keys = s.keys;
+  const rate = typeof report.nothingCompared === 'string' ? 'none (no key compared)' : formatPercent(s.matchRate);
   const lines = [
-    `Match rate: ${formatPercent(s.matchRate)} (${formatInt(s.matched)} of ${formatInt(keys)} keys; ${left} ${formatInt(s.left)}, ${right} ${formatInt(s.right)})`,
+    `Match rate: ${rate} (${formatInt(s.matched)} of ${formatInt(keys)} keys; ${left} ${formatInt(s.left)}, ${right} ${formatInt(s.right)})`,
     `Rows: ${rowsText(s.rows)}`,
   ];
   // Money for money boundaries, units for unit boundaries; both when both are at stake.
@@ -206,6 +212,7 @@ function discrepancyLine(report: Report, d: Discrepancy, lim: Limits): string {
   const tag = d.status === 'new' ? '[NEW] ' : d.status === 'ongoing' ? '[ongoing] ' : '';
   parts.push(`${tag}${oneLine(valueText(d.type), 40)}${d.kind ? ` (${oneLine(valueText(d.kind), 10)})` : ''} ${keyText(d.key, lim.value)}`);
   if (d.offsetting) parts.push('offsetting');
+  if (d.cancelled_on) parts.push(`cancelled on ${oneLine(valueText(d.cancelled_on), 20)}`);
   if (d.delta !== undefined) parts.push(`delta ${oneLine(valueText(d.delta), 40)}`);
   if (d.fields?.length) parts.push(`fields ${oneLine(d.fields.join(', '), lim.value)}`);
   parts.push(`${oneLine(left, 20)}: ${sideText(d[left], lim.value, 4)}`);
@@ -310,7 +317,8 @@ function chatbotMessage(report: Report, opts: NotificationOptions, label: string
   const boundary = oneLine(valueText(report.boundary), 60);
   const [left, right] = sidesOf(report);
   let title: string;
-  if (f.total === 0) title = `:white_check_mark: ${label} ${boundary}: all clear`;
+  if (f.nothing !== undefined) title = `:warning: ${label} ${boundary}: nothing was compared`;
+  else if (f.total === 0) title = `:white_check_mark: ${label} ${boundary}: all clear`;
   else if (f.hasStatus && f.newCount) title = `:rotating_light: ${label} ${boundary}: ${plural(f.newCount, 'new discrepancy', 'new discrepancies')} (${formatInt(f.total)} open)`;
   else if (f.hasStatus) title = `:warning: ${label} ${boundary}: ${plural(f.total, 'discrepancy', 'discrepancies')} open, none new`;
   else title = `:warning: ${label} ${boundary}: ${plural(f.total, 'discrepancy', 'discrepancies')}`;
@@ -318,7 +326,7 @@ function chatbotMessage(report: Report, opts: NotificationOptions, label: string
   const lines: string[] = [chatPlain(headline(report, f), 600)];
   const s = report.summary;
   if (s) {
-    lines.push(`Match rate ${formatPercent(s.matchRate)} · at risk ${chatPlain(moneyAtRiskText(report), 300)}${s.atRisk?.units ? ` and ${plural(s.atRisk.units, 'unit')}` : ''}`);
+    lines.push(`Match rate ${f.nothing !== undefined ? 'none (no key compared)' : formatPercent(s.matchRate)} · at risk ${chatPlain(moneyAtRiskText(report), 300)}${s.atRisk?.units ? ` and ${plural(s.atRisk.units, 'unit')}` : ''}`);
     lines.push(`Rows ${rowsText(s.rows)} · ${plural((report.warnings ?? []).length, 'warning')}`);
   }
   if (f.byType.length) {
@@ -331,8 +339,9 @@ function chatbotMessage(report: Report, opts: NotificationOptions, label: string
     const items = top.map((d) => {
       const tag = d.status === 'new' ? 'NEW ' : '';
       const delta = d.delta !== undefined ? ` delta ${chatCode(valueText(d.delta), 30)}` : '';
+      const cancelled = d.cancelled_on ? ` cancelled on ${chatPlain(valueText(d.cancelled_on), 20)}` : '';
       const imp = impactText(d);
-      return `• ${tag}${chatCode(d.type, 40)} ${chatCode(keyText(d.key, 60), 140)}${delta}${imp ? ` at risk ${chatPlain(imp, 60)}` : ''}` +
+      return `• ${tag}${chatCode(d.type, 40)} ${chatCode(keyText(d.key, 60), 140)}${cancelled}${delta}${imp ? ` at risk ${chatPlain(imp, 60)}` : ''}` +
         ` (${chatPlain(left, 20)}: ${chatCode(sideText(d[left], 30, 3), 100)}, ${chatPlain(right, 20)}: ${chatCode(sideText(d[right], 30, 3), 100)})`;
     });
     lines.push('');
@@ -342,6 +351,7 @@ function chatbotMessage(report: Report, opts: NotificationOptions, label: string
   const description = clip(lines.join('\n'), CHAT_DESCRIPTION_MAX);
 
   const nextSteps: string[] = [];
+  if (f.nothing !== undefined) nextSteps.push('Nothing was compared: check that both sides sent their files, and that facility IDs and channel names are written alike on both sides.');
   if (opts.reportUrl) nextSteps.push(`Full report: ${oneLine(opts.reportUrl, CHAT_NEXT_STEP_MAX - 13)}`);
   else if (opts.reportKey) nextSteps.push(`Full report: ${chatCode(opts.reportKey, CHAT_NEXT_STEP_MAX - 15)}`);
   if (f.hasStatus && f.newCount) nextSteps.push('Investigate the new discrepancies first (discrepancies.csv has every row with its source lines).');
@@ -351,8 +361,9 @@ function chatbotMessage(report: Report, opts: NotificationOptions, label: string
   const ctx: Record<string, string> = {
     boundary,
     discrepancies: String(f.total),
-    matchRate: s ? formatPercent(s.matchRate) : '',
+    matchRate: f.nothing !== undefined ? 'none' : s ? formatPercent(s.matchRate) : '',
   };
+  if (f.nothing !== undefined) ctx.nothingCompared = oneLine(f.nothing, 1000);
   if (f.hasStatus) { ctx.new = String(f.newCount); ctx.ongoing = String(f.ongoingCount); }
   if (f.resolved) ctx.resolved = String(f.resolved);
   if (report.runId) ctx.runId = oneLine(report.runId, 200);
@@ -370,7 +381,7 @@ function chatbotMessage(report: Report, opts: NotificationOptions, label: string
     },
     metadata: {
       summary: clip(subject, 200),
-      eventType: f.total === 0 ? 'ReconciliationClear' : 'ReconciliationDiscrepancies',
+      eventType: f.nothing !== undefined ? 'ReconciliationNothingCompared' : f.total === 0 ? 'ReconciliationClear' : 'ReconciliationDiscrepancies',
       additionalContext: ctx,
     },
   };

@@ -141,8 +141,10 @@ export async function summarize(deps: PipelineDeps, input: SummarizeInput): Prom
 
   const report = buildReport({ boundary, generatedAt: now, tally, files: run.files, rejected, warnings, runId: input.runId });
 
-  // New, ongoing (with age) or resolved, against the previous finished run.
-  const previous = await latestRun(deps.dynamo, s.tableName, boundary.name, { before: run.startedAt, status: 'succeeded' });
+  // New, ongoing (with age) or resolved, against the previous finished run. A run that compared
+  // nothing resolves nothing (it knows nothing), and is no baseline for the next run.
+  const nothing = report.nothingCompared !== undefined;
+  const previous = nothing ? undefined : await latestRun(deps.dynamo, s.tableName, boundary.name, { before: run.startedAt, status: 'succeeded' });
   const before: PreviousDiscrepancy[] = previous?.discrepanciesKey ? await getJson<PreviousDiscrepancy[]>(deps.s3, s.bucketName, previous.discrepanciesKey) : [];
   const cmp = compareWithPrevious(report.discrepancies, before, now);
   report.discrepancies = cmp.discrepancies;
@@ -160,7 +162,7 @@ export async function summarize(deps: PipelineDeps, input: SummarizeInput): Prom
     resolved: cmp.resolved.length,
   };
   await putRun(deps.dynamo, s.tableName, {
-    boundary: boundary.name, runId: input.runId, startedAt: run.startedAt, finishedAt: now, status: 'succeeded',
+    boundary: boundary.name, runId: input.runId, startedAt: run.startedAt, finishedAt: now, status: nothing ? 'nothing_compared' : 'succeeded',
     summary: { ...report.summary, ...counts }, reportKey, discrepanciesKey,
   });
 
@@ -172,6 +174,7 @@ export async function summarize(deps: PipelineDeps, input: SummarizeInput): Prom
     notification = buildNotification({ ...report, discrepancies: [], warnings: [], resolved: [] }, { reportUrl, reportKey });
     out.notification = notification;
   }
+  if (nothing) deps.log?.({ level: 'WARN', message: 'nothing compared', boundary: boundary.name, runId: input.runId, reason: report.nothingCompared });
   deps.log?.({ level: 'INFO', message: 'summarized', boundary: boundary.name, runId: input.runId, ...counts, discrepancies: report.discrepancies.length });
   return out;
 }

@@ -20,7 +20,8 @@ export function renderSummaryTable(report: Report, opts: ConsoleOptions = {}): s
   const total = s?.discrepancies ?? ds.length;
   const lines: string[] = [];
 
-  const result = total === 0 ? 'all clear, no discrepancies' : plural(total, 'discrepancy', 'discrepancies');
+  const nothing = report.nothingCompared;
+  const result = nothing !== undefined ? 'nothing was compared' : total === 0 ? 'all clear, no discrepancies' : plural(total, 'discrepancy', 'discrepancies');
   const newCount = ds.filter((d) => d.status === 'new').length;
   const ongoing = ds.filter((d) => d.status === 'ongoing');
   let status = '';
@@ -32,6 +33,7 @@ export function renderSummaryTable(report: Report, opts: ConsoleOptions = {}): s
   }
   lines.push(`${oneLine(String(report.boundary), 60)}: ${left} vs ${right} - ${result}${status}`);
   lines.push('');
+  if (nothing !== undefined) lines.push(`  ${oneLine(`no key was compared: ${nothing}`, 600)}`, '');
 
   // type → count, aligned
   const byType = (s?.byType ?? {}) as Record<string, number>;
@@ -52,7 +54,8 @@ export function renderSummaryTable(report: Report, opts: ConsoleOptions = {}): s
   const row = (label: string, value: string) => lines.push(`  ${label.padEnd(15)}${value}`);
   if (s) {
     const keys = s.keys;
-    row('match rate', `${formatPercent(s.matchRate)} (${formatInt(s.matched)} of ${formatInt(keys)} keys matched; ${left} ${formatInt(s.left)}, ${right} ${formatInt(s.right)})`);
+    const rate = nothing !== undefined ? 'none (no key compared)' : formatPercent(s.matchRate);
+    row('match rate', `${rate} (${formatInt(s.matched)} of ${formatInt(keys)} keys matched; ${left} ${formatInt(s.left)}, ${right} ${formatInt(s.right)})`);
     row('money at risk', oneLine(moneyAtRiskText(report), 200));
     row('units at risk', formatInt(s.atRisk?.units ?? 0));
     row('rows', rowsText(s.rows));

@@ -12,7 +12,7 @@ import type { Discrepancy, DiscrepancyType, RowCounts, Summary } from './model.t
 
 /** Discrepancy types per boundary, in the order the SPEC lists them ("Discrepancy types"). */
 export const TYPE_ORDER: Readonly<Record<BoundaryName, readonly DiscrepancyType[]>> = {
-  intake: ['missing_in_oms', 'duplicate_in_oms', 'unexpected_in_oms', 'field_mismatch'],
+  intake: ['missing_in_oms', 'duplicate_in_oms', 'unexpected_in_oms', 'field_mismatch', 'cancellation_mismatch'],
   fulfillment: ['not_shipped', 'reassigned', 'unrecorded_split', 'quantity_mismatch', 'shipped_not_allocated'],
   inventory: ['quantity_mismatch', 'missing_in_oms', 'missing_in_warehouse'],
   financial: ['not_booked', 'unexpected_in_erp', 'return_not_credited', 'credit_without_return', 'amount_mismatch'],

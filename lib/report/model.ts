@@ -5,7 +5,7 @@
 import type { BoundaryName, FeedName, SideName } from '../feeds/catalog.ts';
 
 export type DiscrepancyType =
-  | 'missing_in_oms' | 'duplicate_in_oms' | 'unexpected_in_oms' | 'field_mismatch'
+  | 'missing_in_oms' | 'duplicate_in_oms' | 'unexpected_in_oms' | 'field_mismatch' | 'cancellation_mismatch'
   | 'not_shipped' | 'reassigned' | 'unrecorded_split' | 'quantity_mismatch' | 'shipped_not_allocated'
   | 'missing_in_warehouse'
   | 'not_booked' | 'unexpected_in_erp' | 'return_not_credited' | 'credit_without_return' | 'amount_mismatch';
@@ -30,6 +30,8 @@ export interface Discrepancy {
   offsetting?: boolean;
   /** field_mismatch: the fields that differ. */
   fields?: string[];
+  /** cancellation_mismatch: the side on which the order is cancelled (live on the other). */
+  cancelled_on?: 'channel' | 'oms';
   /** financial: which kind of document the discrepancy is about. */
   kind?: 'sale' | 'return';
   /** left − right in the boundary's unit (inventory/fulfillment: units as a number; financial: money as decimal text). */
@@ -104,6 +106,12 @@ export interface Report {
   generatedAt: string;
   runId?: string;
   summary: Summary;
+  /**
+   * Present only when the run compared no key: why (every facility a coverage gap, every
+   * order out of scope, no usable rows). Such a run is never "all clear": the CLI stops with
+   * E_NOTHING_COMPARED, and the pipeline's summary says "nothing was compared".
+   */
+  nothingCompared?: string;
   files: FileStats[];
   discrepancies: Discrepancy[];
   rejected: Rejection[];

@@ -108,11 +108,13 @@ function csvColumns(report: Report): Column[] {
   }
   if (keyFields.length === 0) keyFields.push(...(BOUNDARY[report.boundary]?.keyFields ?? []));
   const hasOffsetting = ds.some((d) => d.offsetting !== undefined);
+  const hasCancelledOn = ds.some((d) => d.cancelled_on !== undefined);
   const hasFirstSeen = ds.some((d) => d.firstSeen !== undefined);
 
   const cols: Column[] = [{ name: 'type', get: (d) => d.type }];
   for (const k of keyFields) cols.push({ name: k, get: (d) => d.key?.[k] });
   if (hasOffsetting) cols.push({ name: 'offsetting', get: (d) => d.offsetting });
+  if (hasCancelledOn) cols.push({ name: 'cancelled_on', get: (d) => d.cancelled_on });
   cols.push(
     { name: 'fields', get: (d) => (Array.isArray(d.fields) ? d.fields.join(';') : d.fields) },
     { name: 'kind', get: (d) => d.kind },
@@ -220,7 +222,9 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
   // Result
   const newCount = ds.filter((d) => d.status === 'new').length;
   const ongoing = ds.filter((d) => d.status === 'ongoing');
-  if (total === 0) {
+  if (report.nothingCompared !== undefined) {
+    out.push(`**Nothing was compared:** ${cell(report.nothingCompared, 2000)}. No key of ${cell(left)} and ${cell(right)} was compared, so this run cannot tell whether they agree.`, '');
+  } else if (total === 0) {
     out.push(`**All clear:** ${cell(left)} and ${cell(right)} reconcile — no discrepancies.`, '');
   } else {
     let line = `**${plural(total, 'discrepancy', 'discrepancies')}**`;
@@ -247,7 +251,7 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
   if (s) {
     const keys = s.keys;
     out.push(
-      `- Match rate: **${formatPercent(s.matchRate)}** (${formatInt(s.matched)} of ${formatInt(Math.max(keys, 0))} keys matched)`,
+      `- Match rate: **${report.nothingCompared !== undefined ? 'none (no key compared)' : formatPercent(s.matchRate)}** (${formatInt(s.matched)} of ${formatInt(Math.max(keys, 0))} keys matched)`,
       `- Keys: ${cell(left)} ${formatInt(s.left)}, ${cell(right)} ${formatInt(s.right)}`,
       `- Money at risk: ${escapeMarkdownCell(moneyAtRiskText(report))}`,
       `- Units at risk: ${formatInt(s.atRisk?.units ?? 0)}`,
@@ -303,7 +307,8 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
     const rows = shown.map((d, i) => {
       const r = [
         String(i + 1),
-        code(d.type) + (d.kind ? ` (${cell(d.kind)})` : '') + (d.offsetting ? ' offsetting' : ''),
+        code(d.type) + (d.kind ? ` (${cell(d.kind)})` : '') + (d.offsetting ? ' offsetting' : '') +
+          (d.cancelled_on ? ` (cancelled on ${cell(d.cancelled_on, 20)})` : ''),
         cell(keyText(d.key, 80), 300),
         cell(d.delta, 40) + (d.fields?.length ? ` ${cell(d.fields.join(', '), 80)}` : ''),
         cell(sideText(d[left]), 300),

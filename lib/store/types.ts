@@ -81,7 +81,8 @@ export interface FileManifest extends FileRef {
   ttl?: number;
 }
 
-export type RunStatus = 'running' | 'succeeded' | 'failed';
+/** `nothing_compared`: the run finished but compared no key; the next run compares against the last `succeeded` one. */
+export type RunStatus = 'running' | 'succeeded' | 'nothing_compared' | 'failed';
 
 /** The report summary plus the run's comparison against the previous run. */
 export type RunSummary = Summary & { new?: number; ongoing?: number; resolved?: number };

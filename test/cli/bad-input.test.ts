@@ -279,6 +279,26 @@ describe('bad input: trouble with a whole file (exit 2)', () => {
     });
   });
 
+  it('nothing compared (every facility counted on one side only)', async () => {
+    // Prepare: the warehouse writes the facility dal1, the OMS DAL1
+    const s = setup('nothing');
+    const oms = put(s.dir, 'oms-inventory.csv', COUNTS);
+    const counts = put(s.dir, 'counts.csv', COUNTS.replace(/DAL1/g, 'dal1'));
+    // Act
+    const r = await inventory(s, oms, counts);
+    // Assess: exit 2 and why, never "all clear"; no report to misread
+    expect(r.code, r.err).toBe(2);
+    expect(errorLine(r)).toBe(
+      'oms-recon: nothing was compared: every facility is a coverage gap, counted on one side only: ' +
+        'facility DAL1 has oms rows but no warehouse count arrived: left out of the comparison; ' +
+        'facility dal1 has warehouse rows but no oms count arrived: left out of the comparison ' +
+        '(DAL1 and dal1 differ only in case: facility IDs compare exactly as written) [E_NOTHING_COMPARED]',
+    );
+    expect(r.out).toBe('');
+    expect(reportExists(s.out)).toBe(false);
+    expectNoStackTrace(r);
+  });
+
   it('invalid config file', async () => {
     // Prepare
     const s = setup('config');

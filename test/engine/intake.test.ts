@@ -76,3 +76,101 @@ describe('intake: channel orders vs OMS orders', () => {
     expect(found(await reconcileTexts(dir, 'intake', { channel, oms }, { tolerances: { money: '0.01' } }))).toEqual([]);
   });
 });
+
+describe('intake: cancelled orders (SPEC "Cancelled orders")', () => {
+  it('takes a cancelled channel order that the OMS never captured as agreement, in any spelling and case', async () => {
+    // Prepare: four cancelled spellings, and two statuses that only mention cancelling
+    const channel = csv(CH,
+      'web,K1,,10.00,EUR,cancelled', 'web,K2,,20.00,EUR,CANCELED', 'web,K3,,30.00,EUR,Voided', 'web,K4,,40.00,EUR,void',
+      'web,K5,,50.00,EUR,cancel_requested', 'web,K6,,60.00,EUR,not cancelled',
+      'web,K7,,7.00,EUR,paid');
+    const oms = csv(OMS, 'web,K7,O7,,7.00,EUR,captured');
+    // Act
+    const r = await reconcileTexts(dir, 'intake', { channel, oms });
+    // Assess
+    expect(found(r)).toEqual(['missing_in_oms channel=web channel_order_id=K5', 'missing_in_oms channel=web channel_order_id=K6']);
+    expect(r.summary).toMatchObject({ keys: 7, matched: 5, discrepancies: 2 });
+    expect(r.summary.atRisk.money).toEqual({ EUR: '110.00' });
+  });
+
+  it('matches an order cancelled on both sides without comparing totals or currencies', async () => {
+    const channel = csv(CH, 'web,L1,,10.00,EUR,cancelled');
+    const oms = csv(OMS, 'web,L1,O1,,0.00,USD,VOID');
+    const r = await reconcileTexts(dir, 'intake', { channel, oms });
+    expect(found(r)).toEqual([]);
+    expect(r.summary).toMatchObject({ keys: 1, left: 1, right: 1, matched: 1 });
+  });
+
+  it('reports an order cancelled on the channel and live in the OMS as cancellation_mismatch in place of a field_mismatch', async () => {
+    // Prepare: the OMS total also differs: one discrepancy, not two
+    const channel = csv(CH, 'web,M1,,25.00,EUR,Cancelled');
+    const oms = csv(OMS, 'web,M1,O1,,24.00,EUR,released');
+    // Act
+    const r = await reconcileTexts(dir, 'intake', { channel, oms });
+    // Assess
+    expect(r.discrepancies).toEqual([{
+      type: 'cancellation_mismatch', key: { channel: 'web', channel_order_id: 'M1' }, cancelled_on: 'channel',
+      channel: { total: '25.00', currency: 'EUR', status: 'Cancelled' },
+      oms: { oms_order_id: 'O1', total: '24.00', currency: 'EUR', status: 'released' },
+      impact: { money: { amount: '25.00', currency: 'EUR' } },
+      sources: [expect.objectContaining({ side: 'channel', line: 2 }), expect.objectContaining({ side: 'oms', line: 2 })],
+    }]);
+    expect(r.summary.byType).toEqual({ cancellation_mismatch: 1 });
+    expect(r.summary.matched).toBe(0);
+  });
+
+  it('reports an order cancelled in the OMS and live on the channel as cancellation_mismatch, with the channel total at risk (else the OMS total)', async () => {
+    const channel = csv(CH, 'web,N1,,12.50,EUR,paid', 'web,N2,,,,paid');
+    const oms = csv(OMS, 'web,N1,O1,,12.50,EUR,canceled', 'web,N2,O2,,8.00,GBP,cancelled');
+    const r = await reconcileTexts(dir, 'intake', { channel, oms });
+    expect(r.discrepancies.map((d) => [d.type, d.key.channel_order_id, d.cancelled_on, d.impact])).toEqual([
+      ['cancellation_mismatch', 'N1', 'oms', { money: { amount: '12.50', currency: 'EUR' } }],
+      ['cancellation_mismatch', 'N2', 'oms', { money: { amount: '8.00', currency: 'GBP' } }],
+    ]);
+    expect(r.summary.atRisk.money).toEqual({ EUR: '12.50', GBP: '8.00' });
+  });
+
+  it('does not count a cancelled OMS capture toward duplicate_in_oms, nor compare its total', async () => {
+    // Prepare: P1 captured twice, the first capture voided (with another total); P2 captured twice, both live
+    const channel = csv(CH, 'web,P1,,30.00,EUR,paid', 'web,P2,,30.00,EUR,paid');
+    const oms = csv(OMS, 'web,P1,O1,,31.00,EUR,cancelled', 'web,P1,O1b,,30.00,EUR,captured', 'web,P2,O2,,30.00,EUR,', 'web,P2,O2b,,30.00,EUR,');
+    // Act
+    const r = await reconcileTexts(dir, 'intake', { channel, oms });
+    // Assess
+    expect(found(r)).toEqual(['duplicate_in_oms channel=web channel_order_id=P2']);
+    expect(r.summary).toMatchObject({ keys: 2, matched: 1 });
+  });
+
+  it('does not report a cancelled OMS order that no channel placed as unexpected_in_oms; a live capture beside it still is', async () => {
+    const channel = csv(CH, 'web,Q0,,1.00,EUR,');
+    const oms = csv(OMS, 'web,Q0,O0,,1.00,EUR,', 'web,Q1,O1,,5.00,EUR,Void', 'web,Q2,O2,,6.00,EUR,voided', 'web,Q2,O2b,,6.00,EUR,captured');
+    const r = await reconcileTexts(dir, 'intake', { channel, oms });
+    expect(found(r)).toEqual(['unexpected_in_oms channel=web channel_order_id=Q2']);
+    const q2 = r.discrepancies[0];
+    expect(q2).toMatchObject({ oms: { oms_order_id: 'O2b' }, impact: { money: { amount: '6.00', currency: 'EUR' } } });
+    expect(q2.sources).toEqual([expect.objectContaining({ side: 'oms', line: 5 })]);
+    expect(r.summary).toMatchObject({ keys: 3, matched: 2 });
+  });
+
+  it('with several OMS captures, takes the OMS side as cancelled only when every capture is', async () => {
+    // Prepare: R1 both captures cancelled, channel live; R2 channel cancelled, one capture live;
+    // R3 channel cancelled, two live captures (still a duplicate: both may ship)
+    const channel = csv(CH, 'web,R1,,10.00,EUR,paid', 'web,R2,,20.00,EUR,cancelled', 'web,R3,,30.00,EUR,cancelled');
+    const oms = csv(OMS,
+      'web,R1,O1,,10.00,EUR,cancelled', 'web,R1,O1b,,10.00,EUR,void',
+      'web,R2,O2,,20.00,EUR,cancelled', 'web,R2,O2b,,20.00,EUR,captured',
+      'web,R3,O3,,30.00,EUR,captured', 'web,R3,O3b,,30.00,EUR,captured');
+    // Act
+    const r = await reconcileTexts(dir, 'intake', { channel, oms });
+    // Assess
+    expect(r.discrepancies.map((d) => `${d.type} ${d.key.channel_order_id} ${d.cancelled_on ?? ''}`.trim())).toEqual([
+      'duplicate_in_oms R3',
+      'cancellation_mismatch R1 oms',
+      'cancellation_mismatch R2 channel',
+      'cancellation_mismatch R3 channel',
+    ]);
+    // R1: both cancelled captures are shown; R2: only the live capture is what disagrees
+    expect(r.discrepancies[1].oms).toEqual({ captures: [expect.objectContaining({ oms_order_id: 'O1' }), expect.objectContaining({ oms_order_id: 'O1b' })] });
+    expect(r.discrepancies[2].oms).toMatchObject({ oms_order_id: 'O2b', status: 'captured' });
+  });
+});

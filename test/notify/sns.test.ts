@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Discrepancy, Report } from '../../lib/report/model.ts';
 import { buildSummary } from '../../lib/report/merge.ts';
 import { buildNotification, fitSubject, toAscii, type SnsNotification } from '../../lib/notify/sns.ts';
-import { cleanReport, financialDiscrepancy, inventoryDiscrepancy, makeFinancialReport, makeReport } from '../report/fixtures.ts';
+import { cleanReport, financialDiscrepancy, inventoryDiscrepancy, makeCancellationReport, makeFinancialReport, makeReport, nothingComparedReport } from '../report/fixtures.ts';
 
 /** AWS Chatbot custom notification (admin guide, "Custom notifications"); unknown keys are refused. */
 const Chatbot = z.object({
@@ -96,6 +96,19 @@ describe('buildNotification', () => {
     expect(chat.content.description).toMatch(/… and \d+ more in the full report/);
   });
 
+  it('lists a cancellation_mismatch with the side the order is cancelled on, in the email and in chat', () => {
+    // Act
+    const n = buildNotification(makeCancellationReport());
+    const p = parts(n);
+    // Assess
+    expect(n.Subject).toBe('[oms-recon] intake: 1 discrepancy');
+    expect(p.email).toMatch(/cancellation_mismatch\s+1/);
+    expect(p.email).toContain('- cancellation_mismatch channel=web channel_order_id=#1001 | cancelled on channel | channel: total=25.00, currency=EUR, status=cancelled |');
+    expect(p.email).toContain('Money at risk: EUR 25.00');
+    expect(p.chat.content.description).toContain('By type: `cancellation_mismatch` 1');
+    expect(p.chat.content.description).toContain('• `cancellation_mismatch` `channel=web channel_order_id=#1001` cancelled on channel at risk EUR 25.00');
+  });
+
   it('says all clear when the boundary reconciles', () => {
     // Act
     const n = buildNotification(cleanReport({ boundary: 'financial', sides: ['oms', 'erp'] }), { reportKey: 'reports/financial/x/report.json' });
@@ -105,6 +118,19 @@ describe('buildNotification', () => {
     expect(p.email).toContain('All clear: oms and erp reconcile, no discrepancies.');
     expect(p.chat.content.title).toBe(':white_check_mark: oms-recon financial: all clear');
     expect(p.chat.content.nextSteps?.[0]).toBe('Full report: `reports/financial/x/report.json`');
+  });
+
+  it('says nothing was compared, and why, when no key was compared: never all clear', () => {
+    // Act
+    const n = buildNotification(nothingComparedReport(), { reportKey: 'reports/inventory/x/report.json' });
+    const p = parts(n);
+    // Assess
+    expect(n.Subject).toBe('[oms-recon] inventory: nothing was compared');
+    expect(n.Message).not.toMatch(/all clear|100\.00%/i);
+    expect(p.email).toContain('Nothing was compared between oms and warehouse: every facility is a coverage gap, counted on one side only: facility DAL1');
+    expect(p.default).toContain('Nothing was compared between oms and warehouse');
+    expect(p.chat.content.title).toBe(':warning: oms-recon inventory: nothing was compared');
+    expect(p.chat.metadata?.eventType).toBe('ReconciliationNothingCompared');
   });
 
   it('words ongoing-only runs as "none new"', () => {

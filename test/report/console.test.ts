@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderSummaryTable } from '../../lib/report/console.ts';
-import { cleanReport, financialDiscrepancy, inventoryDiscrepancy, makeFinancialReport, makeReport } from './fixtures.ts';
+import { cleanReport, financialDiscrepancy, inventoryDiscrepancy, makeCancellationReport, makeFinancialReport, makeReport, nothingComparedReport } from './fixtures.ts';
 
 describe('renderSummaryTable', () => {
   it('starts with the boundary, its sides and the result', () => {
@@ -16,6 +16,16 @@ describe('renderSummaryTable', () => {
     // Assess
     expect(text.split('\n')[0]).toBe('inventory: oms vs warehouse - all clear, no discrepancies');
     expect(text).toContain('match rate     100.00% (50 of 50 keys matched');
+  });
+
+  it('says nothing was compared, and why, when no key was compared: never all clear or 100%', () => {
+    // Act
+    const text = renderSummaryTable(nothingComparedReport());
+    // Assess
+    expect(text.split('\n')[0]).toBe('inventory: oms vs warehouse - nothing was compared');
+    expect(text).toContain('  no key was compared: every facility is a coverage gap, counted on one side only: facility DAL1');
+    expect(text).toContain('match rate     none (no key compared) (0 of 0 keys matched');
+    expect(text).not.toMatch(/all clear|100\.00%/);
   });
 
   it('aligns type names left and counts right, with a total', () => {
@@ -35,6 +45,20 @@ describe('renderSummaryTable', () => {
       '  --------------------  -----',
       '  total                    13',
     ]);
+  });
+
+  it('counts cancellation_mismatch among the intake types', () => {
+    // Act
+    const lines = renderSummaryTable(makeCancellationReport()).split('\n');
+    // Assess
+    expect(lines[0]).toBe('intake: channel vs oms - 1 discrepancy');
+    expect(lines.slice(2, 6)).toEqual([
+      '  type                   count',
+      '  cancellation_mismatch      1',
+      '  ---------------------  -----',
+      '  total                      1',
+    ]);
+    expect(lines).toContain('  money at risk  EUR 25.00');
   });
 
   it('prints match rate as a percentage, money per currency, units, rows and warnings', () => {

@@ -36,6 +36,31 @@ export function financialDiscrepancy(overrides: Partial<Discrepancy> = {}): Disc
   };
 }
 
+/** An intake report (channel vs oms) with one order cancelled on the channel and live in the OMS. */
+export function makeCancellationReport(): Report {
+  const discrepancies: Discrepancy[] = [{
+    type: 'cancellation_mismatch',
+    key: { channel: 'web', channel_order_id: '#1001' },
+    cancelled_on: 'channel',
+    channel: { total: '25.00', currency: 'EUR', status: 'cancelled' },
+    oms: { oms_order_id: 'O-1', total: '25.00', currency: 'EUR', status: 'released' },
+    impact: { money: { amount: '25.00', currency: 'EUR' } },
+    sources: [{ side: 'channel', file: 'web-orders.csv', line: 2 }, { side: 'oms', file: 'oms-orders.csv', line: 5 }],
+  }];
+  return makeReport({
+    boundary: 'intake',
+    sides: ['channel', 'oms'],
+    files: [
+      { file: 'web-orders.csv', feed: 'channel-orders', side: 'channel', format: 'csv', read: 3, used: 3, rejected: 0 },
+      { file: 'oms-orders.csv', feed: 'oms-orders', side: 'oms', format: 'csv', read: 4, used: 4, rejected: 0 },
+    ],
+    rejected: [],
+    warnings: [],
+    summary: buildSummary({ left: 3, right: 3, keys: 3, matched: 2, outOfScope: 0, discrepancies, rows: { read: 7, used: 7, rejected: 0 } }),
+    discrepancies,
+  });
+}
+
 const inventoryFiles: FileStats[] = [
   { file: 'oms-inventory.csv', feed: 'oms-inventory', side: 'oms', format: 'csv', read: 120, used: 118, rejected: 2 },
   { file: 'dal1-count.csv', feed: 'warehouse-inventory', side: 'warehouse', format: 'csv', read: 80, used: 80, rejected: 0 },
@@ -99,6 +124,21 @@ export function cleanReport(overrides: Partial<Report> = {}): Report {
     warnings: [],
     summary: buildSummary({ left: 50, right: 50, keys: 50, matched: 50, outOfScope: 0, discrepancies: [], rows: { read: 100, used: 100, rejected: 0 } }),
     ...overrides,
+  });
+}
+
+/** An inventory report of a run that compared no key: every facility a coverage gap. */
+export function nothingComparedReport(): Report {
+  const warnings = [
+    { code: 'coverage_gap', message: 'facility DAL1 has oms rows but no warehouse count arrived: left out of the comparison', key: { facility_id: 'DAL1' } },
+    { code: 'coverage_gap', message: 'facility dal1 has warehouse rows but no oms count arrived: left out of the comparison', key: { facility_id: 'dal1' } },
+  ];
+  return makeReport({
+    discrepancies: [],
+    rejected: [],
+    warnings,
+    summary: buildSummary({ left: 0, right: 0, keys: 0, matched: 0, outOfScope: 4, discrepancies: [], rows: { read: 4, used: 4, rejected: 0 } }),
+    nothingCompared: 'every facility is a coverage gap, counted on one side only: facility DAL1 … (DAL1 and dal1 differ only in case: facility IDs compare exactly as written)',
   });
 }
 

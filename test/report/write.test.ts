@@ -6,7 +6,7 @@ import {
   BOM, csvCell, escapeMarkdownCell, jsonChunks, renderDiscrepanciesCsv, renderJson, renderMarkdown, writeReportFiles,
 } from '../../lib/report/write.ts';
 import { isReconError } from '../../lib/errors.ts';
-import { cleanReport, financialDiscrepancy, inventoryDiscrepancy, makeFinancialReport, makeReport, parseCsv } from './fixtures.ts';
+import { cleanReport, financialDiscrepancy, inventoryDiscrepancy, makeCancellationReport, makeFinancialReport, makeReport, nothingComparedReport, parseCsv } from './fixtures.ts';
 
 function csvRecords(text: string): Array<Record<string, string>> {
   const [header, ...rows] = parseCsv(text.slice(BOM.length));
@@ -134,6 +134,18 @@ describe('renderDiscrepanciesCsv', () => {
     expect(rows[0].slice(0, 3)).toEqual(['type', 'sku', 'facility_id']);
   });
 
+  it('has a cancelled_on column when a cancellation_mismatch is listed', () => {
+    // Act
+    const text = renderDiscrepanciesCsv(makeCancellationReport());
+    const [header] = parseCsv(text.slice(1));
+    // Assess
+    expect(header.slice(0, 4)).toEqual(['type', 'channel', 'channel_order_id', 'cancelled_on']);
+    expect(csvRecords(text)).toEqual([expect.objectContaining({
+      type: 'cancellation_mismatch', channel_order_id: '#1001', cancelled_on: 'channel', 'channel.status': 'cancelled', 'oms.status': 'released', 'impact.money': '25.00', 'impact.currency': 'EUR',
+    })]);
+    expect(parseCsv(renderDiscrepanciesCsv(makeReport()).slice(1))[0]).not.toContain('cancelled_on');
+  });
+
   it('shows nested side values (duplicate captures) as JSON in one column', () => {
     // Prepare
     const report = makeReport({
@@ -250,6 +262,23 @@ describe('renderMarkdown', () => {
     expect(row).toContain('\\*bold\\* \\`tick\\`');
     expect(md).not.toContain('<script>');
     expect(cellsOf(rejRow)).toEqual(['a\\|b.csv', '3', 'bad value "x\\|y"<br>second line']);
+  });
+
+  it('names the side a cancellation_mismatch is cancelled on, and counts the type', () => {
+    // Act
+    const md = renderMarkdown(makeCancellationReport());
+    // Assess
+    expect(md).toContain('| `cancellation_mismatch` | 1 |');
+    expect(md).toMatch(/^\| 1 \| `cancellation_mismatch` \(cancelled on channel\) \| channel=web channel_order_id=\\#1001 \|/m);
+  });
+
+  it('says nothing was compared, and why, when no key was compared: never all clear or 100%', () => {
+    // Act
+    const md = renderMarkdown(nothingComparedReport());
+    // Assess
+    expect(md).toContain('**Nothing was compared:** every facility is a coverage gap, counted on one side only: facility DAL1');
+    expect(md).toContain('- Match rate: **none (no key compared)** (0 of 0 keys matched)');
+    expect(md).not.toMatch(/all clear|100\.00%/i);
   });
 
   it('says all clear when there is nothing to report', () => {
