@@ -6,8 +6,9 @@
 import type { Boundary, FileFacts } from '../boundaries/boundary.ts';
 import type { ReconConfig } from '../config.ts';
 import { ErrorCodes, ReconError } from '../errors.ts';
-import { normalizeHeader, type FeedDef } from '../feeds/catalog.ts';
+import { normalizeHeader, unusedFields, type FeedDef } from '../feeds/catalog.ts';
 import { compileDecoder, isRejection, mapHeader, type CanonRecord, type RowRejection } from '../feeds/decode.ts';
+import { chooseMapping, skipBefore, type Mapping } from '../partners/mapping.ts';
 import { prepareTable } from '../partners/transform.ts';
 import { openTable } from '../read/open.ts';
 import type { TableSource } from '../read/table.ts';
@@ -39,34 +40,119 @@ export interface ReadFeedOptions {
   sink: FeedSink;
   /** Awaited after each batch of rows: where the pipeline flushes records to the store. */
   afterBatch?: () => Promise<void>;
+  /** The path a mapping's `match.files` sees (the pipeline: the S3 key); default the source's name. */
+  path?: string;
+}
+
+/** An `unparsed_values` warning: the values of one column left out of their rows. */
+export interface UnparsedValuesWarning extends Warning {
+  code: 'unparsed_values';
+  file: string;
+  column: string;
+  count: number;
+  /** The first line with such a value, and that value. */
+  line: number;
+  example: string;
+}
+
+/** Values left out of rows (SPEC "Values a comparison does not use"), one tally per column. */
+class UnparsedValues {
+  private readonly byColumn = new Map<string, { count: number; line: number; example: string; reason: string }>();
+  constructor(private readonly file: string) {}
+
+  add(column: string, line: number, value: string, reason: string): void {
+    const t = this.byColumn.get(column);
+    if (t) t.count++;
+    else this.byColumn.set(column, { count: 1, line, example: value, reason });
+  }
+
+  warnings(): UnparsedValuesWarning[] {
+    return [...this.byColumn].map(([column, t]) => ({
+      code: 'unparsed_values',
+      message:
+        `${t.count} value${t.count === 1 ? '' : 's'} of column "${column}" could not be read and ${t.count === 1 ? 'was' : 'were'} left out ` +
+        `(the comparison does not use this column: the rows are kept without them), first on line ${t.line}: ${t.reason}`,
+      file: this.file,
+      column,
+      count: t.count,
+      line: t.line,
+      example: t.example,
+    }));
+  }
 }
 
 export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResult> {
   const { feed, boundary, version, config, sink } = opts;
-  const raw = await openTable(opts.source);
+  const path = opts.path ?? (typeof opts.source === 'string' ? opts.source : opts.source.name);
+  // The mapping is chosen while the header is located: its `skip.before` says where the header is.
+  let chosen: Mapping | null | undefined;
+  const raw = await openTable(opts.source, {
+    chooseHeader: (headerAt) => {
+      chosen = chooseMapping(feed.name, config.mappings, path, headerAt) ?? null;
+      return skipBefore(chosen ?? undefined);
+    },
+  });
   const file = raw.file;
-  const { table, preset: partnerFormat, via } = prepareTable(feed.name, raw, {
+  const lenient = unusedFields(feed.name, config.fulfillment);
+  const unparsed = new UnparsedValues(file);
+  const prepared = prepareTable(feed.name, raw, {
     mappings: config.mappings,
+    chosen,
+    path,
     amazonTotal: config.presets.amazonTotal,
     amazonFbaFacility: config.presets.amazonFbaFacility,
     shipstationLocation: config.presets.shipstationLocation,
     problems: (p) => sink.warn(p),
+    lenient,
+    unparsed: (u) => unparsed.add(u.column, u.line, u.value, u.reason),
   });
+  const { table, preset: partnerFormat, via } = prepared;
   const facts: FileFacts = { file, side: feed.side, version };
   const stats: FileStats = { file, feed: feed.name, side: feed.side, format: raw.format, read: 0, used: 0, rejected: 0 };
   if (partnerFormat) stats.preset = partnerFormat;
+  if (raw.skippedBefore) {
+    // Lines before the header that a mapping's `skip.before` passed over: read, and skipped.
+    stats.read += raw.skippedBefore;
+    stats.skipped = raw.skippedBefore;
+  }
 
   // JSON/NDJSON: the header is the union of the keys of the objects read so far, and an object
   // may leave a key out (exporters drop nulls). Such a row is rejected ("required value is
   // empty"), not the whole file; a required key that no object of the file carries is a
   // missing column, as in CSV (checked after the last row).
   const keyed = table.format !== 'csv';
-  // A preset folds rows and builds its own cells: the width check belongs to the raw CSV.
-  const strictWidth = table.format === 'csv' && via !== 'preset';
+  // A preset or a mapping builds its own cells (and checks the raw CSV row's width itself).
+  const strictWidth = table.format === 'csv' && prepared.ownRows;
   // A CSV read as it is (no preset, no mapping): unquoted lines are decoded straight from the text.
   if (via === undefined && table.textRows) table.textRows();
+  const onUnparsed = (field: string, column: number, line: number, value: string, reason: string): void => {
+    unparsed.add(prepared.columnOf?.(field) ?? table.header[column] ?? field, line, value.trim(), reason.slice(field.length + 2));
+  };
+  /** Runs `f`; a missing column after a mapping is told with the mapping's name and the file's own header. */
+  const header = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      // After a mapping, say so, and show the header as the file has it.
+      if (via === 'mapping' && e instanceof ReconError && e.code === ErrorCodes.MISSING_COLUMN) {
+        const missing = /missing required columns? (.*?) for feed/.exec(e.message)?.[1] ?? 'a required field';
+        throw new ReconError(
+          ErrorCodes.MISSING_COLUMN,
+          `mapping "${partnerFormat}" gives no ${missing} for feed ${feed.name}, and the file has no such column (header: ${raw.header.map((x) => JSON.stringify(x)).join(', ')})`,
+          { file, line: raw.headerLine ?? 1 },
+          { cause: e },
+        );
+      }
+      throw e;
+    }
+  };
   const compile = (h: readonly string[]) =>
-    compileDecoder({ feed, header: keyed ? withRequiredKeys(feed, h) : h, file, version, strictWidth, delimiter: table.delimiter, reuse: sink.copies === true });
+    header(() =>
+      compileDecoder({
+        feed, header: keyed ? withRequiredKeys(feed, h) : h, file, version, strictWidth, delimiter: table.delimiter, reuse: sink.copies === true,
+        lenient, unparsed: onUnparsed,
+      }),
+    );
   let width = table.header.length;
   let decode = compile(table.header);
   // A raw row made into several canonical rows (RawRow.parts): the parts still to come, and
@@ -134,9 +220,10 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
       throw new ReconError(ErrorCodes.NO_ROWS, `no data rows: all ${stats.read} rows were skipped (line ${firstSkip.line}: ${firstSkip.reason})`, { file, line: firstSkip.line });
     }
     if (keyed) throw new ReconError(ErrorCodes.NO_ROWS, `no data rows (the JSON holds no row objects)`, { file });
-    throw new ReconError(ErrorCodes.NO_ROWS, `no data rows (the file has a header only)`, { file, line: 2 });
+    throw new ReconError(ErrorCodes.NO_ROWS, `no data rows (the file has a header only)`, { file, line: (raw.headerLine ?? 1) + 1 });
   }
-  if (keyed) mapHeader(feed, table.header, file); // throws MISSING_COLUMN for a key no object carried
+  if (keyed) header(() => mapHeader(feed, table.header, file)); // throws MISSING_COLUMN for a key no object carried
+  for (const w of unparsed.warnings()) sink.warn(w);
   if (stats.used === 0) {
     sink.warn({ code: 'no_rows', message: `every row of ${file} was rejected`, file });
   }

@@ -120,6 +120,30 @@ export const FEEDS: Readonly<Record<FeedName, FeedDef>> = Object.fromEntries(
   FEED_NAMES.map((n) => [n, defineFeed(n)]),
 ) as Record<FeedName, FeedDef>;
 
+/**
+ * Optional fields a feed's boundary neither compares nor uses (SPEC: "Values a comparison
+ * does not use"): a value there that does not parse is left out of its row — the row is used,
+ * the file gets an `unparsed_values` warning — rather than rejecting the row. Fields that
+ * cannot fail to parse (free text) need not be listed; `allocated_at` counts only while no
+ * fulfillment SLA is set (the SLA reads it).
+ */
+const UNUSED: Readonly<Record<FeedName, readonly string[]>> = {
+  'channel-orders': ['placed_at'],
+  'oms-orders': ['created_at'],
+  'oms-allocations': ['allocated_at'],
+  shipments: ['shipped_at'],
+  'oms-inventory': [],
+  'warehouse-inventory': [],
+  'oms-transactions': ['date'],
+  'erp-transactions': ['posted_at'],
+};
+
+export function unusedFields(feed: FeedName, opts: { slaHours?: number } = {}): ReadonlySet<string> {
+  const fields = new Set(UNUSED[feed]);
+  if (opts.slaHours !== undefined) fields.delete('allocated_at');
+  return fields;
+}
+
 export function feedFor(boundary: BoundaryName, side: SideName): FeedDef | undefined {
   return Object.values(FEEDS).find((f) => f.boundary === boundary && f.side === side);
 }

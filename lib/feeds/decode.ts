@@ -75,6 +75,12 @@ export interface DecoderOptions {
    * only for a consumer that copies what it keeps before asking for the next row.
    */
   reuse?: boolean;
+  /**
+   * Optional fields the boundary does not use: a value there that does not parse is left out
+   * (the row is kept) and reported to `unparsed` with the column index and the raw cell.
+   */
+  lenient?: ReadonlySet<string>;
+  unparsed?: (field: string, column: number, line: number, value: string, reason: string) => void;
 }
 
 export type Decoded = CanonRecord | RowRejection;
@@ -238,8 +244,13 @@ export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
         if (x instanceof Fail) return new Problem(${JSON.stringify(name + ': ')} + x.reason);
         return ${shared ? `interners[${r}].get(x)` : 'x'};
       }`);
-    const check = `if (v${i} instanceof Problem) { (found ??= []).push(v${i}.message); v${i} = undefined; }`;
-    fromValues.push(`let v${i} = cell${i}(values[${col}]); ${check}`);
+    // A lenient field's bad value is left out and reported (a cold branch: the check is the same).
+    const lenient = !spec.required && opts.lenient?.has(name) === true && opts.unparsed !== undefined;
+    const checkOf = (raw: string) =>
+      lenient
+        ? `if (v${i} instanceof Problem) { unparsed(${JSON.stringify(name)}, ${col}, row.line, ${raw}, v${i}.message); v${i} = undefined; }`
+        : `if (v${i} instanceof Problem) { (found ??= []).push(v${i}.message); v${i} = undefined; }`;
+    fromValues.push(`let v${i} = cell${i}(values[${col}]); ${checkOf(`values[${col}]`)}`);
     // Text rows: the plain cases straight from the text, anything else through the cell reader.
     textCols.add(col);
     const range = `text, s${col}, e${col}`;
@@ -252,7 +263,7 @@ export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
     fromText.push(
       `let v${i} = ${read};`,
       read.endsWith('DECLINE') ? `if (v${i} === DECLINE) v${i} = ${slow}; else if (v${i} instanceof Fail) v${i} = new Problem(${JSON.stringify(name + ': ')} + v${i}.reason);` : '',
-      check,
+      checkOf(`(${col} < count ? text.slice(s${col}, e${col}) : '')`),
     );
   });
   const cols = [...textCols].sort((a, b) => a - b);
@@ -292,10 +303,10 @@ export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
     };`;
   const make = new Function(
     'readers', 'interners', 'problems', 'Problem', 'trimmed', 'hasControl', 'Fail', 'file', 'version', 'feed', 'side', 'strict', 'width', 'delimiter',
-    'plainCell', 'untrimmed', 'readPlainDecimal', 'lastTimestamp', 'lastCurrencyCode', 'DECLINE', body,
+    'plainCell', 'untrimmed', 'readPlainDecimal', 'lastTimestamp', 'lastCurrencyCode', 'DECLINE', 'unparsed', body,
   );
   return make(
     readers, interners, problems, Problem, trimmed, hasControl, Fail, file, version, feed.name, feed.side, opts.strictWidth, width, opts.delimiter ?? ',',
-    plainCell, untrimmed, readPlainDecimal, lastTimestamp, lastCurrencyCode, DECLINE,
+    plainCell, untrimmed, readPlainDecimal, lastTimestamp, lastCurrencyCode, DECLINE, opts.unparsed,
   ) as (row: RawRow) => Decoded;
 }

@@ -50,7 +50,7 @@ export function foldConsecutive(table: Table, spec: FoldSpec): () => AsyncIterab
     let strays: RawRow[] = [];
     const flush = (out: RawRow[]): void => {
       if (group.length > 0) {
-        out.push({ line: group[0].line, values: spec.fold(group), span: group.length });
+        out.push({ line: group[0].line, values: spec.fold(group), span: group.length, members: group });
         group = [];
       }
       if (strays.length > 0) {
@@ -71,7 +71,7 @@ export function foldConsecutive(table: Table, spec: FoldSpec): () => AsyncIterab
         if (id === '') {
           // No order ID: it cannot join an order, and must not vanish. Its own row, rejected downstream.
           flush(out);
-          out.push({ line: r.line, values: spec.fold([r]), span: 1 });
+          out.push({ line: r.line, values: spec.fold([r]), span: 1, members: [r] });
           continue;
         }
         if (group.length > 0 && id === key) {

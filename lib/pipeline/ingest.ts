@@ -104,6 +104,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
     const body = out.Body as Readable;
     result = await readFeedFile({
       source: { name, open: () => hashing(body, hash) },
+      path: key,
       feed,
       boundary,
       version,

@@ -42,6 +42,11 @@ export interface RawRow {
    */
   skip?: string;
   /**
+   * Set by a preset on a row it folded: the raw rows in it (`span` of them), so a mapping that
+   * extends the preset folds its own values over the same rows (lib/partners/fold.ts sets it).
+   */
+  members?: RawRow[];
+  /**
    * A raw row a transform made several canonical rows of (a column per location): they come
    * consecutively, the first carrying `parts` (their count) and the raw row's `span`, the
    * others `span: 0`. The raw row counts once: used when any part becomes a record, rejected
@@ -63,6 +68,10 @@ export interface Table {
    * later object has new keys they are appended (so a consumer re-maps when it grows).
    */
   header: string[];
+  /** The line the header is on (1 unless lines before it were skipped); JSON: the first row's. */
+  headerLine?: number;
+  /** Non-blank lines passed over before the header because a count of lines was skipped (counted as skipped rows). */
+  skippedBefore?: number;
   /** The data rows in file order, in batches. Iterate once. */
   rows(): AsyncIterable<RawRow[]>;
   /**

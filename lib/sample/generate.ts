@@ -619,9 +619,14 @@ function genIntake(ctx: Ctx): void {
   chan.push({ ...c1Row(c1Order(), { total: rng.pick(['1.234,50', '12.34.56', 'USD 20']) }), rejected: true });
   chan.push({ ...c1Row(c1Order()), malformed: rng.pick(['extra', 'missing'] as const), rejected: true });
   {
-    const bad = capture(c1Order());
-    bad.cells.created_at = rng.pick(['2026-02-30 10:00:00', '31/12/2026 10:00', '2026-11-31T08:00:00Z']);
-    oms.push({ ...bad, rejected: true });
+    // A capture time the OMS wrote its own way: intake does not compare times, so the order is
+    // used without it (an unparsed_values warning) and matches its channel order.
+    const o = c1Order();
+    chan.push(c1Row(o));
+    const odd = capture(o);
+    odd.cells.created_at = rng.pick(['2026-02-30 10:00:00', '31/12/2026 10:00', '2026-11-31T08:00:00Z']);
+    oms.push(odd);
+    answer.warnings.push({ code: 'unparsed_values' });
     oms.push({ ...capture(c1Order()), malformed: 'extra', rejected: true });
   }
   // Orders of a channel that sent no feed: out of scope.
@@ -799,15 +804,21 @@ function genFulfillment(ctx: Ctx, locations: string[]): void {
     const a = ship(planted(), A, 1);
     a.cells.quantity = rng.pick(['two', '1 pc', '']);
     a.rejected = true;
-    const b = ship(planted(), B, 1);
+    // Ship and allocation times the comparison does not use (no SLA): used without them, with a warning.
+    const lb = planted();
+    alloc(lb, B, 1, 'fulfilled');
+    const b = ship(lb, B, 1);
     b.cells.shipped_at = rng.pick(['2026-11-31T10:00:00Z', '11/30/2026 10:00', 'yesterday']);
-    b.rejected = true;
+    answer.warnings.push({ code: 'unparsed_values' });
     const c = ship(planted(), A, 1);
     c.malformed = rng.pick(['extra', 'missing'] as const);
     c.rejected = true;
     const d = alloc(planted(), A, 1, 'allocated');
     d.cells.allocated_at = rng.pick(['2026-13-01T00:00:00Z', 'soon']);
-    d.rejected = true;
+    answer.warnings.push({ code: 'unparsed_values' });
+    const e = alloc(planted(), A, 1, 'allocated');
+    e.cells.status = rng.pick(['shipped', 'on hold']);
+    e.rejected = true;
   }
 
   const [allocMain, allocOther] = split(rng, allocs);
@@ -1049,10 +1060,16 @@ function genFinancial(ctx: Ctx): void {
     const bad = oms[oms.length - 1];
     bad.cells.amount = rng.pick(['12.34.56', '1.234,50', 'EUR 12']);
     bad.rejected = true;
-    erpInvoice(orderId(), 2000);
-    const late = erp[erp.length - 1];
-    late.cells.posted_at = rng.pick(['2026-02-29T00:00:00Z', '29/02/2026', 'n/a']);
-    late.rejected = true;
+    // A posting date the ERP wrote its own way: financial does not compare dates (a warning, the invoice matches).
+    const dated = orderId();
+    omsSale(dated, 2000);
+    erpInvoice(dated, 2000);
+    erp[erp.length - 1].cells.posted_at = rng.pick(['2026-02-29T00:00:00Z', '29/02/2026', 'n/a']);
+    answer.warnings.push({ code: 'unparsed_values' });
+    erpInvoice(orderId(), 2500);
+    const kind = erp[erp.length - 1];
+    kind.cells.type = rng.pick(['chargeback', 'adjustment']);
+    kind.rejected = true;
     erpInvoice(orderId(), 3000);
     const wide = erp[erp.length - 1];
     wide.malformed = rng.pick(['extra', 'missing'] as const);

@@ -147,6 +147,24 @@ describe('bad input: trouble with a whole file (exit 2)', () => {
     });
   });
 
+  it('a column a mapping reads is not in the file', async () => {
+    // Prepare: the mapping reads "Qty On Hand"; this export calls it "On Hand"
+    const s = setup('mapped');
+    const mappings = [{ name: 'wms', feed: 'warehouse-inventory', match: { headers: ['Item', 'Site'] }, columns: { sku: 'Item', facility_id: 'Site', on_hand: 'Qty On Hand' } }];
+    const config = put(s.dir, 'recon.json', JSON.stringify({ mappings }));
+    const counts = put(s.dir, 'wms-counts.csv', csv(['Item', 'Site', 'On Hand'], ['SKU-1', 'DAL1', '5']));
+    const oms = put(s.dir, 'oms-inventory.csv', COUNTS);
+    // Act
+    const r = await run(['reconcile', 'inventory', '--oms', oms, '--warehouse', counts, '--config', config, '--out', s.out]);
+    // Assess
+    expectTrouble(r, s, {
+      code: 'E_MISSING_COLUMN',
+      file: counts,
+      line: 1,
+      message: /mapping "wms" reads column "Qty On Hand", which the file does not have \(header: "Item", "Site", "On Hand"\)/,
+    });
+  });
+
   it('unclosed quote at end of file', async () => {
     // Prepare: the quote opened on line 3 swallows the rest of the file
     const s = setup('quote');
@@ -351,13 +369,14 @@ describe('bad input: a bad row is rejected, the run goes on', () => {
   });
 
   it('a row with a bad date', async () => {
-    // Prepare / Act: 30 February
-    const { r, s, oms } = await financialWithBadRow('date', ['order_id', 'type', 'amount', 'currency', 'date'], ['SO-2', 'sale', '3.00', 'USD', '2026-02-30'], [
-      ['SO-1', 'sale', '10.00', 'USD', '2026-02-01'],
-      ['SO-3', 'sale', '7.50', 'USD', '2026-02-01T10:00:00+01:00'],
-    ]);
+    // Prepare: 30 February, in the time of a count (it orders snapshots: the comparison uses it)
+    const s = setup('date');
+    const header = [...INVENTORY_HEADER, 'as_of'];
+    const oms = put(s.dir, 'oms-inventory.csv', csv(header, ['SKU-1', 'DAL1', '5', '2026-02-01'], ['SKU-2', 'DAL1', '3', '2026-02-30'], ['SKU-3', 'DAL1', '4', '2026-02-01']));
+    // Act
+    const r = await inventory(s, oms);
     // Assess
-    expectRejectedRow(r, s, { file: oms, line: 3, reason: /^date: not a timestamp \(day 30\): "2026-02-30"$/ });
+    expectRejectedRow(r, s, { file: oms, line: 3, reason: /^as_of: not a timestamp \(day 30\): "2026-02-30"$/ });
   });
 
   it('a row with the wrong field count', async () => {
@@ -428,6 +447,23 @@ describe('bad input: a bad row is rejected, the run goes on', () => {
 });
 
 describe('bad input: warnings and accounting', () => {
+  it('a value that does not parse in a field the comparison does not use', async () => {
+    // Prepare: a transaction date the ERP wrote its own way (financial compares amounts, not dates)
+    const s = setup('unparsed');
+    const oms = put(s.dir, 'oms-transactions.csv', csv(['order_id', 'type', 'amount', 'date'], ['SO-1', 'sale', '10.00', '01/02/2026'], ['SO-3', 'sale', '7.50', '2026-02-01']));
+    const erp = put(s.dir, 'erp-transactions.csv', csv(['order_id', 'type', 'amount'], ['SO-1', 'INV', '10.00'], ['SO-3', 'INV', '7.50']));
+    // Act
+    const r = await run(['reconcile', 'financial', '--oms', oms, '--erp', erp, '--out', s.out]);
+    // Assess: the row is used without its date; one warning for the column
+    expect(r.code, r.err).toBe(0);
+    expectNoStackTrace(r);
+    const report = readReport(s.out);
+    expect(report.rejected).toEqual([]);
+    expect(report.summary.matched).toBe(2);
+    expect(report.warnings).toEqual([expect.objectContaining({ code: 'unparsed_values', file: oms, column: 'date', count: 1, line: 2, example: '01/02/2026' })]);
+    expect(r.out).toMatch(/- unparsed_values: 1 value of column "date" could not be read and was left out/);
+  });
+
   it('every row of a file rejected, other files of the side usable', async () => {
     // Prepare: the OMS side has a good file and a file of nothing but bad rows
     const s = setup('filerejected');

@@ -73,8 +73,9 @@ describe('generateSample', () => {
     expect([...channels].every((c) => c === c.toLowerCase())).toBe(true);
     expect(channels).toContain('shopify');
     expect(channels).toContain('amazon');
-    expect(answerKey.intake.warnings.map((w) => w.code).sort()).toEqual(['duplicate_key', 'duplicate_key', 'out_of_scope', 'preset']);
-    expect(answerKey.fulfillment.warnings).toEqual([{ code: 'duplicate_key' }]);
+    expect(answerKey.intake.warnings.map((w) => w.code).sort()).toEqual(['duplicate_key', 'duplicate_key', 'out_of_scope', 'preset', 'unparsed_values']);
+    expect(answerKey.fulfillment.warnings).toEqual([{ code: 'duplicate_key' }, { code: 'unparsed_values' }, { code: 'unparsed_values' }]);
+    expect(answerKey.financial.warnings).toEqual([{ code: 'unparsed_values' }]);
     expect(answerKey.inventory.warnings).toEqual([{ code: 'coverage_gap' }]);
     expect(answerKey.intake.outOfScope).toBeGreaterThan(0);
     expect(answerKey.inventory.outOfScope).toBeGreaterThan(0);
