@@ -27,6 +27,8 @@ export interface FeedSink {
 export interface FeedFileResult {
   stats: FileStats;
   facts: FileFacts;
+  /** With `checksum`: the sha256 of the file's bytes. */
+  checksum?: string;
 }
 
 export interface ReadFeedOptions {
@@ -39,11 +41,15 @@ export interface ReadFeedOptions {
   sink: FeedSink;
   /** Awaited after each batch of rows: where the pipeline flushes records to the store. */
   afterBatch?: () => Promise<void>;
+  /** The time of the run (default: now): timestamps more than the configured skew after it are rejected. */
+  now?: Date;
+  /** Hash the file's bytes while reading them (FeedFileResult.checksum). */
+  checksum?: boolean;
 }
 
 export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResult> {
   const { feed, boundary, version, config, sink } = opts;
-  const raw = await openTable(opts.source);
+  const raw = await openTable(opts.source, { checksum: opts.checksum });
   const file = raw.file;
   const { table, preset: partnerFormat, via } = prepareTable(feed.name, raw, {
     mappings: config.mappings,
@@ -65,8 +71,10 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
   const strictWidth = table.format === 'csv' && via !== 'preset';
   // A CSV read as it is (no preset, no mapping): unquoted lines are decoded straight from the text.
   if (via === undefined && table.textRows) table.textRows();
+  const hours = config.timestamps.futureSkewHours;
+  const future = { notAfter: new Date((opts.now ?? new Date()).getTime() + hours * 3_600_000).toISOString(), hours };
   const compile = (h: readonly string[]) =>
-    compileDecoder({ feed, header: keyed ? withRequiredKeys(feed, h) : h, file, version, strictWidth, delimiter: table.delimiter, reuse: sink.copies === true });
+    compileDecoder({ feed, header: keyed ? withRequiredKeys(feed, h) : h, file, version, strictWidth, delimiter: table.delimiter, reuse: sink.copies === true, future });
   let width = table.header.length;
   let decode = compile(table.header);
   // A raw row made into several canonical rows (RawRow.parts): the parts still to come, and
@@ -140,7 +148,12 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
   if (stats.used === 0) {
     sink.warn({ code: 'no_rows', message: `every row of ${file} was rejected`, file });
   }
-  return { stats, facts };
+  for (const [key, { line, count }] of raw.duplicateKeys?.() ?? []) {
+    const more = count > 1 ? ` (${count} objects in all)` : '';
+    sink.warn({ code: 'duplicate_json_key', message: `${file}:${line}: an object holds the key ${JSON.stringify(key)} twice: its last value is used${more}`, file, lines: [line] });
+  }
+  const checksum = raw.checksum?.();
+  return checksum === undefined ? { stats, facts } : { stats, facts, checksum };
 }
 
 /** The header plus the feed's required fields it does not carry (their cells read as empty). */

@@ -5,7 +5,7 @@
  * It applies to a file whose header contains all of its `match.headers`, or when named.
  */
 import { ErrorCodes, ReconError } from '../errors.ts';
-import { normalizeHeader, type FeedName } from '../feeds/catalog.ts';
+import { duplicateColumnError, duplicateColumns, normalizeHeader, type FeedName } from '../feeds/catalog.ts';
 import type { RawRow, Table } from '../read/table.ts';
 
 /** A validated mapping; `columns`/`constants` keys are canonical field names. */
@@ -74,6 +74,10 @@ export function applyMapping(table: Table, mapping: Mapping): Table {
   const header = (): string[] => {
     const raw = table.header;
     if (raw.length !== cachedFor) {
+      // Two file columns that both are the mapping's source of a field: stop, naming both.
+      for (const [n, pair] of duplicateColumns(raw, (x) => rename.has(x))) {
+        throw duplicateColumnError(table.file, raw, pair, `${rename.get(n)} by mapping ${mapping.name}`, table.format === 'csv' ? 1 : undefined);
+      }
       const used = new Set<string>();
       const out = raw.map((h) => {
         const n = normalizeHeader(h);

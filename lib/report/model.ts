@@ -74,6 +74,11 @@ export interface FileStats {
   rejected: number;
   /** Rows that are not data (a footer, lines before the header a mapping skips): read = used + rejected + skipped. */
   skipped?: number;
+  /**
+   * Set when the file's bytes equal those of an earlier file of its side (this one): none of
+   * its rows is counted (read, used and rejected are 0), and a `duplicate_file` warning says so.
+   */
+  duplicateOf?: string;
 }
 
 /** Rows over a run's files: read = used + rejected + skipped (`skipped` only when a file skipped any). */
