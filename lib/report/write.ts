@@ -66,30 +66,34 @@ const CRLF = '\r\n';
 const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-/** A formula character after a `;` or `,` (spaces between): where a cell would start in a locale that splits there. */
-const FORMULA_AFTER_SEPARATOR = /[;,][ ]*[=+\-@\t\r]/;
+/**
+ * A formula character after a `;` or `,` (spaces between): where a cell would start in a
+ * locale that splits there. Excel in a locale whose list separator is `;` reads this
+ * comma-separated file line by line split at every `;` — quotes only count at the start of
+ * such a cell — so `A;=1+1` (quoted or not) would hand it a cell `=1+1`.
+ */
+const FORMULA_AFTER_SEPARATOR = /([;,] *)([=+\-@\t\r][^;,]*)/g;
 
 /**
  * Spreadsheet-safe text: a cell a spreadsheet would read as a formula (starting with `=`,
- * `+`, `-`, `@`, tab or CR) gets a leading `'`, except a plain number (`-5`, `-12.30`).
- * So does a cell holding such a character after a `;` or `,` (`A;=1+1`): Excel in a locale
- * whose list separator is `;` would split an unquoted cell there and run the rest. Such a
- * cell is also always quoted (see quoteCsv), so no locale splits it.
+ * `+`, `-`, `@`, tab or CR) gets a leading `'`, except a plain number (`-5`, `-12.30`). So does
+ * each part after a `;` or `,` that would start with one, in the locales that split there
+ * (`A;=1+1` → `A;'=1+1`).
  */
 export function neutralizeFormula(text: string): string {
+  if (text.indexOf(';') >= 0 || text.indexOf(',') >= 0) {
+    text = text.replace(FORMULA_AFTER_SEPARATOR, (all, sep: string, part: string) => (PLAIN_NUMBER.test(part) ? all : `${sep}'${part}`));
+  }
   const c = text.charCodeAt(0);
   // Fast path: only = + - @ TAB CR can start a formula.
-  if (c !== 61 && c !== 43 && c !== 45 && c !== 64 && c !== 9 && c !== 13) {
-    return FORMULA_AFTER_SEPARATOR.test(text) ? `'${text}` : text;
-  }
+  if (c !== 61 && c !== 43 && c !== 45 && c !== 64 && c !== 9 && c !== 13) return text;
   if (FORMULA_START.test(text) && !PLAIN_NUMBER.test(text)) return `'${text}`;
-  return FORMULA_AFTER_SEPARATOR.test(text) ? `'${text}` : text;
+  return text;
 }
 
-/** `;` too: a locale whose list separator is `;` splits an unquoted cell there (columns would shift). */
-const NEEDS_QUOTES = /[",;\r\n]/;
+const NEEDS_QUOTES = /[",\r\n]/;
 
-/** RFC 4180 field: quoted when it holds `,` `;` `"` CR or LF, quotes doubled. */
+/** RFC 4180 field: quoted when it holds `,` `"` CR or LF, quotes doubled. */
 export function quoteCsv(text: string): string {
   return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
