@@ -136,7 +136,11 @@ export function duplicateStats(stats: FileStats, original: string): FileStats {
  */
 async function markPossibleDuplicates(jobs: FileJob[]): Promise<void> {
   const bySide = new Map<SideName, FileJob[]>();
-  for (const j of jobs) bySide.set(j.side, [...(bySide.get(j.side) ?? []), j]);
+  for (const j of jobs) {
+    const side = bySide.get(j.side);
+    if (side) side.push(j);
+    else bySide.set(j.side, [j]);
+  }
   for (const side of bySide.values()) {
     if (side.length < 2) continue;
     const sizes = await Promise.all(side.map((j) => (typeof j.source === 'string' ? stat(j.source).then((s) => s.size, () => -1) : Promise.resolve(-1))));
