@@ -119,9 +119,10 @@ export function duplicateFileWarning(file: string, original: string): Warning {
   };
 }
 
-/** A left-out duplicate's row counts: none of its rows is counted (read = used + rejected still holds). */
+/** A left-out duplicate's row counts: none of its rows is counted (read = used + rejected + skipped still holds). */
 export function duplicateStats(stats: FileStats, original: string): FileStats {
-  return { ...stats, read: 0, used: 0, rejected: 0, duplicateOf: original };
+  const { skipped: _skipped, ...rest } = stats;
+  return { ...rest, read: 0, used: 0, rejected: 0, duplicateOf: original };
 }
 
 /**

@@ -77,7 +77,7 @@ export interface FileStats {
   skipped?: number;
   /**
    * Set when the file's bytes equal those of an earlier file of its side (this one): none of
-   * its rows is counted (read, used and rejected are 0), and a `duplicate_file` warning says so.
+   * its rows is counted (read, used and rejected are 0, nothing skipped), and a `duplicate_file` warning says so.
    */
   duplicateOf?: string;
 }
