@@ -65,6 +65,16 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    timestamps: z
+      .object({
+        /**
+         * Hours a timestamp may lie in the future of the run (clocks drift, time zones are
+         * mislabelled); a later one rejects its row. A count dated 2062 must not win forever.
+         */
+        futureSkewHours: z.number().min(0).max(24 * 366).default(24),
+      })
+      .strict()
+      .prefault({}),
     presets: z
       .object({
         /** How an Amazon order report gives an order total: not at all (presence only), or a sum of item columns. */

@@ -12,6 +12,7 @@ export const DEFAULT_CONFIG: ReconConfig = {
   tolerances: { money: 0n, inventory: 0n, fulfillment: 0n },
   fulfillment: {},
   intake: { compareTotal: true, compareCurrency: true },
+  timestamps: { futureSkewHours: 24 },
   presets: { amazonTotal: 'none', amazonFbaFacility: 'amazon-fba', shipstationLocation: 'shipstation' },
   mappings: [],
 };

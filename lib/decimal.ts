@@ -99,3 +99,15 @@ export function formatMoney(d: Decimal): string {
 export function toNumber(d: Decimal): number {
   return Number(formatDecimal(d));
 }
+
+/**
+ * Units as the report gives them: a JSON number when it is within ±(2^53 − 1) and exact as one
+ * (every row's quantity is: the codec rejects any other), else exact decimal text, like money.
+ * Only a sum or a difference of counts near ±2^53 can be text: a count is never rounded.
+ */
+export function toUnits(d: Decimal): number | string {
+  const n = toNumber(d);
+  if (d % FACTOR === 0n && Number.isSafeInteger(n)) return n; // the usual whole count
+  const back = Math.abs(n) <= Number.MAX_SAFE_INTEGER ? parseDecimal(String(n)) : undefined;
+  return back?.ok && back.value === d ? n : formatDecimal(d);
+}

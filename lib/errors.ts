@@ -20,6 +20,11 @@ export const ErrorCodes = {
   JSON_SYNTAX: 'E_JSON_SYNTAX',
   /** A required column of the feed is not in the header (after presets and mapping). */
   MISSING_COLUMN: 'E_MISSING_COLUMN',
+  /**
+   * Two header columns read as one field (equal after normalising case, spaces, `-` and `_`,
+   * e.g. `On Hand` and `on-hand`): which one holds the values is anyone's guess.
+   */
+  DUPLICATE_COLUMN: 'E_DUPLICATE_COLUMN',
   /** The config or mapping file is invalid. */
   CONFIG_INVALID: 'E_CONFIG_INVALID',
   /** Every row of a side was rejected: nothing to compare. */

@@ -4,7 +4,7 @@
  * An order line gets at most one discrepancy: the first of shipped_not_allocated,
  * not_shipped, reassigned, unrecorded_split, quantity_mismatch that applies.
  */
-import { abs, toNumber, ZERO, type Decimal } from '../decimal.ts';
+import { abs, toUnits, ZERO, type Decimal } from '../decimal.ts';
 import { FEEDS } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
 import type { Discrepancy, DiscrepancyType, Warning } from '../report/model.ts';
@@ -23,9 +23,9 @@ function byLocation(rows: readonly CanonRecord[]): ByLocation {
   return m;
 }
 
-function units(m: ByLocation): Record<string, number> {
-  const o: Record<string, number> = {};
-  for (const k of [...m.keys()].sort()) o[k] = toNumber(m.get(k)!);
+function units(m: ByLocation): Record<string, number | string> {
+  const o: Record<string, number | string> = {};
+  for (const k of [...m.keys()].sort()) o[k] = toUnits(m.get(k)!);
   return o;
 }
 
@@ -78,8 +78,8 @@ export const fulfillment: Boundary = {
         sources: [...allocRows, ...shipRows].map((r) => ({ side: r.side, file: r.file, line: r.line })),
       };
       if (delta !== undefined) {
-        d.delta = toNumber(delta);
-        d.impact = { units: toNumber(abs(delta)) };
+        d.delta = toUnits(delta);
+        d.impact = { units: toUnits(abs(delta)) };
       }
       return d;
     };

@@ -3,7 +3,7 @@
  * side is zero on hand. Each file is a snapshot of the facilities it counts; the newest
  * snapshot of a facility counts. Facilities counted on one side only are coverage gaps.
  */
-import { abs, toNumber, ZERO, type Decimal } from '../decimal.ts';
+import { abs, toNumber, toUnits, ZERO, type Decimal } from '../decimal.ts';
 import { FEEDS, type SideName } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
 import type { Discrepancy, Warning } from '../report/model.ts';
@@ -172,8 +172,8 @@ export const inventory: Boundary = {
         offsetting: false,
         oms: view(o),
         warehouse: view(w),
-        delta: toNumber(delta),
-        impact: { units: toNumber(abs(delta)) },
+        delta: toUnits(delta),
+        impact: { units: toUnits(abs(delta)) },
         sources: [o, w].filter((r): r is CanonRecord => !!r).map((r) => ({ side: r.side, file: r.file, line: r.line })),
       });
     }

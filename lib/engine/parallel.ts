@@ -22,6 +22,10 @@ export interface FileJob {
   side: SideName;
   source: TableSource;
   version: string;
+  /** The time of the run (ISO): the future-skew check of timestamps measures from it. */
+  now?: string;
+  /** Hash the file's bytes as they stream (another file of its side may have the same content). */
+  checksum?: boolean;
 }
 
 /** What reading one file gave, besides its rows. */
@@ -30,6 +34,8 @@ export interface FileRead {
   facts: FileFacts;
   rejected: Rejection[];
   warnings: Warning[];
+  /** sha256 of the file's bytes, when the job asked for it. */
+  checksum?: string;
 }
 
 export interface WorkerInput {
@@ -70,8 +76,13 @@ export async function readFileInto(index: GroupIndex, boundary: Boundary, job: F
     reject: (r: Rejection) => rejected.push(r),
     warn: (w: Warning) => warnings.push(w),
   };
-  const r = await readFeedFile({ source: job.source, feed: boundary.feeds[job.side]!, boundary, version: job.version, config, sink });
-  return { stats: r.stats, facts: r.facts, rejected, warnings };
+  const r = await readFeedFile({
+    source: job.source, feed: boundary.feeds[job.side]!, boundary, version: job.version, config, sink,
+    now: job.now === undefined ? undefined : new Date(job.now), checksum: job.checksum,
+  });
+  const read: FileRead = { stats: r.stats, facts: r.facts, rejected, warnings };
+  if (r.checksum !== undefined) read.checksum = r.checksum;
+  return read;
 }
 
 export function errorData(e: unknown): ErrorData {

@@ -28,6 +28,8 @@ export interface FeedSink {
 export interface FeedFileResult {
   stats: FileStats;
   facts: FileFacts;
+  /** With `checksum`: the sha256 of the file's bytes. */
+  checksum?: string;
 }
 
 export interface ReadFeedOptions {
@@ -42,6 +44,10 @@ export interface ReadFeedOptions {
   afterBatch?: () => Promise<void>;
   /** The path a mapping's `match.files` sees (the pipeline: the S3 key); default the source's name. */
   path?: string;
+  /** The time of the run (default: now): timestamps more than the configured skew after it are rejected. */
+  now?: Date;
+  /** Hash the file's bytes while reading them (FeedFileResult.checksum). */
+  checksum?: boolean;
 }
 
 /** An `unparsed_values` warning: the values of one column left out of their rows. */
@@ -87,6 +93,7 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
   // The mapping is chosen while the header is located: its `skip.before` says where the header is.
   let chosen: Mapping | null | undefined;
   const raw = await openTable(opts.source, {
+    checksum: opts.checksum,
     chooseHeader: (headerAt) => {
       chosen = chooseMapping(feed.name, config.mappings, path, headerAt) ?? null;
       return skipBefore(chosen ?? undefined);
@@ -125,6 +132,8 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
   const strictWidth = table.format === 'csv' && prepared.ownRows;
   // A CSV read as it is (no preset, no mapping): unquoted lines are decoded straight from the text.
   if (via === undefined && table.textRows) table.textRows();
+  const hours = config.timestamps.futureSkewHours;
+  const future = { notAfter: new Date((opts.now ?? new Date()).getTime() + hours * 3_600_000).toISOString(), hours };
   const onUnparsed = (field: string, column: number, line: number, value: string, reason: string): void => {
     unparsed.add(prepared.columnOf?.(field) ?? table.header[column] ?? field, line, value.trim(), reason.slice(field.length + 2));
   };
@@ -150,7 +159,7 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
     header(() =>
       compileDecoder({
         feed, header: keyed ? withRequiredKeys(feed, h) : h, file, version, strictWidth, delimiter: table.delimiter, reuse: sink.copies === true,
-        lenient, unparsed: onUnparsed,
+        lenient, unparsed: onUnparsed, future,
       }),
     );
   let width = table.header.length;
@@ -227,7 +236,12 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
   if (stats.used === 0) {
     sink.warn({ code: 'no_rows', message: `every row of ${file} was rejected`, file });
   }
-  return { stats, facts };
+  for (const [key, { line, count }] of raw.duplicateKeys?.() ?? []) {
+    const more = count > 1 ? ` (${count} objects in all)` : '';
+    sink.warn({ code: 'duplicate_json_key', message: `${file}:${line}: an object holds the key ${JSON.stringify(key)} twice: its last value is used${more}`, file, lines: [line] });
+  }
+  const checksum = raw.checksum?.();
+  return checksum === undefined ? { stats, facts } : { stats, facts, checksum };
 }
 
 /** The header plus the feed's required fields it does not carry (their cells read as empty). */

@@ -3,6 +3,7 @@
  * the boundary's group key, resolve identities, classify each group against the run's
  * scope and build the report. The pipeline does the same steps, spread over Lambdas.
  */
+import { stat } from 'node:fs/promises';
 import type { Boundary, FileFacts, GroupOutcome, Scope } from '../boundaries/boundary.ts';
 import { BOUNDARY } from '../boundaries/index.ts';
 import type { ReconConfig } from '../config.ts';
@@ -90,6 +91,68 @@ export function outOfScopeWarnings(reasons: Iterable<[string, number]>): Warning
   }));
 }
 
+/**
+ * Files of one side whose bytes are the same (a file uploaded under a second name, a symlink,
+ * the same path given twice) are counted once — the first, in file order; the others are
+ * left out with a warning naming both. Without this, rows with no document ID (inventory
+ * counts, shipments without a shipment ID) would count twice. Shared by the CLI run and the
+ * pipeline's plan (which keeps the first upload).
+ */
+export class SameContent {
+  private readonly first = new Map<string, string>();
+
+  /** The earlier file of `side` with this checksum, or undefined (and this one is remembered). */
+  original(side: SideName, file: string, checksum: string | undefined): string | undefined {
+    if (checksum === undefined) return undefined;
+    const k = side + '\u001f' + checksum;
+    const before = this.first.get(k);
+    if (before === undefined) this.first.set(k, file);
+    return before;
+  }
+}
+
+export function duplicateFileWarning(file: string, original: string): Warning {
+  return {
+    code: 'duplicate_file',
+    message: `${file} has the same content as ${original} (same sha256): its rows are counted once, from ${original}`,
+    file,
+  };
+}
+
+/** A left-out duplicate's row counts: none of its rows is counted (read = used + rejected + skipped still holds). */
+export function duplicateStats(stats: FileStats, original: string): FileStats {
+  const { skipped: _skipped, ...rest } = stats;
+  return { ...rest, read: 0, used: 0, rejected: 0, duplicateOf: original };
+}
+
+/**
+ * Which files to hash while reading: those that may have the content of another file of their
+ * side. A file on disk whose size no other file of its side has cannot, and is not hashed
+ * (the usual run, one file a side, hashes nothing); a stream's size is not known: hashed
+ * when its side has another file.
+ *
+ * Why hash while reading rather than before: the bytes then pass once. The cost is that a
+ * duplicate is known only once it has been read: its rows go into the group index and are
+ * left out of the comparison (as the pipeline leaves out rows of files not in scope).
+ */
+async function markPossibleDuplicates(jobs: FileJob[]): Promise<void> {
+  const bySide = new Map<SideName, FileJob[]>();
+  for (const j of jobs) {
+    const side = bySide.get(j.side);
+    if (side) side.push(j);
+    else bySide.set(j.side, [j]);
+  }
+  for (const side of bySide.values()) {
+    if (side.length < 2) continue;
+    const sizes = await Promise.all(side.map((j) => (typeof j.source === 'string' ? stat(j.source).then((s) => s.size, () => -1) : Promise.resolve(-1))));
+    const count = new Map<number, number>();
+    for (const n of sizes) count.set(n, (count.get(n) ?? 0) + 1);
+    side.forEach((j, k) => {
+      if (typeof j.source !== 'string' || (sizes[k] >= 0 && count.get(sizes[k])! > 1)) j.checksum = true;
+    });
+  }
+}
+
 export async function reconcileFiles(opts: ReconcileOptions): Promise<Report> {
   const boundary = BOUNDARY[opts.boundary];
   const { config } = opts;
@@ -100,24 +163,42 @@ export async function reconcileFiles(opts: ReconcileOptions): Promise<Report> {
   const facts: FileFacts[] = [];
   const usedBySide = new Map<SideName, number>();
 
+  const now = (opts.now ?? new Date()).toISOString();
   const jobs: FileJob[] = opts.inputs.map((input, at) => {
     if (!boundary.feeds[input.side]) {
       throw new ReconError(ErrorCodes.USAGE, `boundary ${boundary.name} has no side "${input.side}" (sides: ${boundary.sides.join(', ')})`);
     }
-    return { at, side: input.side, source: input.source, version: String(at).padStart(6, '0') };
+    return { at, side: input.side, source: input.source, version: String(at).padStart(6, '0'), now };
   });
+  await markPossibleDuplicates(jobs);
   const twoThreads = opts.parallel === undefined ? await worthTwoThreads(jobs) : opts.parallel && canUseTwoThreads(jobs);
+  const same = new SameContent();
+  /** Pipeline-style scope of files (file → version), set only when a duplicate is left out. */
+  let counted: Record<string, string> | undefined;
+  const kept: Array<{ file: string; version: string }> = [];
   await readFiles(boundary, jobs, config, groups, {
     twoThreads,
     onFile(r) {
+      const original = same.original(r.stats.side, r.stats.file, r.checksum);
+      if (original !== undefined) {
+        // Read once: its rows (already in the index) are left out of every group, and its
+        // rejections, warnings and scope facts with them; the warning names both files.
+        files.push(duplicateStats(r.stats, original));
+        warnings.push(duplicateFileWarning(r.stats.file, original));
+        counted ??= Object.create(null) as Record<string, string>; // (keyed by file names: no prototype)
+        opts.onFile?.(files[files.length - 1]);
+        return;
+      }
+      kept.push({ file: r.stats.file, version: r.facts.version });
       files.push(r.stats);
       facts.push(r.facts);
-      rejected.push(...r.rejected);
-      warnings.push(...r.warnings);
+      for (const x of r.rejected) rejected.push(x);
+      for (const w of r.warnings) warnings.push(w);
       usedBySide.set(r.stats.side, (usedBySide.get(r.stats.side) ?? 0) + r.stats.used);
       opts.onFile?.(r.stats);
     },
   });
+  if (counted) for (const k of kept) counted[k.file] ??= k.version;
   for (const side of boundary.sides) {
     if (!opts.inputs.some((i) => i.side === side)) {
       throw new ReconError(ErrorCodes.USAGE, `no file given for side "${side}" of ${boundary.name} (use --${side} <file>)`);
@@ -135,7 +216,7 @@ export async function reconcileFiles(opts: ReconcileOptions): Promise<Report> {
 
   const scoped = boundary.scope(facts, config);
   warnings.push(...scoped.warnings);
-  const tally = new Tally(boundary, scoped.scope, config);
+  const tally = new Tally(boundary, counted ? { ...scoped.scope, files: counted } : scoped.scope, config);
   for (const g of groups.groups()) tally.group(g);
   warnings.push(...tally.warnings, ...tally.scopeWarnings());
 

@@ -3,6 +3,7 @@
  * of field specs; its zod schema (schemas.ts) and the fast row decoder (decode.ts) are both
  * derived from them, and a property test holds the two to the same answers.
  */
+import { ErrorCodes, ReconError } from '../errors.ts';
 import type { FieldSpec } from './fields.ts';
 
 export const BOUNDARIES = ['intake', 'fulfillment', 'inventory', 'financial'] as const;
@@ -155,4 +156,33 @@ export function isFeedName(s: string): s is FeedName {
 /** SPEC: headers match case-insensitively, ignoring spaces, `-` and `_`. */
 export function normalizeHeader(h: string): string {
   return h.trim().toLowerCase().replace(/[\s\-_]+/g, '');
+}
+
+/**
+ * Header columns that normalise to the same name, as [first, other] column indexes (0-based),
+ * by normalised name. Only the names `wanted` says a reader uses are kept: a duplicated column
+ * nothing reads (a partner export's `Notes` twice) is harmless, and is ignored like any other
+ * unused column.
+ */
+export function duplicateColumns(header: readonly string[], wanted: (norm: string) => boolean): Map<string, [number, number]> {
+  const first = new Map<string, number>();
+  const dups = new Map<string, [number, number]>();
+  header.forEach((h, i) => {
+    const n = normalizeHeader(h);
+    if (n === '') return;
+    const at = first.get(n);
+    if (at === undefined) first.set(n, i);
+    else if (!dups.has(n) && wanted(n)) dups.set(n, [at, i]);
+  });
+  return dups;
+}
+
+/** E_DUPLICATE_COLUMN naming both columns (1-based, as a spreadsheet counts them) and what they would feed. */
+export function duplicateColumnError(file: string, header: readonly string[], [a, b]: [number, number], reads: string, line?: number): ReconError {
+  return new ReconError(
+    ErrorCodes.DUPLICATE_COLUMN,
+    `duplicate column: ${JSON.stringify(header[a])} (column ${a + 1}) and ${JSON.stringify(header[b])} (column ${b + 1}) are the same column ` +
+      `once case, spaces, "-" and "_" are ignored, and both would be read as ${reads}: remove or rename one`,
+    { file, line },
+  );
 }

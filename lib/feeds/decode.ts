@@ -6,9 +6,9 @@
  */
 import { ErrorCodes, ReconError } from '../errors.ts';
 import type { RawRow } from '../read/table.ts';
-import { normalizeHeader, type FeedDef, type FeedName, type SideName } from './catalog.ts';
+import { duplicateColumnError, duplicateColumns, normalizeHeader, type FeedDef, type FeedName, type SideName } from './catalog.ts';
 import { putAscii, sameBytes } from '../read/ascii.ts';
-import { DECLINE, Fail, fieldReader, lastCurrencyCode, lastTimestamp, readPlainDecimal, type FieldReader, type FieldSpec, type FieldValue } from './fields.ts';
+import { DECLINE, Fail, fieldReader, futureReason, lastCurrencyCode, lastTimestamp, readPlainDecimal, type FieldReader, type FieldSpec, type FieldValue } from './fields.ts';
 
 /** One canonical row of a feed, typed. */
 export interface CanonRecord {
@@ -37,6 +37,12 @@ export interface HeaderMapping {
 
 /** Maps header cells to the feed's fields; throws MISSING_COLUMN naming what is missing. */
 export function mapHeader(feed: FeedDef, header: readonly string[], file: string): HeaderMapping {
+  // Two columns that read as one field: stop (which holds the values is anyone's guess).
+  // Duplicates among the columns no field reads are harmless, and ignored with them.
+  const fieldNames = fieldNamesOf(feed);
+  for (const [n, pair] of duplicateColumns(header, (x) => fieldNames.has(x))) {
+    throw duplicateColumnError(file, header, pair, `${fieldNames.get(n)} of feed ${feed.name}`, 1);
+  }
   const byNorm = new Map<string, number>();
   header.forEach((h, i) => {
     const n = normalizeHeader(h);
@@ -61,6 +67,14 @@ export function mapHeader(feed: FeedDef, header: readonly string[], file: string
   return { columns, ignored: header.filter((_, i) => !used.has(i)) };
 }
 
+const fieldNameCache = new WeakMap<FeedDef, Map<string, string>>();
+/** A feed's field names by their normalised form. */
+function fieldNamesOf(feed: FeedDef): Map<string, string> {
+  let m = fieldNameCache.get(feed);
+  if (!m) fieldNameCache.set(feed, (m = new Map(Object.keys(feed.fields).map((f) => [normalizeHeader(f), f]))));
+  return m;
+}
+
 export interface DecoderOptions {
   feed: FeedDef;
   header: readonly string[];
@@ -81,6 +95,11 @@ export interface DecoderOptions {
    */
   lenient?: ReadonlySet<string>;
   unparsed?: (field: string, column: number, line: number, value: string, reason: string) => void;
+  /**
+   * Timestamps after `notAfter` (ISO text, as the codec gives them: compared as text) are
+   * refused: more than `hours` in the future of the run. Absent: no check.
+   */
+  future?: { notAfter: string; hours: number };
 }
 
 export type Decoded = CanonRecord | RowRejection;
@@ -244,12 +263,15 @@ export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
         if (x instanceof Fail) return new Problem(${JSON.stringify(name + ': ')} + x.reason);
         return ${shared ? `interners[${r}].get(x)` : 'x'};
       }`);
+    // A timestamp in the future beyond the skew: one text comparison with the value the codec gave (often its cached one).
+    const future = spec.kind === 'timestamp' && opts.future ? `if (typeof v${i} === 'string' && v${i} > notAfter) v${i} = new Problem(futureReason(${JSON.stringify(name)}, v${i}, notAfter, skewHours)); ` : '';
     // A lenient field's bad value is left out and reported (a cold branch: the check is the same).
     const lenient = !spec.required && opts.lenient?.has(name) === true && opts.unparsed !== undefined;
     const checkOf = (raw: string) =>
-      lenient
+      future +
+      (lenient
         ? `if (v${i} instanceof Problem) { unparsed(${JSON.stringify(name)}, ${col}, row.line, ${raw}, v${i}.message); v${i} = undefined; }`
-        : `if (v${i} instanceof Problem) { (found ??= []).push(v${i}.message); v${i} = undefined; }`;
+        : `if (v${i} instanceof Problem) { (found ??= []).push(v${i}.message); v${i} = undefined; }`);
     fromValues.push(`let v${i} = cell${i}(values[${col}]); ${checkOf(`values[${col}]`)}`);
     // Text rows: the plain cases straight from the text, anything else through the cell reader.
     textCols.add(col);
@@ -303,10 +325,10 @@ export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
     };`;
   const make = new Function(
     'readers', 'interners', 'problems', 'Problem', 'trimmed', 'hasControl', 'Fail', 'file', 'version', 'feed', 'side', 'strict', 'width', 'delimiter',
-    'plainCell', 'untrimmed', 'readPlainDecimal', 'lastTimestamp', 'lastCurrencyCode', 'DECLINE', 'unparsed', body,
+    'plainCell', 'untrimmed', 'readPlainDecimal', 'lastTimestamp', 'lastCurrencyCode', 'DECLINE', 'unparsed', 'futureReason', 'notAfter', 'skewHours', body,
   );
   return make(
     readers, interners, problems, Problem, trimmed, hasControl, Fail, file, version, feed.name, feed.side, opts.strictWidth, width, opts.delimiter ?? ',',
-    plainCell, untrimmed, readPlainDecimal, lastTimestamp, lastCurrencyCode, DECLINE, opts.unparsed,
+    plainCell, untrimmed, readPlainDecimal, lastTimestamp, lastCurrencyCode, DECLINE, opts.unparsed, futureReason, opts.future?.notAfter, opts.future?.hours,
   ) as (row: RawRow) => Decoded;
 }

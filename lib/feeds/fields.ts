@@ -3,7 +3,7 @@
  * into a typed value or a reason the row is rejected. The same codecs serve the fast row
  * decoder (lib/feeds/decode.ts) and the zod schemas (lib/feeds/catalog.ts).
  */
-import { parseDecimal, SCALE, SMALL_WHOLE, smallWhole, type Decimal } from '../decimal.ts';
+import { formatDecimal, parseDecimal, SCALE, SMALL_WHOLE, smallWhole, type Decimal } from '../decimal.ts';
 import { HeldText } from '../read/ascii.ts';
 
 export type FieldValue = string | Decimal | number;
@@ -78,6 +78,10 @@ function parseTimestampUncached(text: string): CodecResult {
   if (!m) return fail(`not a timestamp: "${text}"`);
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
   const year = +y, month = +mo, day = +d, hour = +h, minute = +mi, second = +s;
+  // Date.UTC reads years 0–99 as 1900–1999: a year 0026 would silently become 1926. Such a
+  // year is a two-digit year padded with zeros far more often than a date of the first
+  // century: it is rejected, never moved to another century.
+  if (year < 100) return fail(`not a timestamp (year ${y}: a two-digit year? years 0000–0099 are not read): "${text}"`);
   if (month < 1 || month > 12) return fail(`not a timestamp (month ${mo}): "${text}"`);
   const dim = new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (day < 1 || day > dim) return fail(`not a timestamp (day ${d}): "${text}"`);
@@ -92,7 +96,20 @@ function parseTimestampUncached(text: string): CodecResult {
   }
   const ms = frac ? Math.floor(+frac.padEnd(3, '0').slice(0, 3)) : 0;
   const t = Date.UTC(year, month - 1, day, hour, minute, Math.min(second, 59), ms) - offsetMin * 60_000;
-  return ok(new Date(t).toISOString());
+  const iso = new Date(t).toISOString();
+  // An offset can carry 9999-12-31 into year 10000 (`+010000-…`), whose text would no longer
+  // sort as time: the value is always `YYYY-…` (the future-skew check compares it as text).
+  if (iso.charCodeAt(0) > 57 || iso.charCodeAt(0) < 48) return fail(`not a timestamp (beyond year 9999): "${text}"`);
+  return ok(iso);
+}
+
+/**
+ * The reason a timestamp (as the codec gives it: `toISOString()` text) is refused when it is
+ * after `notAfter` — more than the configured skew after the time of the run. A count dated
+ * 2062 would otherwise win over every later one, forever.
+ */
+export function futureReason(name: string, iso: string, notAfter: string, hours: number): string {
+  return `${name}: ${iso} is more than ${hours} h in the future (after ${notAfter}; timestamps.futureSkewHours)`;
 }
 
 const POW10 = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
@@ -107,6 +124,31 @@ function readDecimal(text: string): Decimal | Fail {
   if (x !== DECLINE) return x;
   const r = parseDecimal(text);
   return r.ok ? r.value : new Fail(r.reason);
+}
+
+/** The largest count a report gives exactly: quantities and deltas of units are JSON numbers. */
+export const MAX_UNITS = BigInt(Number.MAX_SAFE_INTEGER) * 10n ** BigInt(SCALE);
+
+/**
+ * Quantities: decimals that a report writes as JSON numbers, so each must be exact as one —
+ * at most ±(2^53 − 1), and no more significant digits than a double holds. (A plain value of
+ * at most 15 digits always is: only the slow path checks, so the hot path costs nothing more.)
+ */
+function readQuantity(text: string): Decimal | Fail {
+  const x = readPlainDecimal(text, 0, text.length);
+  if (x !== DECLINE) return x;
+  const r = parseDecimal(text);
+  if (!r.ok) return new Fail(r.reason);
+  return unitsProblem(r.value, text) ?? r.value;
+}
+
+/** Why a count cannot be given exactly as a JSON number, or undefined when it can. */
+export function unitsProblem(d: Decimal, text: string): Fail | undefined {
+  if (d > MAX_UNITS || d < -MAX_UNITS) return new Fail(`beyond ±${Number.MAX_SAFE_INTEGER} (2^53 − 1), the largest count a report gives exactly: "${text}"`);
+  const n = Number(formatDecimal(d));
+  const back = parseDecimal(String(n));
+  if (!back.ok || back.value !== d) return new Fail(`more significant digits than a report gives exactly (a JSON number holds about 15): "${text}"`);
+  return undefined;
 }
 
 /**
@@ -187,8 +229,9 @@ export function fieldReader(spec: FieldSpec): FieldReader {
     case 'text':
       return (t) => t;
     case 'money':
-    case 'quantity':
       return readDecimal;
+    case 'quantity':
+      return readQuantity;
     case 'currency':
       return (t) => fromResult(readCurrency(t));
     case 'timestamp':

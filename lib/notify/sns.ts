@@ -195,7 +195,7 @@ function figureLines(report: Report): string[] {
   const hasMoney = Object.keys(s.atRisk?.money ?? {}).length > 0;
   const units = s.atRisk?.units ?? 0;
   if (hasMoney || units === 0) lines.splice(1, 0, `Money at risk: ${oneLine(moneyAtRiskText(report), 300)}`);
-  if (units > 0 || !hasMoney) lines.splice(hasMoney || units === 0 ? 2 : 1, 0, `Units at risk: ${formatInt(units)}`);
+  if (units !== 0 || !hasMoney) lines.splice(hasMoney || units === 0 ? 2 : 1, 0, `Units at risk: ${formatInt(units)}`);
   if (s.outOfScope) lines.push(`Out of scope (not compared): ${formatInt(s.outOfScope)} keys`);
   return lines;
 }

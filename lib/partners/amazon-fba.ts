@@ -35,7 +35,7 @@ export const amazonFbaInventory: Preset = {
   },
 
   apply(table: Table, options: PresetOptions): Table {
-    const col = columnIndex(table.header);
+    const col = columnIndex(table.header, table.file, 'amazon-fba-inventory');
     const sku = col('sku');
     const onHand = col('afn-warehouse-quantity');
     const afnListing = col('afn-listing-exists');

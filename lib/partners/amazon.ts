@@ -28,7 +28,7 @@ export const amazonOrders: Preset = {
   },
 
   apply(table: Table, options: PresetOptions): Table {
-    const col = columnIndex(table.header);
+    const col = columnIndex(table.header, table.file, 'amazon-orders');
     const id = col('amazon-order-id');
     const purchaseDate = col('purchase-date');
     const currency = col('currency');

@@ -4,7 +4,7 @@
  * raw row ends up in exactly one emitted row, whose `span` says how many it holds.
  */
 import type { RawRow, Table } from '../read/table.ts';
-import { normalizeHeader } from '../feeds/catalog.ts';
+import { duplicateColumnError, duplicateColumns, normalizeHeader } from '../feeds/catalog.ts';
 
 export interface FoldSpec {
   /** Column of the order ID that groups rows (-1: every row is its own order, with an empty ID). */
@@ -90,14 +90,26 @@ export function foldConsecutive(table: Table, spec: FoldSpec): () => AsyncIterab
   };
 }
 
-/** Column index by normalised header name (first occurrence), -1 when absent. */
-export function columnIndex(header: readonly string[]): (name: string) => number {
+/**
+ * Column index by normalised header name, -1 when absent. A column the preset reads that the
+ * header holds twice (`Total`, `total`) stops the run (E_DUPLICATE_COLUMN, naming both):
+ * which one holds the values is anyone's guess. Duplicates of columns it does not read are
+ * harmless.
+ */
+export function columnIndex(header: readonly string[], file: string, preset: string): (name: string) => number {
   const byNorm = new Map<string, number>();
   header.forEach((h, i) => {
     const n = normalizeHeader(h);
     if (n !== '' && !byNorm.has(n)) byNorm.set(n, i);
   });
-  return (name) => byNorm.get(normalizeHeader(name)) ?? -1;
+  let dups: Map<string, [number, number]> | undefined;
+  return (name) => {
+    const n = normalizeHeader(name);
+    dups ??= duplicateColumns(header, () => true);
+    const pair = dups.get(n);
+    if (pair) throw duplicateColumnError(file, header, pair, `${JSON.stringify(name)} by preset ${preset}`, 1);
+    return byNorm.get(n) ?? -1;
+  };
 }
 
 /** Trimmed cell, '' when the column is absent or the row is short. */

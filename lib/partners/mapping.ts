@@ -17,7 +17,7 @@
  */
 import { formatDecimal, parseDecimal, SCALE } from '../decimal.ts';
 import { ErrorCodes, ReconError } from '../errors.ts';
-import { FEEDS, normalizeHeader, type FeedName } from '../feeds/catalog.ts';
+import { duplicateColumnError, duplicateColumns, FEEDS, normalizeHeader, type FeedName } from '../feeds/catalog.ts';
 import type { RawRow, Table } from '../read/table.ts';
 import { compileGlob } from './glob.ts';
 import { presetByName } from './presets.ts';
@@ -478,6 +478,10 @@ function renameTable(table: Table, mapping: Mapping, fields: Field[]): Table {
   const header = (): string[] => {
     const raw = table.header;
     if (raw.length !== cachedFor) {
+      // Two file columns that both are the mapping's source of a field: stop, naming both.
+      for (const [n, pair] of duplicateColumns(raw, (x) => rename.has(x))) {
+        throw duplicateColumnError(table.file, raw, pair, `${rename.get(n)} by mapping ${mapping.name}`, table.format === 'csv' ? 1 : undefined);
+      }
       const used = new Set<string>();
       const out = raw.map((h) => {
         const n = normalizeHeader(h);

@@ -79,7 +79,7 @@ export const shipstationShipments: Preset = {
   },
 
   apply(table: Table, options: PresetOptions): Table {
-    const col = columnIndex(table.header);
+    const col = columnIndex(table.header, table.file, 'shipstation-shipments');
     const order = col('Order - Number');
     const sku = col('Item - SKU');
     const qty = first(col, QTY);

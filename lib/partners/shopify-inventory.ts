@@ -77,7 +77,7 @@ export const shopifyInventory: Preset = {
   },
 
   apply(table: Table, options: PresetOptions): Table {
-    const col = columnIndex(table.header);
+    const col = columnIndex(table.header, table.file, NAME);
     const handle = col('Handle');
     const sku = col('SKU');
     const header = ['sku', 'facility_id', 'on_hand'];

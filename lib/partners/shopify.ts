@@ -35,7 +35,7 @@ export const shopifyOrders: Preset = {
   },
 
   apply(table: Table, options: PresetOptions): Table {
-    const col = columnIndex(table.header);
+    const col = columnIndex(table.header, table.file, 'shopify-orders');
     const name = col('Name');
     const total = col('Total');
     const currency = col('Currency');

@@ -4,7 +4,7 @@
  */
 import type { FileFacts, Scope } from '../boundaries/boundary.ts';
 import { BOUNDARY } from '../boundaries/index.ts';
-import { buildReport, outOfScopeWarnings, Tally } from '../engine/reconcile.ts';
+import { buildReport, duplicateFileWarning, duplicateStats, outOfScopeWarnings, SameContent, Tally } from '../engine/reconcile.ts';
 import { fromKeyed } from '../engine/keyed.ts';
 import type { BoundaryName } from '../feeds/catalog.ts';
 import { buildNotification } from '../notify/sns.ts';
@@ -47,7 +47,7 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
   const boundary = BOUNDARY[input.boundary];
   const startedAt = (deps.now?.() ?? new Date()).toISOString();
   // The current version of each file: the latest ingested one (a re-upload replaces the file whole).
-  const latest = new Map<string, { m: ManifestFacts; rejectedKey?: string; finishedAt: string }>();
+  const latest = new Map<string, { m: ManifestFacts; rejectedKey?: string; finishedAt: string; checksum?: string }>();
   const failed = new Map<string, { message: string; finishedAt: string }>();
   for await (const f of listFiles(deps.dynamo, s.tableName, boundary.name)) {
     const file = `s3://${f.bucket}/${f.key}`;
@@ -59,7 +59,7 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
     if (f.status !== 'done' || !f.facts) continue;
     const m = f.facts as unknown as ManifestFacts;
     const cur = latest.get(m.facts.file);
-    if (!cur || m.facts.version > cur.m.facts.version) latest.set(m.facts.file, { m, rejectedKey: f.rejectedKey, finishedAt: f.finishedAt ?? '' });
+    if (!cur || m.facts.version > cur.m.facts.version) latest.set(m.facts.file, { m, rejectedKey: f.rejectedKey, finishedAt: f.finishedAt ?? '', checksum: f.checksum });
   }
   // A file that could not be ingested is said in the report, unless a good version of it came since.
   const failures: Warning[] = [];
@@ -68,7 +68,23 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
     if (good && good.finishedAt > f.finishedAt) continue;
     failures.push({ code: 'file_failed', message: `${file} could not be ingested and is left out: ${f.message}`, file });
   }
-  const entries = [...latest.values()].sort((a, b) => (a.m.facts.version < b.m.facts.version ? -1 : 1));
+  const all = [...latest.values()].sort((a, b) => (a.m.facts.version < b.m.facts.version ? -1 : 1));
+  // A file whose bytes equal an earlier upload's on its side is counted once, from the first
+  // (its records stay stored, out of scope, and count again if the first file changes).
+  const same = new SameContent();
+  const files: FileStats[] = [];
+  const fileWarnings: Warning[] = [];
+  const entries = all.filter((e) => {
+    const original = same.original(e.m.facts.side, e.m.facts.file, e.checksum);
+    if (original === undefined) {
+      files.push(e.m.stats);
+      fileWarnings.push(...e.m.warnings);
+      return true;
+    }
+    files.push(duplicateStats(e.m.stats, original));
+    fileWarnings.push(duplicateFileWarning(e.m.facts.file, original));
+    return false;
+  });
   const facts: FileFacts[] = entries.map((e) => e.m.facts);
   const scoped = boundary.scope(facts, s.config);
   const scope: Scope = { ...scoped.scope, files: Object.fromEntries(facts.map((f) => [f.file, f.version])) };
@@ -77,8 +93,8 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
     runId: input.runId,
     startedAt,
     scope,
-    warnings: [...failures, ...entries.flatMap((e) => e.m.warnings), ...scoped.warnings],
-    files: entries.map((e) => e.m.stats),
+    warnings: [...failures, ...fileWarnings, ...scoped.warnings],
+    files,
     rejectedKeys: entries.flatMap((e) => (e.rejectedKey ? [e.rejectedKey] : [])),
   };
   const scopeKey = runKeys.scope(boundary.name, input.runId);

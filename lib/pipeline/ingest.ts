@@ -3,7 +3,6 @@
  * and decoder, write its records keyed into DynamoDB, put its rejected rows next to it,
  * record the manifest (rows read = stored + rejected), then ask for a comparison run.
  */
-import { createHash } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Readable } from 'node:stream';
@@ -39,7 +38,8 @@ export interface ManifestFacts {
 export type IngestOutcome =
   | { status: 'ingested'; file: string; boundary: BoundaryName; read: number; stored: number; rejected: number }
   | { status: 'skipped'; file: string; reason: string }
-  | { status: 'unrouted'; file: string; reason: string };
+  | { status: 'unrouted'; file: string; reason: string }
+  | { status: 'ignored'; file: string; reason: string };
 
 const FLUSH_AT = 2_000;
 const MAX_WARNINGS = 100;
@@ -50,6 +50,12 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
   const bucket = event.s3.bucket.name;
   const key = decodeS3Key(event.s3.object.key);
   const name = `s3://${bucket}/${key}`;
+  if (key.endsWith('/') && (event.s3.object.size ?? 0) === 0) {
+    // A "folder" (the console's Create folder, some sync tools): an empty object named like a
+    // prefix. It holds no feed: nothing to claim, read or fail.
+    log({ level: 'INFO', message: 'ignored folder object', file: name });
+    return { status: 'ignored', file: name, reason: 'a zero-byte folder object (its key ends in /)' };
+  }
   const feedName = feedOfKey(key);
   if (!feedName) {
     // Not a feed we know: say so next to the outputs, never skip in silence.
@@ -79,7 +85,6 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
   // control characters: inventory records carry it in their identity).
   const eventTime = new Date(event.eventTime).toISOString();
   const version = `${eventTime} ${bucket}/${key} ${objectVersion}`;
-  const hash = createHash('sha256');
   const rejected: Rejection[] = [];
   const warnings: Warning[] = [];
   let warningCount = 0;
@@ -103,12 +108,14 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
     const out = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(event.s3.object.versionId ? { VersionId: event.s3.object.versionId } : {}) }));
     const body = out.Body as Readable;
     result = await readFeedFile({
-      source: { name, open: () => hashing(body, hash) },
+      source: { name, open: () => body },
       path: key,
       feed,
       boundary,
       version,
       config: settings.config,
+      now,
+      checksum: true,
       sink: {
         record(r: CanonRecord) {
           // Two rows of one identity in one file: the later is stored (as the CLI uses it), and we say so.
@@ -139,7 +146,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
       rowsStored,
       rowsRejected: result.stats.rejected,
       rowsSkipped: result.stats.skipped ?? 0,
-      checksum: hash.digest('hex'),
+      checksum: checksumOf(result),
       rejectedKey,
       facts: manifest as unknown as Record<string, unknown>,
       warnings: warnings.slice(0, 20).map((w) => w.message),
@@ -159,11 +166,10 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
   return { status: 'ingested', file: name, boundary: boundary.name, read: result.stats.read, stored: result.stats.used, rejected: result.stats.rejected };
 }
 
-async function* hashing(body: AsyncIterable<Uint8Array>, hash: ReturnType<typeof createHash>): AsyncIterable<Uint8Array> {
-  for await (const chunk of body) {
-    hash.update(chunk);
-    yield chunk;
-  }
+/** The object's sha256, which the reader computed as the bytes streamed (it read them all). */
+function checksumOf(result: { checksum?: string }): string {
+  if (result.checksum === undefined) throw new Error('the reader finished without hashing the whole object');
+  return result.checksum;
 }
 
 /** One execution per boundary per window: the execution name carries the window, so a second start is refused. */

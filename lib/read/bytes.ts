@@ -6,6 +6,7 @@
  * Every failure here is a ReconError naming the file: FILE_UNREADABLE for a missing file, a
  * directory, a stream that fails mid-way, or corrupt/truncated gzip data.
  */
+import { createHash } from 'node:crypto';
 import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -27,6 +28,20 @@ export interface ByteSource {
   compressed: boolean;
   /** The (decompressed) content. Breaking out of the iteration releases the file or stream. */
   chunks: AsyncIterable<Buffer>;
+  /**
+   * With `checksum`: the sha256 (hex) of the bytes as stored (before gunzip), once they have
+   * all been read; undefined before (or when the reading stopped early).
+   */
+  checksum(): string | undefined;
+}
+
+export interface OpenBytesOptions {
+  /**
+   * Hash the bytes while they stream (sha256, the pipeline manifest's checksum), so a file
+   * whose content equals another's is known without reading it twice. About 2 ms a MB on a
+   * small VM: asked for only when a duplicate is possible.
+   */
+  checksum?: boolean;
 }
 
 export function sourceName(source: TableSource): string {
@@ -34,9 +49,11 @@ export function sourceName(source: TableSource): string {
 }
 
 /** Opens the source, sniffs the first bytes for gzip and returns the content as chunks. */
-export async function openBytes(source: TableSource): Promise<ByteSource> {
+export async function openBytes(source: TableSource, options: OpenBytesOptions = {}): Promise<ByteSource> {
   const file = sourceName(source);
-  const raw = typeof source === 'string' ? await readPath(source) : readStream(source);
+  const stored = typeof source === 'string' ? await readPath(source) : readStream(source);
+  let digest: string | undefined;
+  const raw = options.checksum ? hashed(stored, (d) => (digest = d)) : stored;
   const it = raw[Symbol.asyncIterator]();
 
   // Collect at least two bytes (a stream may hand them over one at a time) to look for 1f 8b.
@@ -51,7 +68,17 @@ export async function openBytes(source: TableSource): Promise<ByteSource> {
   const first = head.length === 1 ? head[0] : Buffer.concat(head);
   const content = prepend(first, it);
   const gzip = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
-  return { file, compressed: gzip, chunks: gzip ? gunzip(content, file) : content };
+  return { file, compressed: gzip, chunks: gzip ? gunzip(content, file) : content, checksum: () => digest };
+}
+
+/** The chunks as they come, hashed on the way; `done` gets the hex digest after the last one. */
+async function* hashed(chunks: AsyncIterable<Buffer>, done: (digest: string) => void): AsyncGenerator<Buffer> {
+  const hash = createHash('sha256');
+  for await (const chunk of chunks) {
+    hash.update(chunk);
+    yield chunk;
+  }
+  done(hash.digest('hex'));
 }
 
 /** Opens a file eagerly (so a missing file fails here, not on first read) and reads it in chunks. */

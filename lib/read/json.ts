@@ -44,6 +44,14 @@ export class JsonParser implements TextParser {
   private readonly plainKey: boolean[] = [];
   /** As many '' as the header has names: copied to start each row. */
   private readonly blankRow: string[] = [];
+  /**
+   * Per header name, the number of the last row object that set it: a member set twice in
+   * one object is a duplicated key (one compare and one store a member: nothing measurable).
+   */
+  private readonly setIn: number[] = [];
+  private rowNumber = 0;
+  /** Member names an object held twice: the line of the first such object, and how many objects. */
+  readonly duplicateKeys = new Map<string, { line: number; count: number }>();
 
   // Scanner state over the current text.
   private t = '';
@@ -309,6 +317,8 @@ export class JsonParser implements TextParser {
   private row(out: RawRow[]): void {
     const line = this.line;
     const values = this.blankRow.slice(); // header.length empty cells
+    const rowNumber = ++this.rowNumber;
+    let repeated: Set<number> | undefined;
     this.i++; // '{'
     this.skipWs();
     if (this.peek() === 125 /* } */) {
@@ -321,6 +331,8 @@ export class JsonParser implements TextParser {
           const key = this.parseKey();
           k = this.keyIndex.get(key) ?? this.addKey(key, out, values);
         }
+        if (this.setIn[k] === rowNumber) (repeated ??= new Set()).add(k);
+        this.setIn[k] = rowNumber;
         values[k] = this.value(1);
         this.skipWs();
         const c = this.peek();
@@ -335,6 +347,16 @@ export class JsonParser implements TextParser {
       }
     }
     out.push({ line, values });
+    if (repeated) this.noteDuplicates(repeated, line);
+  }
+
+  private noteDuplicates(keys: Set<number>, line: number): void {
+    for (const k of keys) {
+      const name = this.header[k];
+      const seen = this.duplicateKeys.get(name);
+      if (seen) seen.count++;
+      else this.duplicateKeys.set(name, { line, count: 1 });
+    }
   }
 
   /** A key seen for the first time: append it to the header and pad the rows not yet handed out. */

@@ -27,6 +27,8 @@ export interface OpenTableOptions {
    * default — the first line that is neither blank nor all empty cells. Not called for JSON.
    */
   chooseHeader?: (header: (skip: number | undefined) => string[] | undefined) => number | undefined;
+  /** Hash the file's bytes while they stream (Table.checksum). */
+  checksum?: boolean;
 }
 
 export const DEFAULT_BATCH_SIZE = 4096;
@@ -38,7 +40,7 @@ export async function openTable(source: TableSource, options: OpenTableOptions =
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
 
-  const bytes = await openBytes(source);
+  const bytes = await openBytes(source, { checksum: options.checksum });
   const file = bytes.file;
   const pump = new TextPump(decodeUtf8(bytes.chunks)[Symbol.asyncIterator](), file);
   try {
@@ -54,7 +56,9 @@ export async function openTable(source: TableSource, options: OpenTableOptions =
       first === '[' || first === '{'
         ? await openJson(pump, file, line, first === '[' ? 'json' : await jsonLayout(pump, file, line))
         : await openCsv(pump, file, line, options.chooseHeader);
-    return makeTable(pump, opened, { file, compressed: bytes.compressed, batchSize });
+    const table = makeTable(pump, opened, { file, compressed: bytes.compressed, batchSize });
+    if (options.checksum) table.checksum = bytes.checksum;
+    return table;
   } catch (e) {
     await pump.close().catch(() => {});
     throw e;
@@ -241,6 +245,7 @@ function makeTable(
   };
   if (opened.delimiter !== undefined) table.delimiter = opened.delimiter;
   const parser = opened.parser;
+  if (parser instanceof JsonParser) table.duplicateKeys = () => parser.duplicateKeys;
   if (parser instanceof CsvParser) {
     table.textRows = () => {
       if (started) throw new Error(`textRows() of ${info.file} after rows(): call it before reading`);

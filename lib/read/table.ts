@@ -81,6 +81,14 @@ export interface Table {
    * batch is asked for. Call before rows().
    */
   textRows?(): void;
+  /** With `OpenTableOptions.checksum`: the sha256 of the file's bytes, once every row was read (see ByteSource). */
+  checksum?(): string | undefined;
+  /**
+   * JSON/NDJSON: member names an object held twice (`{"on_hand": 5, "on_hand": 7}`; the last
+   * value is the one read, as JSON.parse does), each with the line of its first such object
+   * and how many objects did so. Complete once every row was read.
+   */
+  duplicateKeys?(): ReadonlyMap<string, { line: number; count: number }>;
 }
 
 /** Where a table's bytes come from: a path on disk, or a named stream (S3 GetObject body). */

@@ -5,7 +5,7 @@
  * deterministic order for discrepancies so that the CLI and the pipeline print the same
  * report for the same files.
  */
-import { formatMoney, parseDecimal, type Decimal } from '../decimal.ts';
+import { formatMoney, parseDecimal, toUnits, type Decimal } from '../decimal.ts';
 import { BOUNDARY } from '../boundaries/index.ts';
 import type { BoundaryName } from '../feeds/catalog.ts';
 import type { Discrepancy, DiscrepancyType, RowCounts, Summary } from './model.ts';
@@ -111,6 +111,8 @@ export function buildSummary(input: SummaryInput): Summary {
   const byType: Partial<Record<DiscrepancyType, number>> = {};
   const money = new Map<string, Decimal>();
   let units = 0;
+  /** The exact total, once a value is text or the total may no longer be exact as a double. */
+  let exactUnits: Decimal | undefined;
   for (const d of input.discrepancies) {
     byType[d.type] = (byType[d.type] ?? 0) + 1;
     const m = d.impact?.money;
@@ -125,7 +127,17 @@ export function buildSummary(input: SummaryInput): Summary {
       money.set(cur, (money.get(cur) ?? 0n) + v);
     }
     const u = d.impact?.units;
-    if (typeof u === 'number' && Number.isFinite(u)) units += Math.abs(u);
+    if (typeof u === 'number' && Number.isFinite(u) && exactUnits === undefined) {
+      units += Math.abs(u);
+      if (units > Number.MAX_SAFE_INTEGER || !Number.isInteger(u)) exactUnits = 0n; // (recounted exactly below)
+    } else if (u !== undefined) exactUnits = 0n;
+  }
+  if (exactUnits !== undefined) {
+    for (const d of input.discrepancies) {
+      const u = d.impact?.units;
+      const r = u === undefined ? undefined : parseDecimal(String(u));
+      if (r?.ok) exactUnits += r.value < 0n ? -r.value : r.value;
+    }
   }
   const orderedByType: Partial<Record<DiscrepancyType, number>> = {};
   for (const t of ALL_TYPES) if (byType[t] !== undefined) orderedByType[t] = byType[t];
@@ -140,7 +152,7 @@ export function buildSummary(input: SummaryInput): Summary {
     discrepancies: input.discrepancies.length,
     byType: orderedByType,
     matchRate: matchRate(input.keys, input.matched),
-    atRisk: { money: moneyOut, units },
+    atRisk: { money: moneyOut, units: exactUnits === undefined ? units : toUnits(exactUnits) },
     rows: { read: input.rows.read, used: input.rows.used, rejected: input.rows.rejected, ...(input.rows.skipped ? { skipped: input.rows.skipped } : {}) },
     outOfScope: input.outOfScope,
   };

@@ -19,7 +19,8 @@ export interface SourceLine {
 /** What is at stake in one discrepancy: money by currency (exact decimal text), or units. */
 export interface Impact {
   money?: { amount: string; currency: string };
-  units?: number;
+  /** A JSON number; exact decimal text when beyond what a JSON number holds exactly (see toUnits). */
+  units?: number | string;
 }
 
 export interface Discrepancy {
@@ -74,6 +75,11 @@ export interface FileStats {
   rejected: number;
   /** Rows that are not data (a footer, lines before the header a mapping skips): read = used + rejected + skipped. */
   skipped?: number;
+  /**
+   * Set when the file's bytes equal those of an earlier file of its side (this one): none of
+   * its rows is counted (read, used and rejected are 0, nothing skipped), and a `duplicate_file` warning says so.
+   */
+  duplicateOf?: string;
 }
 
 /** Rows over a run's files: read = used + rejected + skipped (`skipped` only when a file skipped any). */
@@ -94,7 +100,8 @@ export interface Summary {
   byType: Partial<Record<DiscrepancyType, number>>;
   /** matched / keys (1 when there are none). */
   matchRate: number;
-  atRisk: { money: Record<string, string>; units: number };
+  /** units: a number, or exact decimal text when beyond what a JSON number holds exactly (see toUnits). */
+  atRisk: { money: Record<string, string>; units: number | string };
   rows: RowCounts;
   /** Keys left out of the comparison (out-of-scope channels, facilities counted on one side only). */
   outOfScope: number;

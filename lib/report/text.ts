@@ -36,7 +36,9 @@ export function rowsText(rows: RowCounts): string {
   return `read ${formatInt(rows.read)}, used ${formatInt(rows.used)}, rejected ${formatInt(rows.rejected)}${skipped}`;
 }
 
-export function formatInt(n: number): string {
+export function formatInt(n: number | string): string {
+  // Exact decimal text (units beyond what a JSON number holds: see toUnits): its digits grouped.
+  if (typeof n === 'string') return n.replace(/^(-?)(\d+)/, (_, sign: string, d: string) => sign + d.replace(/\B(?=(\d{3})+(?!\d))/g, ','));
   if (!Number.isFinite(n)) return String(n);
   const neg = n < 0;
   const digits = Math.trunc(Math.abs(n)).toString();
@@ -113,6 +115,6 @@ export function formatAge(fromIso: string | undefined, toIso: string | undefined
   return `${days} days`;
 }
 
-export function plural(n: number, one: string, many = `${one}s`): string {
+export function plural(n: number | string, one: string, many = `${one}s`): string {
   return `${formatInt(n)} ${n === 1 ? one : many}`;
 }

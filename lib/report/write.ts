@@ -67,10 +67,23 @@ const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 const FORMULA_START = /^[=+\-@\t\r]/;
 
 /**
+ * A formula character after a `;` or `,` (spaces between): where a cell would start in a
+ * locale that splits there. Excel in a locale whose list separator is `;` reads this
+ * comma-separated file line by line split at every `;` — quotes only count at the start of
+ * such a cell — so `A;=1+1` (quoted or not) would hand it a cell `=1+1`.
+ */
+const FORMULA_AFTER_SEPARATOR = /([;,] *)([=+\-@\t\r][^;,]*)/g;
+
+/**
  * Spreadsheet-safe text: a cell a spreadsheet would read as a formula (starting with `=`,
- * `+`, `-`, `@`, tab or CR) gets a leading `'`, except a plain number (`-5`, `-12.30`).
+ * `+`, `-`, `@`, tab or CR) gets a leading `'`, except a plain number (`-5`, `-12.30`). So does
+ * each part after a `;` or `,` that would start with one, in the locales that split there
+ * (`A;=1+1` → `A;'=1+1`).
  */
 export function neutralizeFormula(text: string): string {
+  if (text.indexOf(';') >= 0 || text.indexOf(',') >= 0) {
+    text = text.replace(FORMULA_AFTER_SEPARATOR, (all, sep: string, part: string) => (PLAIN_NUMBER.test(part) ? all : `${sep}'${part}`));
+  }
   const c = text.charCodeAt(0);
   // Fast path: only = + - @ TAB CR can start a formula.
   if (c !== 61 && c !== 43 && c !== 45 && c !== 64 && c !== 9 && c !== 13) return text;

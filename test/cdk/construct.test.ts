@@ -328,6 +328,7 @@ describe('OmsReconciliation prop checks', () => {
     ['a partner feed that does not exist', { partners: [{ name: 'x', feeds: ['orders' as never] }] }, /partner x: unknown feed "orders"/],
     ['a principal that is no account or ARN', { partners: [{ name: 'x', feeds: ['shipments' as const], principal: 'someone' }] }, /principal must be a 12-digit account ID/],
     ['a tolerance that is no decimal', { reconConfig: { tolerances: { money: 'abc' } } }, /invalid config at tolerances\.money/],
+    ['a negative future skew for timestamps', { reconConfig: { timestamps: { futureSkewHours: -1 } } }, /invalid config at timestamps\.futureSkewHours/],
     ['a config too big for the environment', { reconConfig: { mappings: ['x'.repeat(5000)] } }, /Lambda allows 4 KB of environment/],
     ['a mapping file (unreadable from Lambda)', { reconConfig: { mappingFile: 'map.json' } }, /mappingFile cannot be read by the Lambda functions/],
   ])('rejects %s', (_label, props, message) => {

@@ -5,6 +5,7 @@
  * the error code, a message naming the file (and line/column where there is one), and no
  * stack trace. Rejected rows: the run goes on, and report.json lists file, line and reason.
  */
+import { readFileSync, symlinkSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +29,24 @@ function setup(prefix: string): Setup {
 /** `reconcile inventory --oms <oms> --warehouse <counts>` with the agreeing warehouse count. */
 async function inventory(s: Setup, oms: string, counts = put(s.dir, 'counts.csv', COUNTS)): Promise<RunResult> {
   return run(['reconcile', 'inventory', '--oms', oms, '--warehouse', counts, '--out', s.out]);
+}
+
+/** One CSV line's cells, split on `separator` as a spreadsheet in that locale would (RFC 4180 quotes). */
+function splitCsvLine(line: string, separator: string): string[] {
+  const cells: string[] = [];
+  let cell = '', quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') (cell += '"'), i++;
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"' && cell === '') quoted = true;
+    else if (c === separator) cells.push(cell), (cell = '');
+    else cell += c;
+  }
+  cells.push(cell);
+  return cells;
 }
 
 function escapeRe(s: string): string {
@@ -162,6 +181,21 @@ describe('bad input: trouble with a whole file (exit 2)', () => {
       file: counts,
       line: 1,
       message: /mapping "wms" reads column "Qty On Hand", which the file does not have \(header: "Item", "Site", "On Hand"\)/,
+    });
+  });
+
+  it('a duplicate column (`On Hand` and `on-hand`)', async () => {
+    // Prepare: two columns that both read as on_hand, with different values
+    const s = setup('dupcolumn');
+    const oms = put(s.dir, 'oms-inventory.csv', csv(['sku', 'facility_id', 'On Hand', 'on-hand'], ['SKU-1', 'DAL1', '5', '7'], ['SKU-3', 'DAL1', '4', '4']));
+    // Act
+    const r = await inventory(s, oms);
+    // Assess: stops naming both columns, rather than silently reading the first
+    expectTrouble(r, s, {
+      code: 'E_DUPLICATE_COLUMN',
+      file: oms,
+      line: 1,
+      message: /duplicate column: "On Hand" \(column 3\) and "on-hand" \(column 4\) are the same column .* both would be read as on_hand of feed oms-inventory/,
     });
   });
 
@@ -379,6 +413,37 @@ describe('bad input: a bad row is rejected, the run goes on', () => {
     expectRejectedRow(r, s, { file: oms, line: 3, reason: /^as_of: not a timestamp \(day 30\): "2026-02-30"$/ });
   });
 
+  it('a quantity beyond ±(2^53 − 1)', async () => {
+    // Prepare: 2^53 + 1 would come out of report.json as 2^53 (a JSON number holds no more)
+    const s = setup('bigquantity');
+    const oms = put(s.dir, 'oms-inventory.csv', csv(INVENTORY_HEADER, ['SKU-1', 'DAL1', '5'], ['SKU-2', 'DAL1', '9007199254740993'], ['SKU-3', 'DAL1', '4']));
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expectRejectedRow(r, s, { file: oms, line: 3, reason: /^on_hand: beyond ±9007199254740991 \(2\^53 − 1\), the largest count a report gives exactly: "9007199254740993"$/ });
+  });
+
+  it('a timestamp more than 24 h in the future', async () => {
+    // Prepare: a count dated 2062 would be the newest snapshot until 2062
+    const s = setup('future');
+    const header = [...INVENTORY_HEADER, 'as_of'];
+    const oms = put(s.dir, 'oms-inventory.csv', csv(header, ['SKU-1', 'DAL1', '5', '2026-11-12'], ['SKU-2', 'DAL1', '9', '2062-01-01T00:00:00Z'], ['SKU-3', 'DAL1', '4', '2026-11-12']));
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expectRejectedRow(r, s, { file: oms, line: 3, reason: /^as_of: 2062-01-01T00:00:00\.000Z is more than 24 h in the future \(after \d{4}-\d\d-\d\dT[\d:.]+Z; timestamps\.futureSkewHours\)$/ });
+  });
+
+  it('a year 0000–0099 or a two-digit year', async () => {
+    // Prepare / Act: 0026 must not become 1926 (nor 2026)
+    const { r, s, oms } = await financialWithBadRow('year', ['order_id', 'type', 'amount', 'currency', 'date'], ['SO-2', 'sale', '3.00', 'USD', '0026-02-01'], [
+      ['SO-1', 'sale', '10.00', 'USD', '2026-02-01'],
+      ['SO-3', 'sale', '7.50', 'USD', '2026-02-01'],
+    ]);
+    // Assess
+    expectRejectedRow(r, s, { file: oms, line: 3, reason: /^date: not a timestamp \(year 0026: a two-digit year\? years 0000–0099 are not read\): "0026-02-01"$/ });
+  });
+
   it('a row with the wrong field count', async () => {
     // Prepare: an unquoted comma in the amount splits it in two
     const { r, s, oms } = await financialWithBadRow('width', ['order_id', 'type', 'amount', 'currency'], ['SO-2', 'sale', '1', '234.50', 'USD'], [
@@ -503,6 +568,107 @@ describe('bad input: warnings and accounting', () => {
     expect(report.discrepancies).toEqual([]);
     expect(r.out).toMatch(/warnings\s+1\n\s+- duplicate_key: oms has two rows for sku=SKU-1 facility_id=DAL1: /);
   });
+
+  it('a JSON object with a duplicated key', async () => {
+    // Prepare: the second object says on_hand twice; the last value (4) is the one read, as JSON.parse does
+    const s = setup('jsondupkey');
+    const oms = put(s.dir, 'oms-inventory.json', '[\n{"sku": "SKU-1", "facility_id": "DAL1", "on_hand": 5},\n{"sku": "SKU-3", "facility_id": "DAL1", "on_hand": 9, "on_hand": 4}\n]\n');
+    // Act
+    const r = await inventory(s, oms);
+    // Assess
+    expect(r.code, r.err).toBe(0);
+    expectNoStackTrace(r);
+    const report = readReport(s.out);
+    expect(report.discrepancies).toEqual([]);
+    expect(report.warnings).toEqual([
+      { code: 'duplicate_json_key', message: `${oms}:3: an object holds the key "on_hand" twice: its last value is used`, file: oms, lines: [3] },
+    ]);
+  });
+
+  it('two files of one side with the same content (a copy, a symlink)', async () => {
+    // Prepare: an OMS export of transactions without document IDs, given again as a copy and
+    // through a symlink: counted three times, SO-1 would be a 20.00 amount_mismatch
+    const s = setup('samefile');
+    const header = ['order_id', 'type', 'amount', 'currency'];
+    const first = put(s.dir, 'oms-transactions.csv', csv(header, ['SO-1', 'sale', '10.00', 'USD']));
+    const copy = put(s.dir, 'oms-transactions (1).csv', csv(header, ['SO-1', 'sale', '10.00', 'USD']));
+    const link = join(s.dir, 'latest.csv');
+    symlinkSync(first, link);
+    const erp = put(s.dir, 'erp-transactions.csv', csv(header, ['SO-1', 'INV', '10.00', 'USD']));
+    // Act
+    const r = await run(['reconcile', 'financial', '--oms', first, copy, link, '--erp', erp, '--out', s.out]);
+    // Assess
+    expect(r.code, r.err).toBe(0);
+    expectNoStackTrace(r);
+    const report = readReport(s.out);
+    expect(report.discrepancies).toEqual([]);
+    expect(report.warnings).toEqual([copy, link].map((f) => ({
+      code: 'duplicate_file',
+      message: `${f} has the same content as ${first} (same sha256): its rows are counted once, from ${first}`,
+      file: f,
+    })));
+    expect(report.files.map((f) => [f.file, f.read, f.used, f.duplicateOf])).toEqual([
+      [first, 1, 1, undefined], [copy, 0, 0, first], [link, 0, 0, first], [erp, 1, 1, undefined],
+    ]);
+    expect(report.summary.rows).toEqual({ read: 2, used: 2, rejected: 0 });
+  });
+
+  it('two counts whose difference is beyond ±(2^53 − 1)', async () => {
+    // Prepare: each count is within range; their difference is 2^54 − 2, which a JSON number would round
+    const s = setup('bigdelta');
+    const oms = put(s.dir, 'oms-inventory.csv', csv(INVENTORY_HEADER, ['SKU-1', 'DAL1', '5'], ['SKU-3', 'DAL1', '9007199254740991']));
+    const counts = put(s.dir, 'counts.csv', csv(INVENTORY_HEADER, ['SKU-1', 'DAL1', '5'], ['SKU-3', 'DAL1', '-9007199254740991']));
+    // Act
+    const r = await inventory(s, oms, counts);
+    // Assess: the discrepancy is reported, its delta and units exact, as text
+    expect(r.code, r.err).toBe(1);
+    expectNoStackTrace(r);
+    const report = readReport(s.out);
+    expect(report.discrepancies).toMatchObject([
+      { type: 'quantity_mismatch', key: { sku: 'SKU-3' }, oms: { on_hand: 9007199254740991 }, warehouse: { on_hand: -9007199254740991 }, delta: '18014398509481982', impact: { units: '18014398509481982' } },
+    ]);
+    expect(report.summary.atRisk.units).toBe('18014398509481982');
+    expect(r.out).toMatch(/units at risk\s+18,014,398,509,481,982$/m);
+  });
+
+  it('a value a spreadsheet would run as a formula (`=1+1`, `A;=1+1`)', async () => {
+    // Prepare: SKUs that Excel would run, whether it splits cells on `,` or on `;` (European locales)
+    const s = setup('formula');
+    const oms = put(s.dir, 'oms-inventory.csv', csv(INVENTORY_HEADER, ['=1+1', 'DAL1', '5'], ['A;=1+1', 'DAL1', '4'], ['B;@SUM(A1)', 'DAL1', '1']));
+    const counts = put(s.dir, 'counts.csv', csv(INVENTORY_HEADER, ['=1+1', 'DAL1', '6'], ['A;=1+1', 'DAL1', '5'], ['B;@SUM(A1)', 'DAL1', '2']));
+    // Act
+    const r = await inventory(s, oms, counts);
+    // Assess: read with `,` or with `;` as the separator, no cell starts a formula
+    expect(r.code, r.err).toBe(1);
+    const text = readFileSync(join(s.out, 'discrepancies.csv'), 'utf8').replace(/^\uFEFF/, '');
+    const rows = text.trimEnd().split('\r\n').slice(1);
+    expect(rows.map((l) => splitCsvLine(l, ',')[1])).toEqual(["'=1+1", "A;'=1+1", "B;'@SUM(A1)"]);
+    for (const separator of [',', ';']) {
+      for (const cell of rows.flatMap((l) => splitCsvLine(l, separator))) expect(cell, `${separator}: ${cell}`).not.toMatch(/^[=+@\t\r]|^-\D/);
+    }
+  });
+
+  it('an empty "folder" object in S3 (a key ending in `/`)', async () => {
+    // Prepare: the pipeline on its stand-ins; the S3 console's "Create folder" under a partner prefix
+    const { startStandIns } = await import('../pipeline/harness.ts');
+    const standIns = await startStandIns();
+    try {
+      const p = await standIns.stage();
+      const folder = await p.deliver('inbound/oms-inventory/acme/', '');
+      await p.deliver('inbound/oms-inventory/acme/oms.csv', COUNTS);
+      await p.deliver('inbound/warehouse-inventory/counts.csv', COUNTS);
+      // Act
+      const run = await p.runStateMachine('inventory');
+      // Assess: ignored (not claimed, not failed), and the run is all clear with no warning
+      expect(folder).toMatchObject({ status: 'ignored' });
+      expect(run.error).toBeUndefined();
+      expect(run.report!.warnings).toEqual([]);
+      expect(run.report!.files.map((f) => f.file)).toEqual([`s3://${p.bucket}/inbound/oms-inventory/acme/oms.csv`, `s3://${p.bucket}/inbound/warehouse-inventory/counts.csv`]);
+      expect(run.report!.summary.discrepancies).toBe(0);
+    } finally {
+      await standIns.stop();
+    }
+  }, 180_000); // (stand-ins and the state machine: slow on a busy machine)
 
   it('rows read = used + rejected, for every file', async () => {
     // Prepare: one side in three files and three formats, with bad rows in two of them

@@ -15,3 +15,12 @@ describe('the default config', () => {
     expect(await loadConfig(undefined)).toBe(DEFAULT_CONFIG);
   });
 });
+
+describe('the future skew of timestamps in the deploy config', () => {
+  it('reaches the handlers from RECON_CONFIG (the deploy context\'s reconConfig), 24 h when not set', async () => {
+    const { readSettings } = await import('../../lib/pipeline/env.ts');
+    const env = { TABLE_NAME: 't', BUCKET_NAME: 'b' };
+    expect(readSettings({ ...env, RECON_CONFIG: '{"timestamps":{"futureSkewHours":48}}' }).config.timestamps.futureSkewHours).toBe(48);
+    expect(readSettings(env).config.timestamps.futureSkewHours).toBe(24);
+  });
+});

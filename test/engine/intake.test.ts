@@ -44,8 +44,8 @@ describe('intake: channel orders vs OMS orders', () => {
   });
 
   it('does not compare statuses, timestamps, or totals that one side lacks', async () => {
-    const channel = csv(CH, 'web,B1,2026-01-01T00:00:00Z,,,shipped');
-    const oms = csv(OMS, 'web,B1,O1,2027-01-01T00:00:00Z,99.99,GBP,open');
+    const channel = csv(CH, 'web,B1,2025-01-01T00:00:00Z,,,shipped');
+    const oms = csv(OMS, 'web,B1,O1,2026-03-01T00:00:00Z,99.99,GBP,open');
     const r = await reconcileTexts(dir, 'intake', { channel, oms });
     expect(found(r)).toEqual([]);
   });

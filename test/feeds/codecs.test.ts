@@ -53,3 +53,37 @@ describe('currency', () => {
     for (const bad of ['ABC', 'RMB', 'US$', 'euro', 'US']) expect(read(currency, bad), bad).toBe(`fail: not an ISO 4217 currency code: "${bad}"`);
   });
 });
+
+describe('quantities: exact as the JSON numbers a report writes', () => {
+  const quantity: FieldSpec = { kind: 'quantity', required: true, description: '' };
+
+  it('takes counts up to ±(2^53 − 1), and rejects larger ones and digits a double cannot hold, never rounding', () => {
+    expect(['9007199254740991', '-9007199254740991', '1,234', '12.5', '1e3', '123456789.123456'].map((t) => read(quantity, t))).toEqual([
+      '9007199254740991', '-9007199254740991', '1234', '12.5', '1000', '123456789.123456',
+    ]);
+    expect(read(quantity, '9007199254740992')).toMatch(/^fail: beyond ±9007199254740991 \(2\^53 − 1\)/);
+    expect(read(quantity, '-1e30')).toMatch(/^fail: beyond ±9007199254740991/);
+    expect(read(quantity, '1234567890123.123456')).toMatch(/^fail: more significant digits than a report gives exactly/);
+  });
+
+  it('leaves money as it was: exact decimal text of any size', () => {
+    expect(read(money, '9007199254740993.01')).toBe('9007199254740993.01');
+  });
+});
+
+describe('timestamps: never moved to another century', () => {
+  const timestamp: FieldSpec = { kind: 'timestamp', required: false, description: '' };
+
+  it('rejects years 0000–0099 and two-digit years, and reads 0100 on as written', () => {
+    expect(read(timestamp, '0026-11-12')).toBe('fail: not a timestamp (year 0026: a two-digit year? years 0000–0099 are not read): "0026-11-12"');
+    expect(read(timestamp, '0000-01-01T00:00:00Z')).toMatch(/^fail: not a timestamp \(year 0000/);
+    expect(read(timestamp, '26-11-12')).toBe('fail: not a timestamp: "26-11-12"');
+    expect(read(timestamp, '0100-03-01')).toBe('0100-03-01T00:00:00.000Z');
+    expect(read(timestamp, '1926-11-12')).toBe('1926-11-12T00:00:00.000Z');
+  });
+
+  it('rejects a time an offset carries past 9999 (its text would sort before every other)', () => {
+    expect(read(timestamp, '9999-12-31T23:00:00-05:00')).toMatch(/^fail: not a timestamp \(beyond year 9999\)/);
+    expect(read(timestamp, '9999-12-31T23:00:00+05:00')).toBe('9999-12-31T18:00:00.000Z');
+  });
+});

@@ -296,11 +296,11 @@ export function inboxFiles(inbox: string): Array<{ feed: FeedName; name: string;
 }
 
 /** The CLI engine on the same files: per side, in the order the pipeline uploads them. */
-export async function cliReport(files: ReadonlyArray<{ feed: FeedName; path: string }>, boundary: BoundaryName, config: ReconConfig = DEFAULT_CONFIG): Promise<Report> {
+export async function cliReport(files: ReadonlyArray<{ feed: FeedName; path: string }>, boundary: BoundaryName, config: ReconConfig = DEFAULT_CONFIG, now?: Date): Promise<Report> {
   const inputs: FeedInput[] = files
     .filter((f) => FEEDS[f.feed].boundary === boundary)
     .map((f) => ({ side: FEEDS[f.feed].side, source: f.path }));
-  return reconcileFiles({ boundary, inputs, config });
+  return reconcileFiles({ boundary, inputs, config, now });
 }
 
 /** `type {key…} [offsetting]` per discrepancy, key fields sorted, the list sorted: what both engines must agree on. */
