@@ -435,13 +435,14 @@ describe('bad input: a bad row is rejected, the run goes on', () => {
   });
 
   it('a year 0000–0099 or a two-digit year', async () => {
-    // Prepare / Act: 0026 must not become 1926 (nor 2026)
-    const { r, s, oms } = await financialWithBadRow('year', ['order_id', 'type', 'amount', 'currency', 'date'], ['SO-2', 'sale', '3.00', 'USD', '0026-02-01'], [
-      ['SO-1', 'sale', '10.00', 'USD', '2026-02-01'],
-      ['SO-3', 'sale', '7.50', 'USD', '2026-02-01'],
-    ]);
+    // Prepare: 0026 must not become 1926 (nor 2026), in the time of a count (the comparison uses it)
+    const s = setup('year');
+    const header = [...INVENTORY_HEADER, 'as_of'];
+    const oms = put(s.dir, 'oms-inventory.csv', csv(header, ['SKU-1', 'DAL1', '5', '2026-02-01'], ['SKU-2', 'DAL1', '3', '0026-02-01'], ['SKU-3', 'DAL1', '4', '2026-02-01']));
+    // Act
+    const r = await inventory(s, oms);
     // Assess
-    expectRejectedRow(r, s, { file: oms, line: 3, reason: /^date: not a timestamp \(year 0026: a two-digit year\? years 0000–0099 are not read\): "0026-02-01"$/ });
+    expectRejectedRow(r, s, { file: oms, line: 3, reason: /^as_of: not a timestamp \(year 0026: a two-digit year\? years 0000–0099 are not read\): "0026-02-01"$/ });
   });
 
   it('a row with the wrong field count', async () => {
