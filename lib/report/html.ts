@@ -99,8 +99,22 @@ function genericTable(value: unknown): TableData {
   return { columns: fields.map((f, j) => ({ label: f, num: num[j] || undefined })), rows, more: items.length > shown.length ? items.length - shown.length : undefined };
 }
 
-/** The page's data: everything formatted here, with text.ts. */
+interface PageParts {
+  head: Record<string, unknown>;
+  /** Rows embedded (at most HTML_MAX_ROWS). */
+  count: number;
+  /** Row i; file names are added to `head.table.files` as rows are made, so make the rows first. */
+  row: (i: number) => DiscrepancyRow;
+}
+
+/** The page's data (head and rows): everything formatted here, with text.ts. */
 export function htmlData(report: Report): { head: Record<string, unknown>; rows: DiscrepancyRow[] } {
+  const parts = pageParts(report);
+  const rows = Array.from({ length: parts.count }, (_, i) => parts.row(i));
+  return { head: parts.head, rows };
+}
+
+function pageParts(report: Report): PageParts {
   const [left, right] = sidesOf(report);
   const s = report.summary;
   const all = report.discrepancies ?? [];
@@ -185,7 +199,7 @@ export function htmlData(report: Report): { head: Record<string, unknown>; rows:
     if (!isPlainObject(v)) return valueText(v); // a side that is a plain value, not fields: its text
     return trimNulls(sideFields[j].map((f) => (Object.hasOwn(v, f) ? cellOf(v[f]) : null)));
   };
-  const rows: DiscrepancyRow[] = ds.map((d) => {
+  const rowOf = (d: Discrepancy): DiscrepancyRow => {
     const details: Array<[string, string]> = [];
     for (const [k, v] of Object.entries(d)) {
       if (STANDARD_FIELDS.has(k) || k === left || k === right || v === undefined) continue;
@@ -212,7 +226,7 @@ export function htmlData(report: Report): { head: Record<string, unknown>; rows:
       details.length ? details : null,
       sources,
     ];
-  });
+  };
 
   const fileStats = report.files ?? [];
   const skipped = fileStats.some((f) => f.skipped);
@@ -258,7 +272,7 @@ export function htmlData(report: Report): { head: Record<string, unknown>; rows:
     resolved, files: filesTable, rejected, warnings, extra,
     table: { keyFields, sideFields, files, total: all.length, shown: ds.length, hasStatus: all.some((d) => d.status !== undefined), hasFirstSeen: all.some((d) => d.firstSeen !== undefined) },
   };
-  return { head, rows };
+  return { head, count: ds.length, row: (i) => rowOf(ds[i]) };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -423,28 +437,6 @@ if (head.units > 0 || !head.currencies.length) {
 }
 ch.appendChild(grid);
 
-/* ---- new / ongoing / resolved ---- */
-if (head.status) {
-  var st = section("changes", "Since the previous run");
-  var g = el("div", "status-grid");
-  [["New", head.status.new], ["Ongoing", head.status.ongoing], ["Resolved", head.status.resolved]].forEach(function (p) {
-    var box = el("div", "figure");
-    box.appendChild(el("div", "label", p[0]));
-    box.appendChild(el("div", "value", formatInt(p[1])));
-    g.appendChild(box);
-  });
-  st.appendChild(g);
-  st.appendChild(barChart("New, ongoing and resolved", [
-    { label: "new", value: head.status.new, text: formatInt(head.status.new), color: "#b42318" },
-    { label: "ongoing", value: head.status.ongoing, text: formatInt(head.status.ongoing), color: "#a16207" },
-    { label: "resolved", value: head.status.resolved, text: formatInt(head.status.resolved), color: "#1a7f37" }
-  ]));
-  if (head.resolved && head.resolved.rows.length) {
-    st.appendChild(el("h3", null, "Resolved since the previous run"));
-    simpleTable(st, "resolved", head.resolved);
-  }
-}
-
 /* ---- a sortable, filterable, paged table ---- */
 function Grid(opts) {
   var self = this;
@@ -594,6 +586,28 @@ function simpleTable(parent, name, t) {
     })
   });
   parent.lastChild.setAttribute("data-table", name);
+}
+
+/* ---- new / ongoing / resolved ---- */
+if (head.status) {
+  var st = section("changes", "Since the previous run");
+  var g = el("div", "status-grid");
+  [["New", head.status.new], ["Ongoing", head.status.ongoing], ["Resolved", head.status.resolved]].forEach(function (p) {
+    var box = el("div", "figure");
+    box.appendChild(el("div", "label", p[0]));
+    box.appendChild(el("div", "value", formatInt(p[1])));
+    g.appendChild(box);
+  });
+  st.appendChild(g);
+  st.appendChild(barChart("New, ongoing and resolved", [
+    { label: "new", value: head.status.new, text: formatInt(head.status.new), color: "#b42318" },
+    { label: "ongoing", value: head.status.ongoing, text: formatInt(head.status.ongoing), color: "#a16207" },
+    { label: "resolved", value: head.status.resolved, text: formatInt(head.status.resolved), color: "#1a7f37" }
+  ]));
+  if (head.resolved && head.resolved.rows.length) {
+    st.appendChild(el("h3", null, "Resolved since the previous run"));
+    simpleTable(st, "resolved", head.resolved);
+  }
 }
 
 /* ---- other sections of the report (feed health…) ---- */
@@ -748,7 +762,7 @@ function assets(): { script: string; csp: string } {
 /** `report.html` in pieces (the data in batches of rows), for streaming to disk or S3. */
 export function* htmlChunks(report: Report): Generator<string> {
   const { script, csp } = assets();
-  const { head, rows } = htmlData(report);
+  const { head, count, row } = pageParts(report);
   yield '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
     + `<meta http-equiv="Content-Security-Policy" content="${csp}">\n`
     + '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -757,12 +771,16 @@ export function* htmlChunks(report: Report): Generator<string> {
     + '<header><h1 id="title">oms-recon report</h1><div class="meta" id="meta"></div><nav id="nav"></nav></header>\n'
     + '<main id="content"><noscript><p>This report needs JavaScript to show its tables; report.json, discrepancies.csv and summary.md hold the same data.</p></noscript></main>\n'
     + '<script type="application/json" id="report-data">';
-  yield scriptSafeJson(`{"head":${JSON.stringify(head)},"rows":[`);
-  for (let i = 0; i < rows.length; i += BATCH) {
-    const part = JSON.stringify(rows.slice(i, i + BATCH));
+  // Rows first, made a batch at a time (never all held at once), then the head, whose file
+  // list the rows filled.
+  yield '{"rows":[';
+  for (let i = 0; i < count; i += BATCH) {
+    const batch: DiscrepancyRow[] = [];
+    for (let j = i; j < Math.min(count, i + BATCH); j++) batch.push(row(j));
+    const part = JSON.stringify(batch);
     yield (i ? ',' : '') + scriptSafeJson(part.slice(1, -1));
   }
-  yield ']}</script>\n';
+  yield `],"head":${scriptSafeJson(JSON.stringify(head))}}</script>\n`;
   yield `<script>${script}</script>\n</body>\n</html>\n`;
 }
 
