@@ -301,7 +301,7 @@ nav a{color:var(--accent);margin-right:14px;text-decoration:none}
 .figure .label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.03em}
 .figure .value{font-weight:600;overflow-wrap:anywhere}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:16px}
-.chart{border:1px solid var(--line);border-radius:6px;padding:8px 12px;break-inside:avoid}
+.chart{border:1px solid var(--line);border-radius:6px;padding:8px 12px;break-inside:avoid;max-width:760px}
 .chart h3{font-size:14px;margin:2px 0 6px}
 .chart svg{width:100%;height:auto;display:block}
 .chart svg text{font:12px system-ui,sans-serif;fill:var(--fg)}
@@ -319,7 +319,7 @@ th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:left;vertic
 th{background:var(--soft);position:sticky;top:0;white-space:nowrap;cursor:pointer;user-select:none}
 th[aria-sort=ascending]::after{content:" \\25B2";font-size:10px}
 th[aria-sort=descending]::after{content:" \\25BC";font-size:10px}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td{overflow-wrap:anywhere;max-width:420px}
 code,.type{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
 .type{font-weight:600}
@@ -333,6 +333,8 @@ code,.type{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font
 .status-grid .figure{min-width:160px}
 .note{color:var(--muted);font-size:12px;margin:4px 0}
 .print-only{display:none}
+[hidden]{display:none!important}
+td.key{white-space:nowrap}
 @media print{
   @page{margin:12mm}
   body{font-size:10.5px}
@@ -528,7 +530,11 @@ Grid.prototype.render = function (all) {
   var status = f.length ? "Rows " + formatInt(from + 1) + "\u2013" + formatInt(to) + " of " + formatInt(f.length) : "0 rows";
   if (f.length !== self.opts.count) status += " (filtered from " + formatInt(self.opts.count) + ")";
   self.printNote.textContent = "Printed: " + status + (self.opts.more ? "; " + self.opts.more : "") + ".";
-  [self.pagerTop, self.pagerBottom].forEach(function (p, k) { self.fillPager(p, status, k === 0); });
+  [self.pagerTop, self.pagerBottom].forEach(function (p, k) {
+    /* A short table needs no pager; the discrepancy table always shows its count. */
+    p.hidden = self.opts.compact && self.opts.count <= self.size || k === 1 && f.length <= self.size;
+    self.fillPager(p, status, k === 0);
+  });
 };
 Grid.prototype.fillPager = function (p, status, top) {
   var self = this;
@@ -569,12 +575,13 @@ function textInput(controls, label, placeholder, onChange) {
 function simpleTable(parent, name, t) {
   if (!t.rows.length) { parent.appendChild(el("p", "none", "None.")); return; }
   var controls = el("div", "controls");
+  controls.hidden = t.rows.length <= 10; /* a filter box for a longer table only */
   parent.appendChild(controls);
   var lower = null, query = "";
   var inp = textInput(controls, "Filter", "any text", function () { query = inp.value.trim().toLowerCase(); grid.applyFilter(); });
   inp.name = name + "-filter";
   var grid = new Grid({
-    parent: parent, count: t.rows.length, pageSize: 25,
+    parent: parent, count: t.rows.length, pageSize: 25, compact: true,
     more: t.more ? formatInt(t.more) + " more in report.json" : "",
     keep: function (i) {
       if (!query) return true;
@@ -599,7 +606,9 @@ if (head.status) {
     g.appendChild(box);
   });
   st.appendChild(g);
-  st.appendChild(barChart("New, ongoing and resolved", [
+  var sg = el("div", "charts");
+  st.appendChild(sg);
+  sg.appendChild(barChart("New, ongoing and resolved", [
     { label: "new", value: head.status.new, text: formatInt(head.status.new), color: "#b42318" },
     { label: "ongoing", value: head.status.ongoing, text: formatInt(head.status.ongoing), color: "#a16207" },
     { label: "resolved", value: head.status.resolved, text: formatInt(head.status.resolved), color: "#1a7f37" }
@@ -699,7 +708,7 @@ cols.push({ label: "Type", sort: function (i) { return head.types[rows[i][0]]; }
   (r[9] || []).forEach(function (d) { td.appendChild(el("span", "tag", d[0] + ": " + d[1])); });
 } });
 T.keyFields.forEach(function (k, j) {
-  cols.push({ label: k, sort: function (i) { var v = rows[i][1][j]; return v === undefined ? null : v; }, cell: function (td, i) { td.textContent = txt(rows[i][1][j]); } });
+  cols.push({ label: k, sort: function (i) { var v = rows[i][1][j]; return v === undefined ? null : v; }, cell: function (td, i) { td.className = "key"; td.textContent = txt(rows[i][1][j]); } });
 });
 cols.push({ label: "Delta", num: true, sort: function (i) { var v = rows[i][4]; return typeof v === "string" && v !== "" && !isNaN(Number(v)) ? Number(v) : v; }, cell: function (td, i) { td.textContent = txt(rows[i][4]); } });
 [0, 1].forEach(function (j) {
@@ -736,6 +745,12 @@ var dgrid = new Grid({
   }
 });
 ds.lastChild.setAttribute("data-table", "discrepancies");
+
+/* The table right after the charts (and the changes): what most readers open the report for. */
+var after = document.getElementById("changes") || document.getElementById("charts");
+after.after(ds);
+var nav = document.getElementById("nav"), link = nav.querySelector('a[href="#discrepancies"]');
+nav.querySelector('a[href="#' + after.id + '"]').after(link);
 
 /* Printing: the filtered rows in full when there are not too many, else the current page. */
 var PRINT_ALL = 2000;
