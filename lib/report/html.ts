@@ -199,11 +199,18 @@ function pageParts(report: Report): PageParts {
     if (!isPlainObject(v)) return valueText(v); // a side that is a plain value, not fields: its text
     return trimNulls(sideFields[j].map((f) => (Object.hasOwn(v, f) ? cellOf(v[f]) : null)));
   };
+  const keyCells = (key: Record<string, string> | undefined): Cell[] => {
+    const out: Cell[] = [];
+    if (!key) return out;
+    for (const k of keyFields) out.push(Object.hasOwn(key, k) ? cellOf(key[k]) : null);
+    return trimNulls(out);
+  };
   const rowOf = (d: Discrepancy): DiscrepancyRow => {
-    const details: Array<[string, string]> = [];
-    for (const [k, v] of Object.entries(d)) {
-      if (STANDARD_FIELDS.has(k) || k === left || k === right || v === undefined) continue;
-      details.push([k, Array.isArray(v) ? v.map(valueText).join(', ') : valueText(v)]);
+    let details: Array<[string, string]> | null = null;
+    for (const k in d) {
+      if (!Object.hasOwn(d, k) || STANDARD_FIELDS.has(k) || k === left || k === right) continue;
+      const v = d[k];
+      if (v !== undefined) (details ??= []).push([k, Array.isArray(v) ? v.map(valueText).join(', ') : valueText(v)]);
     }
     const sources: number[] = [];
     for (const src of d.sources ?? []) {
@@ -215,7 +222,7 @@ function pageParts(report: Report): PageParts {
     const riskValue = Number.isFinite(money) ? Math.abs(money) : Number.isFinite(units) ? Math.abs(units) : null;
     return [
       typeIndex.get(d.type) ?? 0,
-      trimNulls(keyFields.map((k) => cellOf(d.key?.[k]))),
+      keyCells(d.key),
       sideView(d[left], 0),
       sideView(d[right], 1),
       cellOf(d.delta),
@@ -223,7 +230,7 @@ function pageParts(report: Report): PageParts {
       riskValue,
       d.status === 'new' ? 1 : d.status === 'ongoing' ? 2 : 0,
       d.firstSeen ?? null,
-      details.length ? details : null,
+      details,
       sources,
     ];
   };
