@@ -15,7 +15,7 @@ import type { Report } from '../../lib/report/model.ts';
 import { renderHtml } from '../../lib/report/html.ts';
 import { writeReportFiles } from '../../lib/report/write.ts';
 import { readReport, run, tempDir } from '../cli/helpers.ts';
-import { inventoryDiscrepancy, makeReport } from './fixtures.ts';
+import { cleanReport, inventoryDiscrepancy, makeReport } from './fixtures.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -216,6 +216,23 @@ describe('report.html with hostile partner text', () => {
     expect(t.rows[0][t.head.indexOf('Sources')]).toBe('oms <iframe src="https://example.com/">.csv:2');
     expect(await column(page, 'Reason', 'rejected')).toEqual([close]);
     expect(await column(page, 'Code', 'warnings')).toEqual(['<b>x</b>']);
+    await page.close();
+  });
+});
+
+describe('report.html of a run with nothing to report', () => {
+  it('says all clear, with empty charts and tables, and no error', async () => {
+    // Prepare
+    const dir = tempDir('html-clear-');
+    await writeReportFiles(cleanReport(), dir);
+    // Act
+    const { page, problems, requests } = await open(join(dir, 'report.html'));
+    // Assess
+    expect(leftFile(problems, requests)).toEqual([]);
+    expect(await page.textContent('#summary .headline')).toBe('All clear: oms and warehouse reconcile — no discrepancies.');
+    expect(await page.$$eval('#charts .chart .none', (es) => es.length)).toBeGreaterThan(0);
+    expect((await table(page)).rows).toEqual([['None.']]);
+    expect(await pagerText(page)).toBe('0 rows · page 1 of 1');
     await page.close();
   });
 });
