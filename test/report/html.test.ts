@@ -108,7 +108,7 @@ describe('htmlData', () => {
 
   it('shows a type and a field it does not know, and any other report section (feed health) as a table', () => {
     // Prepare: a type added later, with a field of its own
-    const d = { ...inventoryDiscrepancy(), type: 'cancellation_mismatch', cancelled_on: 'channel' } as unknown as Discrepancy;
+    const d = { ...inventoryDiscrepancy(), type: 'late_count', counted_late_by: '3 days' } as unknown as Discrepancy;
     const report = {
       ...makeReport({ discrepancies: [inventoryDiscrepancy(), d] }),
       feedHealth: [{ feed: 'oms-inventory', partner: 'acme', lastFile: 'a.csv', rows: 10 }, { feed: 'warehouse-inventory', partner: 'dal', rows: 0, warning: 'feed_empty' }],
@@ -116,9 +116,9 @@ describe('htmlData', () => {
     // Act
     const { head, rows } = htmlData(report);
     // Assess
-    expect(head.types).toEqual(['quantity_mismatch', 'cancellation_mismatch']);
+    expect(head.types).toEqual(['quantity_mismatch', 'late_count']);
     expect(rows[1][0]).toBe(1);
-    expect(rows[1][9]).toEqual([['offsetting', 'false'], ['cancelled_on', 'channel']]);
+    expect(rows[1][9]).toEqual([['offsetting', 'false'], ['counted_late_by', '3 days']]);
     expect(head.extra).toEqual([{
       name: 'feedHealth', title: 'Feed health',
       table: {
