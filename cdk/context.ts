@@ -4,7 +4,7 @@
  * values as JSON; both are accepted. Every problem is one CONFIG_INVALID ReconError that
  * lists each bad key with what was expected.
  */
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { z } from 'zod';
 import { ErrorCodes, ReconError } from '../lib/errors.ts';
 import { BOUNDARIES, FEED_NAMES } from '../lib/feeds/catalog.ts';
@@ -34,7 +34,8 @@ export const CONTEXT_KEYS = {
   runWindowMinutes: 'window that names ingest-triggered executions (1-1440)',
   reconConfig: 'JSON of the reconciliation config (tolerances, SLA, presets, mappings)',
   partners: 'JSON array of { "name", "feeds": [...], "principal"?, "externalId"? }',
-  reportLinkBase: 'URL prefix for report links in messages',
+  reportLinkBase: 'URL prefix put before the report.html key in messages, instead of a pre-signed link',
+  reportLinkHours: 'hours the pre-signed report.html link in messages is valid (1-168; default 168 = 7 days)',
   removalPolicy: 'retain (default) or destroy: what deleting the stack does to data',
 } as const;
 export type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -91,6 +92,7 @@ export const contextSchema = z
     reconConfig: json(z.record(z.string(), z.unknown(), 'must be a JSON object')).optional(),
     partners: json(z.array(partnerSchema, 'must be a JSON array of partners')).optional(),
     reportLinkBase: z.url('must be a URL').optional(),
+    reportLinkHours: int(LIMITS.reportLinkHours.min, LIMITS.reportLinkHours.max).optional(),
     removalPolicy: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['retain', 'destroy'], 'must be "retain" or "destroy"')).optional(),
   })
   .superRefine((c, ctx) => {
@@ -147,6 +149,7 @@ export function parseContext(get: (key: ContextKey) => unknown): AppSettings {
     reconConfig: c.reconConfig,
     partners: c.partners,
     reportLinkBase: c.reportLinkBase,
+    reportLinkExpiry: c.reportLinkHours === undefined ? undefined : Duration.hours(c.reportLinkHours),
     removalPolicy: c.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : c.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : undefined,
   };
   return { stackName: c.stackName ?? 'OmsRecon', props };

@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -98,8 +98,18 @@ export interface OmsReconciliationProps {
   readonly partners?: PartnerProps[];
   /** Customer-managed KMS key for the topic. Default: the AWS-managed key `alias/aws/sns`. */
   readonly topicKey?: kms.IKey;
-  /** Base URL that summarize prefixes to a report key in messages. Default: the S3 console URL of the bucket. */
+  /**
+   * Base URL that summarize puts before the `report.html` key in messages (e.g. your own
+   * authenticated front end of the bucket). Default: none — the message carries a pre-signed
+   * S3 URL of `report.html` instead (see `reportLinkExpiry`).
+   */
   readonly reportLinkBase?: string;
+  /**
+   * How long the pre-signed report link in a message is valid: 1 second to 7 days (SigV4's
+   * maximum). Signed with the summarize function's role, the link stops working when that
+   * role session's credentials expire, if that is sooner (docs/deploy.md). Default 7 days.
+   */
+  readonly reportLinkExpiry?: Duration;
   /** Retention of the Lambda and state machine log groups. Default three months. */
   readonly logRetention?: logs.RetentionDays;
   /**
@@ -126,6 +136,8 @@ export const DEFAULTS = {
   accessLogRetentionDays: 365,
   settleSeconds: 120,
   runWindowMinutes: 15,
+  /** The pre-signed report link: 7 days, SigV4's maximum. */
+  reportLinkHours: 168,
 } as const;
 
 /** Limits the construct checks (also enforced on context values by cdk/context.ts). */
@@ -135,6 +147,7 @@ export const LIMITS = {
   retentionDays: { min: 1, max: 3650 },
   settleSeconds: { min: 0, max: 3600 },
   runWindowMinutes: { min: 1, max: 1440 },
+  reportLinkHours: { min: 1, max: 168 },
 } as const;
 
 export const SCHEDULE_PATTERN = /^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
@@ -184,7 +197,8 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     memorySize: 1024,
     timeout: Duration.minutes(5),
     table: 'readWrite',
-    read: [Prefix.runs, Prefix.rejected],
+    // reports/ read too: the pre-signed report link in the message is signed with this role.
+    read: [Prefix.runs, Prefix.rejected, Prefix.reports],
     write: [Prefix.reports, Prefix.runs],
   },
 };
@@ -291,10 +305,8 @@ export class OmsReconciliation extends Construct {
       maxEventAge: Duration.hours(6),
     });
     fns.ingest.addEnvironment(Env.RUN_WINDOW_MINUTES, String(cfg.runWindowMinutes));
-    fns.summarize.addEnvironment(
-      Env.REPORT_LINK_BASE,
-      props.reportLinkBase ?? `https://${Aws.REGION}.console.aws.amazon.com/s3/object/${this.bucket.bucketName}?region=${Aws.REGION}&prefix=`,
-    );
+    if (props.reportLinkBase) fns.summarize.addEnvironment(Env.REPORT_LINK_BASE, props.reportLinkBase);
+    fns.summarize.addEnvironment(Env.REPORT_LINK_EXPIRES, String(cfg.reportLinkExpirySeconds));
 
     // --- state machine ------------------------------------------------------------------
     const workflow = new Construct(this, 'Workflow');
@@ -522,6 +534,7 @@ interface ResolvedConfig {
   accessLogRetentionDays: number;
   settleSeconds: number;
   runWindowMinutes: number;
+  reportLinkExpirySeconds: number;
   reconConfigJson: string;
   partners: PartnerProps[];
 }
@@ -535,6 +548,15 @@ function intIn(name: keyof typeof LIMITS | 'reportRetentionDays' | 'accessLogRet
   const lim = name in LIMITS ? LIMITS[name as keyof typeof LIMITS] : LIMITS.retentionDays;
   if (!Number.isInteger(v) || v < lim.min || v > lim.max) invalid(`${name} must be an integer from ${lim.min} to ${lim.max}, got ${v}`);
   return v;
+}
+
+/** SigV4: a pre-signed URL is valid for at most 7 days. */
+const PRESIGN_MAX_SECONDS = LIMITS.reportLinkHours.max * 3600;
+
+function linkExpirySeconds(expiry: Duration | undefined): number {
+  const seconds = expiry === undefined ? DEFAULTS.reportLinkHours * 3600 : expiry.toSeconds();
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > PRESIGN_MAX_SECONDS) invalid(`reportLinkExpiry must be from 1 second to 7 days (SigV4's maximum for a pre-signed URL), got ${expiry?.toHumanString()}`);
+  return seconds;
 }
 
 /** Checks the props and fills in defaults; every problem is a CONFIG_INVALID ReconError. */
@@ -580,6 +602,7 @@ export function resolveProps(props: OmsReconciliationProps): ResolvedConfig {
     accessLogRetentionDays: intIn('accessLogRetentionDays', props.accessLogRetentionDays, DEFAULTS.accessLogRetentionDays),
     settleSeconds: intIn('settleSeconds', props.settleSeconds, DEFAULTS.settleSeconds),
     runWindowMinutes: intIn('runWindowMinutes', props.runWindowMinutes, DEFAULTS.runWindowMinutes),
+    reportLinkExpirySeconds: linkExpirySeconds(props.reportLinkExpiry),
     reconConfigJson,
     partners,
   };

@@ -3,18 +3,19 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { ErrorCodes, ReconError } from '../errors.ts';
+import { PRESIGN_MAX_SECONDS } from '../pipeline/env.ts';
 import { runLocalPipeline, type LocalRunResult } from '../pipeline/local.ts';
 import { renderSummaryTable } from '../report/console.ts';
 import type { Output } from './output.ts';
 
-export const LOCAL_USAGE = 'usage: oms-recon local --inbox <dir> --out <dir> [--config <file>] [--shards <n>]';
+export const LOCAL_USAGE = 'usage: oms-recon local --inbox <dir> --out <dir> [--config <file>] [--shards <n>] [--link-expires <seconds>]';
 
 export async function runLocal(argv: readonly string[], io: Output): Promise<number> {
-  let values: { inbox?: string; out?: string; config?: string; shards?: string };
+  let values: { inbox?: string; out?: string; config?: string; shards?: string; 'link-expires'?: string };
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { inbox: { type: 'string' }, out: { type: 'string' }, config: { type: 'string' }, shards: { type: 'string' } },
+      options: { inbox: { type: 'string' }, out: { type: 'string' }, config: { type: 'string' }, shards: { type: 'string' }, 'link-expires': { type: 'string' } },
       strict: true,
     }));
   } catch (e) {
@@ -25,8 +26,12 @@ export async function runLocal(argv: readonly string[], io: Output): Promise<num
   if (shards !== undefined && (!Number.isInteger(shards) || shards < 1 || shards > 1000)) {
     throw new ReconError(ErrorCodes.USAGE, `--shards must be a whole number from 1 to 1000\n${LOCAL_USAGE}`);
   }
+  const expires = values['link-expires'] === undefined ? undefined : Number(values['link-expires']);
+  if (expires !== undefined && (!Number.isInteger(expires) || expires < 1 || expires > PRESIGN_MAX_SECONDS)) {
+    throw new ReconError(ErrorCodes.USAGE, `--link-expires must be a whole number of seconds from 1 to ${PRESIGN_MAX_SECONDS} (7 days)\n${LOCAL_USAGE}`);
+  }
   const config = await loadConfig(values.config);
-  const result = await runLocalPipeline({ inbox: resolve(values.inbox), out: resolve(values.out), config, shards, progress: (l) => io.out(l) });
+  const result = await runLocalPipeline({ inbox: resolve(values.inbox), out: resolve(values.out), config, shards, reportLinkExpiresSeconds: expires, progress: (l) => io.out(l) });
   return printLocalResult(result, io);
 }
 

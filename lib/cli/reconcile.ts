@@ -87,6 +87,6 @@ export async function runReconcile(argv: readonly string[], io: Output): Promise
   if (report.nothingCompared !== undefined) throw new ReconError(ErrorCodes.NOTHING_COMPARED, `nothing was compared: ${report.nothingCompared}`);
   const paths = await writeReportFiles(report, resolve(args.out));
   io.out(renderSummaryTable(report));
-  io.out(`\nreport: ${paths.json}\n        ${paths.csv}\n        ${paths.markdown}`);
+  io.out(`\nreport: ${paths.json}\n        ${paths.csv}\n        ${paths.markdown}\n        ${paths.html}`);
   return report.summary.discrepancies > 0 ? 1 : 0;
 }

@@ -14,7 +14,8 @@
  *   `additionalContext` (string values) … Anything else is dropped silently.
  *   The guide states no field limits that we could find; we keep to Slack's own (a text
  *   block holds at most 3,000 characters): description ≤ 3,000, title ≤ 150, at most 5
- *   next steps of ≤ 300 characters each.
+ *   next steps of ≤ 300 characters each — except the report link, which is never cut (a
+ *   pre-signed URL runs to ~2,000 characters): up to CHAT_LINK_MAX, else left out.
  * - `default`: a short plain-text summary for any other subscriber (SQS, Lambda, …).
  *
  * Bounds (SNS): Subject ASCII, no line breaks, under 100 characters; the whole Message under
@@ -200,8 +201,19 @@ function figureLines(report: Report): string[] {
   return lines;
 }
 
+/** A link is never cut (a clipped URL is a broken one): longer than this, it is left out and the key shown. */
+export const LINK_MAX = 4096;
+/** Slack: a text block holds 3,000 characters; the chat link step may use most of one. */
+export const CHAT_LINK_MAX = 2900;
+
+/** The URL when it is whole within `max` characters and holds no whitespace or control character. */
+function usableUrl(url: string | undefined, max: number): string | undefined {
+  return url && url.length <= max && !/[\s\u0000-\u001f\u007f-\u009f]/.test(url) ? url : undefined;
+}
+
 function linkLine(opts: NotificationOptions): string | undefined {
-  if (opts.reportUrl) return `Full report: ${oneLine(opts.reportUrl, 2000)}`;
+  const url = usableUrl(opts.reportUrl, LINK_MAX);
+  if (url) return `Full report: ${url}`;
   if (opts.reportKey) return `Full report: ${oneLine(opts.reportKey, 1000)}`;
   return undefined;
 }
@@ -352,7 +364,9 @@ function chatbotMessage(report: Report, opts: NotificationOptions, label: string
 
   const nextSteps: string[] = [];
   if (f.nothing !== undefined) nextSteps.push('Nothing was compared: check that both sides sent their files, and that facility IDs and channel names are written alike on both sides.');
-  if (opts.reportUrl) nextSteps.push(`Full report: ${oneLine(opts.reportUrl, CHAT_NEXT_STEP_MAX - 13)}`);
+  const chatUrl = usableUrl(opts.reportUrl, CHAT_LINK_MAX - 13);
+  const linkStep = chatUrl ? `Full report: ${chatUrl}` : undefined;
+  if (linkStep) nextSteps.push(linkStep);
   else if (opts.reportKey) nextSteps.push(`Full report: ${chatCode(opts.reportKey, CHAT_NEXT_STEP_MAX - 15)}`);
   if (f.hasStatus && f.newCount) nextSteps.push('Investigate the new discrepancies first (discrepancies.csv has every row with its source lines).');
   if ((s?.rows.rejected ?? 0) > 0) nextSteps.push(`Fix ${plural(s!.rows.rejected, 'rejected row')}: the report names each file, line and reason.`);
@@ -376,7 +390,7 @@ function chatbotMessage(report: Report, opts: NotificationOptions, label: string
       textType: 'client-markdown',
       title: clip(chatPlain(title, CHAT_TITLE_MAX * 2), CHAT_TITLE_MAX),
       description,
-      nextSteps: nextSteps.slice(0, CHAT_NEXT_STEPS_MAX).map((n) => clip(n, CHAT_NEXT_STEP_MAX)),
+      nextSteps: nextSteps.slice(0, CHAT_NEXT_STEPS_MAX).map((n) => (n === linkStep ? n : clip(n, CHAT_NEXT_STEP_MAX))),
       keywords: [clip(toAscii(label), 50), clip(toAscii(boundary), 50)].filter(Boolean),
     },
     metadata: {

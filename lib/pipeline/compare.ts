@@ -11,11 +11,13 @@ import { buildNotification } from '../notify/sns.ts';
 import { compareWithPrevious, type PreviousDiscrepancy } from '../report/merge.ts';
 import type { Discrepancy, FileStats, Rejection, Warning } from '../report/model.ts';
 import { renderDiscrepanciesCsv, renderJson, renderMarkdown, REPORT_FILES } from '../report/write.ts';
+import { renderHtml } from '../report/html.ts';
 import { latestRun, listFiles, putRun, readShard } from '../store/index.ts';
 import type { CompareInput, CompareOutput, PlanInput, PlanOutput, SummarizeInput, SummarizeOutput } from './contracts.ts';
 import type { PipelineDeps } from './deps.ts';
+import { PRESIGN_MAX_SECONDS } from './env.ts';
 import type { ManifestFacts } from './ingest.ts';
-import { getJson, getText, putJson, putText, runKeys } from './objects.ts';
+import { getJson, getText, presignGet, putJson, putText, runKeys } from './objects.ts';
 
 /** What the planner leaves in S3 for the shards and the summary. */
 export interface RunScope {
@@ -170,6 +172,8 @@ export async function summarize(deps: PipelineDeps, input: SummarizeInput): Prom
   await putText(deps.s3, s.bucketName, reportKey, renderJson(report), 'application/json');
   await putText(deps.s3, s.bucketName, runKeys.report(boundary.name, input.runId, REPORT_FILES.csv), renderDiscrepanciesCsv(report), 'text/csv; charset=utf-8');
   await putText(deps.s3, s.bucketName, runKeys.report(boundary.name, input.runId, REPORT_FILES.markdown), renderMarkdown(report), 'text/markdown; charset=utf-8');
+  const htmlKey = runKeys.report(boundary.name, input.runId, REPORT_FILES.html);
+  await putText(deps.s3, s.bucketName, htmlKey, renderHtml(report), 'text/html; charset=utf-8');
   const discrepanciesKey = runKeys.identities(boundary.name, input.runId);
   await putJson(deps.s3, s.bucketName, discrepanciesKey, report.discrepancies.map((d) => ({ type: d.type, key: d.key, firstSeen: d.firstSeen })));
   const counts = {
@@ -182,7 +186,8 @@ export async function summarize(deps: PipelineDeps, input: SummarizeInput): Prom
     summary: { ...report.summary, ...counts }, reportKey, discrepanciesKey,
   });
 
-  const reportUrl = s.reportLinkBase ? `${s.reportLinkBase}${reportKey}` : undefined;
+  // The message links to the page people open: a pre-signed URL, or the configured base + key.
+  const reportUrl = s.reportLinkBase ? `${s.reportLinkBase}${htmlKey}` : await presignGet(deps.s3, s.bucketName, htmlKey, s.reportLinkExpiresSeconds ?? PRESIGN_MAX_SECONDS);
   let notification = buildNotification(report, { reportUrl, reportKey });
   const out: SummarizeOutput = { boundary: boundary.name, runId: input.runId, reportKey, discrepancies: report.discrepancies.length, notification };
   if (Buffer.byteLength(JSON.stringify(out)) > OUTPUT_LIMIT) {

@@ -19,8 +19,10 @@ export const Env = {
   STATE_MACHINE_ARN: 'STATE_MACHINE_ARN',
   /** ingest only: the window (minutes) that names executions, so one runs per boundary per window. */
   RUN_WINDOW_MINUTES: 'RUN_WINDOW_MINUTES',
-  /** summarize only: a base URL for report links in messages (e.g. an S3 console URL prefix). */
+  /** summarize only: a base URL put before the report.html key in messages, instead of a pre-signed URL (optional). */
   REPORT_LINK_BASE: 'REPORT_LINK_BASE',
+  /** summarize only: seconds a pre-signed report link is valid, 1–604800 (SigV4's maximum, 7 days; the default). */
+  REPORT_LINK_EXPIRES: 'REPORT_LINK_EXPIRES',
 } as const;
 
 /** S3 layout. Only `inbound/` triggers ingestion; everything written goes elsewhere. */

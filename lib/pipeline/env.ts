@@ -15,7 +15,12 @@ export interface PipelineSettings {
   stateMachineArn?: string;
   runWindowMinutes: number;
   reportLinkBase?: string;
+  /** Seconds a pre-signed report link is valid (when there is no reportLinkBase); default PRESIGN_MAX_SECONDS. */
+  reportLinkExpiresSeconds?: number;
 }
+
+/** SigV4: a pre-signed URL is valid for at most 7 days. */
+export const PRESIGN_MAX_SECONDS = 604_800;
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const v = env[name];
@@ -28,6 +33,11 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   if (v === undefined || v === '') return fallback;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new ReconError(ErrorCodes.ENVIRONMENT, `environment variable ${name} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+function atMost(env: NodeJS.ProcessEnv, name: string, n: number, max: number): number {
+  if (n > max) throw new ReconError(ErrorCodes.ENVIRONMENT, `environment variable ${name} must be at most ${max}, got "${env[name]}"`);
   return n;
 }
 
@@ -48,6 +58,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): PipelineSett
     stateMachineArn: env[Env.STATE_MACHINE_ARN] || undefined,
     runWindowMinutes: positiveInt(env, Env.RUN_WINDOW_MINUTES, 15),
     reportLinkBase: env[Env.REPORT_LINK_BASE] || undefined,
+    reportLinkExpiresSeconds: atMost(env, Env.REPORT_LINK_EXPIRES, positiveInt(env, Env.REPORT_LINK_EXPIRES, PRESIGN_MAX_SECONDS), PRESIGN_MAX_SECONDS),
   };
 }
 

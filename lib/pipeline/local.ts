@@ -3,7 +3,7 @@
  * DynamoDB and S3; every inbox file is uploaded under inbound/<feed>/ and handed to the real
  * ingest handler as a real-S3-shaped event; the state machine synthesized from the CDK app
  * runs in aws-local-stepfunctions with the real plan / compare / summarize handlers; every
- * SNS Publish is captured. Outputs: <out>/<boundary>/report.json (+ CSV, Markdown) and
+ * SNS Publish is captured. Outputs: <out>/<boundary>/report.json (+ CSV, Markdown, HTML) and
  * <out>/notifications/<n>.json.
  */
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -18,7 +18,7 @@ import type { Report } from '../report/model.ts';
 import { REPORT_FILES } from '../report/write.ts';
 import { Prefix, type RunInput, type SummarizeOutput } from './contracts.ts';
 import type { PipelineDeps } from './deps.ts';
-import type { PipelineSettings } from './env.ts';
+import { PRESIGN_MAX_SECONDS, type PipelineSettings } from './env.ts';
 import type { IngestOutcome } from './ingest.ts';
 import { getText, runKeys } from './objects.ts';
 import { startDynalite, startS3rver } from './standins.ts';
@@ -37,6 +37,8 @@ export interface LocalRunOptions {
   shards?: number;
   progress?: (line: string) => void;
   now?: () => Date;
+  /** Seconds the pre-signed report links in the messages are valid (default 7 days). */
+  reportLinkExpiresSeconds?: number;
 }
 
 export interface LocalRunResult {
@@ -153,6 +155,7 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
       retentionDays: 35,
       config: opts.config ?? DEFAULT_CONFIG,
       runWindowMinutes: 15,
+      reportLinkExpiresSeconds: opts.reportLinkExpiresSeconds ?? PRESIGN_MAX_SECONDS,
     };
     const deps: PipelineDeps = { dynamo: db.client, s3: s3.client, settings: () => settings, now };
     const handlers = await loadHandlers(deps);

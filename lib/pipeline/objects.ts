@@ -1,5 +1,6 @@
 /** Small S3 helpers for the pipeline: JSON and text in and out, and key routing. */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ErrorCodes, ReconError } from '../errors.ts';
 import { isFeedName, type FeedName } from '../feeds/catalog.ts';
 import { Prefix } from './contracts.ts';
@@ -24,6 +25,15 @@ export async function getText(s3: S3Client, bucket: string, key: string): Promis
 
 export async function getJson<T>(s3: S3Client, bucket: string, key: string): Promise<T> {
   return JSON.parse(await getText(s3, bucket, key)) as T;
+}
+
+/**
+ * A pre-signed GET URL for an object, valid `expiresIn` seconds (SigV4: at most 7 days) — or
+ * until the signing credentials expire, whichever comes first (docs/deploy.md). Local signing:
+ * no request is made.
+ */
+export async function presignGet(s3: S3Client, bucket: string, key: string, expiresIn: number): Promise<string> {
+  return getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn });
 }
 
 /** S3 event keys are URL-encoded with `+` for spaces. */

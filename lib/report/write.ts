@@ -1,5 +1,6 @@
 /**
- * The report's files: `report.json` (contract), `discrepancies.csv` and `summary.md`.
+ * The report's files: `report.json` (contract), `discrepancies.csv`, `summary.md` and
+ * `report.html` (rendered by html.ts).
  * The renderers are pure so that the pipeline can put the very same bytes in S3 that the
  * CLI writes to disk.
  */
@@ -14,8 +15,9 @@ import { ALL_TYPES } from './merge.ts';
 import {
   clip, formatAge, formatInt, formatPercent, impactText, keyText, moneyAtRiskText, oneLine, plural, rowsText, sideText, sidesOf, valueText,
 } from './text.ts';
+import { htmlChunks } from './html.ts';
 
-export const REPORT_FILES = { json: 'report.json', csv: 'discrepancies.csv', markdown: 'summary.md' } as const;
+export const REPORT_FILES = { json: 'report.json', csv: 'discrepancies.csv', markdown: 'summary.md', html: 'report.html' } as const;
 
 // ---------------------------------------------------------------------------------------
 // report.json
@@ -383,18 +385,19 @@ async function writeAtomically(path: string, chunks: Iterable<string>): Promise<
 }
 
 /**
- * Writes `report.json`, `discrepancies.csv` and `summary.md` into `dir` (created if needed);
- * each file appears whole or not at all (written to a temporary name, then renamed).
+ * Writes `report.json`, `discrepancies.csv`, `summary.md` and `report.html` into `dir` (created
+ * if needed); each file appears whole or not at all (written to a temporary name, then renamed).
  */
-export async function writeReportFiles(report: Report, dir: string): Promise<{ json: string; csv: string; markdown: string }> {
+export async function writeReportFiles(report: Report, dir: string): Promise<Record<keyof typeof REPORT_FILES, string>> {
   try {
     await mkdir(dir, { recursive: true });
   } catch (e) {
     throw new ReconError(ErrorCodes.STORAGE, `cannot create output directory ${dir}: ${(e as Error).message}`, { file: dir }, { cause: e });
   }
-  const paths = { json: join(dir, REPORT_FILES.json), csv: join(dir, REPORT_FILES.csv), markdown: join(dir, REPORT_FILES.markdown) };
+  const paths = { json: join(dir, REPORT_FILES.json), csv: join(dir, REPORT_FILES.csv), markdown: join(dir, REPORT_FILES.markdown), html: join(dir, REPORT_FILES.html) };
   await writeAtomically(paths.json, jsonChunks(report));
   await writeAtomically(paths.csv, csvChunks(report));
   await writeAtomically(paths.markdown, [renderMarkdown(report)]);
+  await writeAtomically(paths.html, htmlChunks(report));
   return paths;
 }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Env, FunctionNames, Prefix } from '../../lib/pipeline/contracts.ts';
@@ -92,7 +92,9 @@ describe('OmsReconciliation with defaults', () => {
       expect(vars, name).toEqual(expect.arrayContaining(COMMON_ENV));
       expect(vars.includes(Env.STATE_MACHINE_ARN), `${name} STATE_MACHINE_ARN`).toBe(name === 'ingest');
       expect(vars.includes(Env.RUN_WINDOW_MINUTES), `${name} RUN_WINDOW_MINUTES`).toBe(name === 'ingest');
-      expect(vars.includes(Env.REPORT_LINK_BASE), `${name} REPORT_LINK_BASE`).toBe(name === 'summarize');
+      // No link base by default: summarize pre-signs a link to report.html, valid 7 days.
+      expect(vars.includes(Env.REPORT_LINK_BASE), `${name} REPORT_LINK_BASE`).toBe(false);
+      expect(props.Environment.Variables[Env.REPORT_LINK_EXPIRES], `${name} REPORT_LINK_EXPIRES`).toBe(name === 'summarize' ? '604800' : undefined);
       expect(props.Environment.Variables[Env.SHARDS]).toBe(String(DEFAULTS.shards));
       expect(props.Environment.Variables[Env.RECON_CONFIG]).toBe('{}');
     }
@@ -109,7 +111,8 @@ describe('OmsReconciliation with defaults', () => {
     expect(objectsOf(policyOf('ingest'))).toEqual([Prefix.inbound, Prefix.rejected]);
     expect(objectsOf(policyOf('plan'))).toEqual([Prefix.runs]);
     expect(objectsOf(policyOf('compare'))).toEqual([Prefix.runs, Prefix.runs]);
-    expect(objectsOf(policyOf('summarize'))).toEqual([Prefix.rejected, Prefix.reports, Prefix.runs, Prefix.runs]);
+    // reports/ read and write: it writes the report and signs the link to it.
+    expect(objectsOf(policyOf('summarize'))).toEqual([Prefix.rejected, Prefix.reports, Prefix.reports, Prefix.runs, Prefix.runs]);
     for (const name of FunctionNames) {
       expect(policyOf(name)).not.toContain('dynamodb:Scan');
       expect(policyOf(name)).not.toContain('s3:*');
@@ -232,6 +235,8 @@ describe('OmsReconciliation with options', () => {
       shards: 32,
       mapConcurrency: 4,
       reconConfig: { tolerances: { inventory: '2' } },
+      reportLinkExpiry: Duration.hours(12),
+      reportLinkBase: 'https://reports.example.com/',
       partners: [
         { name: 'shopify', feeds: ['channel-orders'], principal: '111122223333', externalId: 'shopify-ext-1' },
         { name: 'dal-3pl', feeds: ['shipments', 'warehouse-inventory'] },
@@ -269,6 +274,9 @@ describe('OmsReconciliation with options', () => {
     const vars = s.json.Resources[logicalIdOf(s, s.stack.recon.functions.compare)].Properties.Environment.Variables;
     expect(vars[Env.SHARDS]).toBe('32');
     expect(JSON.parse(vars[Env.RECON_CONFIG])).toEqual({ tolerances: { inventory: '2' } });
+    const summarize = s.json.Resources[logicalIdOf(s, s.stack.recon.functions.summarize)].Properties.Environment.Variables;
+    expect(summarize[Env.REPORT_LINK_EXPIRES]).toBe(String(12 * 3600));
+    expect(summarize[Env.REPORT_LINK_BASE]).toBe('https://reports.example.com/');
   });
 
   it('gives each partner a role that can only PutObject under its own prefixes', () => {
@@ -330,6 +338,7 @@ describe('OmsReconciliation prop checks', () => {
     ['a tolerance that is no decimal', { reconConfig: { tolerances: { money: 'abc' } } }, /invalid config at tolerances\.money/],
     ['a negative future skew for timestamps', { reconConfig: { timestamps: { futureSkewHours: -1 } } }, /invalid config at timestamps\.futureSkewHours/],
     ['a config too big for the environment', { reconConfig: { mappings: ['x'.repeat(5000)] } }, /Lambda allows 4 KB of environment/],
+    ['a report link longer than SigV4 allows', { reportLinkExpiry: Duration.days(8) }, /reportLinkExpiry must be from 1 second to 7 days/],
     ['a mapping file (unreadable from Lambda)', { reconConfig: { mappingFile: 'map.json' } }, /mappingFile cannot be read by the Lambda functions/],
   ])('rejects %s', (_label, props, message) => {
     // Act + Assess

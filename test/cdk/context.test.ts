@@ -36,6 +36,7 @@ describe('parseContext', () => {
       retentionDays: '60',
       settleSeconds: '0',
       runWindowMinutes: '30',
+      reportLinkHours: '24',
       slackWorkspaceId: 'T0123ABCD',
       slackChannelId: 'C0123ABCD',
       reconConfig: '{"tolerances":{"money":"0.01"}}',
@@ -46,6 +47,7 @@ describe('parseContext', () => {
     const { stackName, props } = parseContext(from(values));
     // Assess
     expect(stackName).toBe('ReconProd');
+    expect(props.reportLinkExpiry?.toSeconds()).toBe(24 * 3600);
     expect(props).toMatchObject({
       alertEmails: ['ops@example.com', 'finance@example.com'],
       schedule: 'cron(30 5 * * ? *)',
@@ -85,6 +87,8 @@ describe('parseContext', () => {
     ['partners', { partners: '[{"name":"x","feeds":["shipments"]},{"name":"x","feeds":["shipments"]}]' }, '-c partners: partner x is listed twice'],
     ['slackChannelId', { slackWorkspaceId: 'T1' }, '-c slackChannelId: slackWorkspaceId and slackChannelId go together'],
     ['removalPolicy', { removalPolicy: 'keep' }, '-c removalPolicy: must be "retain" or "destroy"'],
+    ['reportLinkHours', { reportLinkHours: '169' }, '-c reportLinkHours: must be at most 168'],
+    ['reportLinkHours', { reportLinkHours: '0' }, '-c reportLinkHours: must be at least 1'],
   ])('names the bad key %s and what it expects', (_key, values, message) => {
     // Act
     const e = errorOf(values as Partial<Record<ContextKey, unknown>>);

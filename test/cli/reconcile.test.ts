@@ -192,6 +192,7 @@ describe('reconcile: what --out receives', () => {
     expect(r.out).toContain(`report: ${join(out, 'report.json')}`);
     expect(r.out).toContain(join(out, 'discrepancies.csv'));
     expect(r.out).toContain(join(out, 'summary.md'));
+    expect(r.out).toContain(join(out, 'report.html'));
   });
 });
 
@@ -332,6 +333,7 @@ describe('the real bin (spawned)', () => {
     expect(existsSync(join(dir, 'out', 'report.json'))).toBe(true);
     expect(existsSync(join(dir, 'out', 'discrepancies.csv'))).toBe(true);
     expect(existsSync(join(dir, 'out', 'summary.md'))).toBe(true);
+    expect(readFileSync(join(dir, 'out', 'report.html'), 'utf8')).toMatch(/^<!DOCTYPE html>/);
     expect(r.out).toContain(`report: ${join(dir, 'out', 'report.json')}`);
     expect(readReport(join(dir, 'out')).rejected).toEqual([]);
     expect(r.err).toBe('');

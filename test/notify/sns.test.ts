@@ -14,7 +14,8 @@ const Chatbot = z.object({
     textType: z.literal('client-markdown'),
     title: z.string().min(1).max(150),
     description: z.string().min(1).max(3000),
-    nextSteps: z.array(z.string().min(1).max(300)).max(5).optional(),
+    // Each at most 300 characters, but the report link (checked in its own test) may hold a whole pre-signed URL.
+    nextSteps: z.array(z.string().min(1).refine((n) => n.length <= 300 || /^Full report: https?:\/\/\S+$/.test(n), 'a next step over 300 characters')).max(5).optional(),
     keywords: z.array(z.string().min(1)).optional(),
   }).strict(),
   metadata: z.object({
@@ -131,6 +132,26 @@ describe('buildNotification', () => {
     expect(p.default).toContain('Nothing was compared between oms and warehouse');
     expect(p.chat.content.title).toBe(':warning: oms-recon inventory: nothing was compared');
     expect(p.chat.metadata?.eventType).toBe('ReconciliationNothingCompared');
+  });
+
+  it('carries a pre-signed link whole (a Lambda session token makes it about 2,000 characters), and never a cut one', () => {
+    // Prepare: the shape of a URL signed with a role session (X-Amz-Security-Token)
+    const token = encodeURIComponent('IQoJb3JpZ2luX2VjE' + 'Ab+/='.repeat(130));
+    const url = 'https://bucket.s3.eu-west-1.amazonaws.com/reports/inventory/run-1/report.html?X-Amz-Algorithm=AWS4-HMAC-SHA256'
+      + `&X-Amz-Credential=ASIAEXAMPLE%2F20261201%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Date=20261201T060000Z&X-Amz-Expires=604800&X-Amz-Security-Token=${token}`
+      + '&X-Amz-Signature=' + 'a'.repeat(64) + '&X-Amz-SignedHeaders=host&x-id=GetObject';
+    expect(url.length).toBeGreaterThan(1800);
+    // Act
+    const p = parts(buildNotification(alertReport(), { reportUrl: url, reportKey: 'reports/inventory/run-1/report.json' }));
+    const tooLong = parts(buildNotification(alertReport(), { reportUrl: url + '&x=' + 'b'.repeat(5000), reportKey: 'reports/inventory/run-1/report.json' }));
+    // Assess
+    expect(p.email).toContain(`Full report: ${url}\n`);
+    expect(p.default).toContain(url);
+    expect(p.chat.content.nextSteps?.[0]).toBe(`Full report: ${url}`);
+    expect(p.chat.content.nextSteps?.slice(1).every((step) => step.length <= 300)).toBe(true);
+    expect(tooLong.email).not.toContain('X-Amz-Signature');
+    expect(tooLong.email).toContain('Full report: reports/inventory/run-1/report.json');
+    expect(tooLong.chat.content.nextSteps?.[0]).toBe('Full report: `reports/inventory/run-1/report.json`');
   });
 
   it('words ongoing-only runs as "none new"', () => {

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   BOM, csvCell, escapeMarkdownCell, jsonChunks, renderDiscrepanciesCsv, renderJson, renderMarkdown, writeReportFiles,
 } from '../../lib/report/write.ts';
+import { renderHtml } from '../../lib/report/html.ts';
 import { isReconError } from '../../lib/errors.ts';
 import { cleanReport, financialDiscrepancy, inventoryDiscrepancy, makeCancellationReport, makeFinancialReport, makeReport, nothingComparedReport, parseCsv } from './fixtures.ts';
 
@@ -326,7 +327,7 @@ describe('writeReportFiles', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('creates the directory and writes report.json, discrepancies.csv and summary.md with the renderers\u2019 bytes', async () => {
+  it('creates the directory and writes report.json, discrepancies.csv, summary.md and report.html with the renderers\u2019 bytes', async () => {
     // Prepare
     dir = await mkdtemp(join(tmpdir(), 'oms-recon-report-'));
     const out = join(dir, 'nested', 'out');
@@ -334,12 +335,13 @@ describe('writeReportFiles', () => {
     // Act
     const paths = await writeReportFiles(report, out);
     // Assess
-    expect(paths).toEqual({ json: join(out, 'report.json'), csv: join(out, 'discrepancies.csv'), markdown: join(out, 'summary.md') });
+    expect(paths).toEqual({ json: join(out, 'report.json'), csv: join(out, 'discrepancies.csv'), markdown: join(out, 'summary.md'), html: join(out, 'report.html') });
     expect(await readFile(paths.json, 'utf8')).toBe(renderJson(report));
     expect(await readFile(paths.csv, 'utf8')).toBe(renderDiscrepanciesCsv(report));
     expect(await readFile(paths.markdown, 'utf8')).toBe(renderMarkdown(report));
     expect((await readFile(paths.csv)).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
-    expect((await readdir(out)).sort()).toEqual(['discrepancies.csv', 'report.json', 'summary.md']);
+    expect(await readFile(paths.html, 'utf8')).toBe(renderHtml(report));
+    expect((await readdir(out)).sort()).toEqual(['discrepancies.csv', 'report.html', 'report.json', 'summary.md']);
   });
 
   it('streams a large report to the same bytes as the renderers', async () => {
@@ -353,6 +355,7 @@ describe('writeReportFiles', () => {
     expect(await readFile(paths.json, 'utf8')).toBe(JSON.stringify(report, null, 2) + '\n');
     expect(await readFile(paths.csv, 'utf8')).toBe(renderDiscrepanciesCsv(report));
     expect(parseCsv((await readFile(paths.csv, 'utf8')).slice(1))).toHaveLength(20_001);
+    expect(await readFile(paths.html, 'utf8')).toBe(renderHtml(report));
   });
 
   it('fails with a ReconError naming the path when the directory cannot be created', async () => {
