@@ -62,7 +62,7 @@ export class Tally {
   group(rows: readonly CanonRecord[]): GroupOutcome {
     const files = this.scope.files;
     // Pipeline: only rows of files fully ingested, in their current version, count.
-    const current = files ? rows.filter((r) => files[r.file] === r.version) : rows;
+    const current = files ? rows.filter((r) => Object.hasOwn(files, r.file) && files[r.file] === r.version) : rows;
     if (current.length === 0) return { discrepancies: [], left: 0, right: 0, keys: 0, matched: 0, outOfScope: 0 };
     const { records, superseded } = this.resolver.resolve(current);
     for (const s of superseded) this.warnings.push(duplicateWarning(this.boundary, s.loser, s.winner));

@@ -83,8 +83,32 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return s === '' ? '(top level)' : s;
 }
 
+/**
+ * The path of the first `__proto__` key in parsed JSON, if any. JSON.parse makes it an own
+ * key, but zod's records drop it in silence (assigning it sets a prototype): it is refused
+ * whole instead, as no field, column or mapping key can be called so.
+ */
+export function protoKeyPath(json: unknown, path: PropertyKey[] = []): PropertyKey[] | undefined {
+  if (typeof json !== 'object' || json === null) return undefined;
+  if (Array.isArray(json)) {
+    for (let i = 0; i < json.length; i++) {
+      const p = protoKeyPath(json[i], [...path, i]);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  for (const k of Object.keys(json)) {
+    if (k === '__proto__') return [...path, k];
+    const p = protoKeyPath((json as Record<string, unknown>)[k], [...path, k]);
+    if (p) return p;
+  }
+  return undefined;
+}
+
 /** Validates the parsed JSON of a mapping file; `file` names it in the error. */
 export function parseMappingFile(json: unknown, file: string): Mapping[] {
+  const proto = protoKeyPath(json);
+  if (proto) throw new ReconError(ErrorCodes.CONFIG_INVALID, `invalid mapping file: ${formatPath(proto)}: "__proto__" cannot be a key`, { file });
   const r = MappingFileSchema.safeParse(json);
   if (!r.success) {
     const issues = r.error.issues;

@@ -7,6 +7,7 @@ import { BOUNDARY } from '../boundaries/index.ts';
 import { buildReport, outOfScopeWarnings, Tally } from '../engine/reconcile.ts';
 import { fromKeyed } from '../engine/keyed.ts';
 import type { BoundaryName } from '../feeds/catalog.ts';
+import type { CanonRecord } from '../feeds/decode.ts';
 import { buildNotification } from '../notify/sns.ts';
 import { compareWithPrevious, type PreviousDiscrepancy } from '../report/merge.ts';
 import type { Discrepancy, FileStats, Rejection, Warning } from '../report/model.ts';
@@ -92,8 +93,27 @@ export async function compareShard(deps: PipelineDeps, input: CompareInput): Pro
   const boundary = BOUNDARY[input.boundary];
   const run = await getJson<RunScope>(deps.s3, s.bucketName, input.scopeKey);
   const tally = new Tally(boundary, run.scope, s.config);
+  const files = run.scope.files;
+  const unreadable = new Map<string, { count: number; first: string }>();
   for await (const group of readShard(deps.dynamo, s.tableName, boundary.name, input.shard)) {
-    tally.group(group.map(fromKeyed));
+    // Only rows of the current version of a file count: a stored row of a replaced version is
+    // never read back (so a corrected re-upload restores the boundary, whatever the old one held).
+    const rows: CanonRecord[] = [];
+    for (const k of group) {
+      if (files && (!Object.hasOwn(files, k.file) || files[k.file] !== k.version)) continue;
+      try {
+        rows.push(fromKeyed(k));
+      } catch (e) {
+        // A stored row this code cannot read (written by another version of it): left out and said, never the whole run.
+        const u = unreadable.get(k.file);
+        if (u) u.count++;
+        else unreadable.set(k.file, { count: 1, first: `line ${k.line}: ${(e as Error).message}` });
+      }
+    }
+    if (rows.length > 0) tally.group(rows);
+  }
+  for (const [file, u] of unreadable) {
+    tally.warnings.push({ code: 'unreadable_record', message: `${u.count} stored ${u.count === 1 ? 'row' : 'rows'} of ${file} cannot be read and ${u.count === 1 ? 'is' : 'are'} left out (first: ${u.first}): upload the file again`, file });
   }
   const result: ShardResult = {
     shard: input.shard,

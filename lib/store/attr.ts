@@ -43,7 +43,11 @@ export function attrToJson(a: AttributeValue): unknown {
   if (a.L !== undefined) return a.L.map(attrToJson);
   if (a.M !== undefined) {
     const o: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(a.M)) o[k] = attrToJson(x);
+    for (const [k, x] of Object.entries(a.M)) {
+      // A map key is data (a facility called `__proto__`): an own property, as JSON.parse makes it.
+      if (k === '__proto__') Object.defineProperty(o, k, { value: attrToJson(x), enumerable: true, writable: true, configurable: true });
+      else o[k] = attrToJson(x);
+    }
     return o;
   }
   throw new ReconError(ErrorCodes.STORAGE, `unexpected attribute type ${Object.keys(a).join(',')}`);
