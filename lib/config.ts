@@ -4,6 +4,7 @@
  * validated (config-file.ts, loaded only then).
  */
 import type { ReconConfig } from './config-file.ts';
+import { DEFAULT_LIMITS } from './limits.ts';
 
 export type { ReconConfig, ReconConfigInput } from './config-file.ts';
 
@@ -13,6 +14,7 @@ export const DEFAULT_CONFIG: ReconConfig = {
   fulfillment: {},
   intake: { compareTotal: true, compareCurrency: true },
   presets: { amazonTotal: 'none', amazonFbaFacility: 'amazon-fba', shipstationLocation: 'shipstation' },
+  limits: { ...DEFAULT_LIMITS },
   mappings: [],
 };
 

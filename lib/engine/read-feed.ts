@@ -6,6 +6,7 @@
 import type { Boundary, FileFacts } from '../boundaries/boundary.ts';
 import type { ReconConfig } from '../config.ts';
 import { ErrorCodes, ReconError } from '../errors.ts';
+import { DEFAULT_LIMITS } from '../limits.ts';
 import { normalizeHeader, type FeedDef } from '../feeds/catalog.ts';
 import { compileDecoder, isRejection, mapHeader, type CanonRecord, type RowRejection } from '../feeds/decode.ts';
 import { prepareTable } from '../partners/transform.ts';
@@ -43,7 +44,8 @@ export interface ReadFeedOptions {
 
 export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResult> {
   const { feed, boundary, version, config, sink } = opts;
-  const raw = await openTable(opts.source);
+  const limits = config.limits ?? DEFAULT_LIMITS;
+  const raw = await openTable(opts.source, { limits });
   const file = raw.file;
   const { table, preset: partnerFormat, via } = prepareTable(feed.name, raw, {
     mappings: config.mappings,
@@ -66,7 +68,7 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
   // A CSV read as it is (no preset, no mapping): unquoted lines are decoded straight from the text.
   if (via === undefined && table.textRows) table.textRows();
   const compile = (h: readonly string[]) =>
-    compileDecoder({ feed, header: keyed ? withRequiredKeys(feed, h) : h, file, version, strictWidth, delimiter: table.delimiter, reuse: sink.copies === true });
+    compileDecoder({ feed, header: keyed ? withRequiredKeys(feed, h) : h, file, version, strictWidth, delimiter: table.delimiter, reuse: sink.copies === true, limits });
   let width = table.header.length;
   let decode = compile(table.header);
   // A raw row made into several canonical rows (RawRow.parts): the parts still to come, and

@@ -15,7 +15,7 @@
  */
 import { ErrorCodes, ReconError } from '../errors.ts';
 import type { RawRow } from './table.ts';
-import { MAX_ITEM_CHARS, countLineBreaks, type TextParser } from './pump.ts';
+import { countLineBreaks, type TextParser } from './pump.ts';
 
 const QUOTE = 34;
 const LF = 10;
@@ -107,20 +107,20 @@ export class CsvParser implements TextParser {
     return this.line + countLineBreaks(text, pos, text.length);
   }
 
-  tooLong(text: string, pos: number): ReconError {
+  tooLong(text: string, pos: number, limit: number): ReconError {
     // Re-parse to learn whether the record is stuck inside a quoted field.
     this.openQuoteLine = 0;
     this.parseRecord(text, pos, false);
     if (this.openQuoteLine > 0) {
       return new ReconError(
         ErrorCodes.CSV_SYNTAX,
-        `unclosed quote: the quoted field opened on line ${this.openQuoteLine} runs on for more than ${MAX_ITEM_CHARS} characters`,
+        `unclosed quote: the quoted field opened on line ${this.openQuoteLine} runs on for more than ${limit} characters (limits.lineChars)`,
         { file: this.file, line: this.openQuoteLine },
       );
     }
     return new ReconError(
       ErrorCodes.CSV_SYNTAX,
-      `the row starting on line ${this.line} is longer than ${MAX_ITEM_CHARS} characters`,
+      `the row starting on line ${this.line} is longer than ${limit} characters (limits.lineChars)`,
       { file: this.file, line: this.line },
     );
   }

@@ -13,7 +13,7 @@
  */
 import { ErrorCodes, ReconError } from '../errors.ts';
 import type { RawRow, TableFormat } from './table.ts';
-import { MAX_ITEM_CHARS, type TextParser } from './pump.ts';
+import type { TextParser } from './pump.ts';
 
 /** Thrown (not an Error: it is control flow) when the text ends inside an item. */
 const NEED_MORE = Symbol('need more text');
@@ -115,7 +115,7 @@ export class JsonParser implements TextParser {
     return line;
   }
 
-  tooLong(text: string, pos: number): ReconError {
+  tooLong(text: string, pos: number, limit: number): ReconError {
     // The pending item may start with a separator: point at the value after it.
     let line = this.line;
     let column = this.column0 + 1;
@@ -127,7 +127,7 @@ export class JsonParser implements TextParser {
     }
     return new ReconError(
       ErrorCodes.JSON_SYNTAX,
-      `the JSON value starting here is longer than ${MAX_ITEM_CHARS} characters: no row is that large (is a string or bracket left open?)`,
+      `the JSON value starting here is longer than ${limit} characters (limits.lineChars): no row is that large (is a string or bracket left open?)`,
       { file: this.file, line, column },
     );
   }

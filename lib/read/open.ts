@@ -9,6 +9,7 @@
  * row object), so header errors and empty files fail here; later errors surface from rows().
  */
 import { ErrorCodes, ReconError } from '../errors.ts';
+import { DEFAULT_LIMITS, type Limits } from '../limits.ts';
 import { openBytes } from './bytes.ts';
 import { CsvParser, detectDelimiter } from './csv.ts';
 import { JsonParser, NO_ARRAY, PROBE_CHARS, type JsonLayout } from './json.ts';
@@ -19,6 +20,8 @@ import { decodeUtf8 } from './utf8.ts';
 export interface OpenTableOptions {
   /** Rows per batch handed to the consumer (default 4096). */
   batchSize?: number;
+  /** The content bytes and the line length a file may have (default DEFAULT_LIMITS). */
+  limits?: Pick<Limits, 'fileBytes' | 'lineChars'>;
 }
 
 export const DEFAULT_BATCH_SIZE = 4096;
@@ -30,9 +33,10 @@ export async function openTable(source: TableSource, options: OpenTableOptions =
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
 
-  const bytes = await openBytes(source);
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const bytes = await openBytes(source, limits.fileBytes);
   const file = bytes.file;
-  const pump = new TextPump(decodeUtf8(bytes.chunks)[Symbol.asyncIterator](), file);
+  const pump = new TextPump(decodeUtf8(bytes.chunks)[Symbol.asyncIterator](), file, limits.lineChars);
   try {
     const { char: first, line } = await skipLeadingBlankLines(pump);
     if (first === null) {
@@ -109,7 +113,7 @@ async function jsonLayout(pump: TextPump, file: string, line: number): Promise<J
     if (verdict === 'no-array') throw new ReconError(ErrorCodes.JSON_SYNTAX, NO_ARRAY, { file, line });
     if (verdict !== null) return verdict;
     // A first object larger than this is no NDJSON row: it is the wrapping object.
-    if (pump.text.length - pump.pos >= PROBE_CHARS) return 'wrapped';
+    if (pump.text.length - pump.pos >= Math.min(PROBE_CHARS, pump.maxItemChars)) return 'wrapped';
     await pump.ensure(2 * (pump.text.length - pump.pos));
   }
 }
