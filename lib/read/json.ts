@@ -13,7 +13,7 @@
  */
 import { ErrorCodes, ReconError } from '../errors.ts';
 import type { RawRow, TableFormat } from './table.ts';
-import type { TextParser } from './pump.ts';
+import { MAX_ITEM_CHARS, type TextParser } from './pump.ts';
 
 /** Thrown (not an Error: it is control flow) when the text ends inside an item. */
 const NEED_MORE = Symbol('need more text');
@@ -39,6 +39,8 @@ const enum S {
 export class JsonParser implements TextParser {
   /** Grows in place as new keys appear (the Table's header array). */
   readonly header: string[] = [];
+  /** The longest row object accepted (limits.lineChars; the pump refuses longer text still unparsed). */
+  maxChars = MAX_ITEM_CHARS;
   private readonly keyIndex = new Map<string, number>();
   /** Per header name: true when its JSON text can be matched verbatim (no quote, backslash or LF). */
   private readonly plainKey: boolean[] = [];
@@ -308,6 +310,7 @@ export class JsonParser implements TextParser {
   /** Parses the object at i into a row aligned with the header (new keys extend it). */
   private row(out: RawRow[]): void {
     const line = this.line;
+    const start = this.i;
     const values = this.blankRow.slice(); // header.length empty cells
     this.i++; // '{'
     this.skipWs();
@@ -334,6 +337,8 @@ export class JsonParser implements TextParser {
         throw this.syntax("',' or '}' after an object member");
       }
     }
+    // A row longer than the limit is refused even when the text holds it whole (one comparison a row).
+    if (this.i - start > this.maxChars) throw this.tooLong(this.t, start, this.maxChars);
     out.push({ line, values });
   }
 

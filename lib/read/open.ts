@@ -97,6 +97,7 @@ async function openCsv(pump: TextPump, file: string, line: number): Promise<Open
   await pump.ensure(DELIMITER_SAMPLE_CHARS);
   const delimiter = detectDelimiter(pump.text, pump.pos, pump.eof);
   const parser = new CsvParser(file, delimiter);
+  parser.maxChars = pump.maxItemChars;
   parser.line = line;
   const first: RawRow[] = [];
   await pump.fill(parser, first, 1);
@@ -120,6 +121,7 @@ async function jsonLayout(pump: TextPump, file: string, line: number): Promise<J
 
 async function openJson(pump: TextPump, file: string, line: number, layout: JsonLayout): Promise<Opened> {
   const parser = new JsonParser(file, layout, line);
+  parser.maxChars = pump.maxItemChars;
   const pending: RawRow[] = [];
   await pump.fill(parser, pending, 1);
   return { format: layout === 'ndjson' ? 'ndjson' : 'json', header: parser.header, parser, pending };
