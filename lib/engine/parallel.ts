@@ -81,7 +81,7 @@ export async function readFileInto(index: GroupIndex, boundary: Boundary, job: F
   const sink = {
     copies: true, // the group index keeps the values, not the record
     record: (r: Parameters<GroupIndex['add']>[0]) => index.add(r),
-    reject: (r: Rejection) => rejected.add({ file: r.file, line: r.line, reason: r.reason }),
+    reject: (r: Rejection) => rejected.add(r),
     warn: (w: Warning) => warnings.add(w),
   };
   try {

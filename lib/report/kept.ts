@@ -12,6 +12,8 @@ export class Kept<T> {
   private items: T[] = [];
   /** Whether the list was ever cut (until then the items keep their order of arrival). */
   private wasCut = false;
+  /** Once `limit` are kept: the last of them (anything not before it is left out at once). */
+  private worst: T | undefined;
   /** How many were added in all. */
   total = 0;
 
@@ -24,6 +26,8 @@ export class Kept<T> {
   add(item: T): void {
     this.total++;
     this.spill?.(item);
+    // After a cut, an item not before the last one kept can never be kept (the usual case: rows come in line order).
+    if (this.worst !== undefined && this.order(item, this.worst) >= 0) return;
     this.items.push(item);
     // Sorted and cut back to `limit` each time twice as many are held: O(log n) an item, 2 × limit held at most.
     if (this.items.length >= 2 * this.limit) this.cut();
@@ -33,6 +37,7 @@ export class Kept<T> {
   merge(other: { items: readonly T[]; total: number }): void {
     if (other.total > other.items.length) this.wasCut = true;
     for (const x of other.items) {
+      if (this.worst !== undefined && this.order(x, this.worst) >= 0) continue;
       this.items.push(x);
       if (this.items.length >= 2 * this.limit) this.cut();
     }
@@ -53,7 +58,10 @@ export class Kept<T> {
   private cut(): void {
     this.wasCut = true;
     this.items.sort(this.order);
-    if (this.items.length > this.limit) this.items.length = this.limit;
+    if (this.items.length >= this.limit) {
+      this.items.length = this.limit;
+      this.worst = this.items[this.limit - 1];
+    }
   }
 }
 
@@ -67,6 +75,16 @@ export const keptWarnings = (limit: number, spill?: (w: Warning) => void) => new
 
 /** One rejected row as a line of rejected.csv (`file,line,reason`, RFC 4180 quoting). */
 export function rejectedCsvLine(r: Rejection): string {
-  const q = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return `${q(r.file)},${r.line},${q(r.reason)}\n`;
+  // Rows of a file repeat its name, and often their reason: the last of each is quoted once.
+  if (r.file !== last.file) last.fileCell = csvText((last.file = r.file));
+  if (r.reason !== last.reason) last.reasonCell = csvText((last.reason = r.reason));
+  return `${last.fileCell},${r.line},${last.reasonCell}\n`;
+}
+
+const last = { file: '', fileCell: '', reason: '', reasonCell: '' };
+
+const NEEDS_QUOTES = /[",\r\n]/;
+
+function csvText(s: string): string {
+  return NEEDS_QUOTES.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
