@@ -304,6 +304,10 @@ export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
   const rowChars = Math.floor((limits.rowBytes - 64 * names.length) / 3);
   const textBound = `${keyCols.length ? `${keyCols.map((c) => `e${c} - s${c}`).join(' + ')} > ${keyChars} || ` : ''}end - row.start > ${rowChars}`;
   const sizeCheck = (bounded: string) => `if (${bounded}) { const big = checkSize(${all}); if (big !== undefined) return { file, line: row.line, reason: big }; }`;
+  // Split rows: the decoded values' lengths bound their bytes (no array unless a bound is over).
+  const keyLen = names.map((n, i) => (feed.fields[n].kind === 'key' && mapping.columns[n] !== undefined ? `(v${i} === undefined ? 0 : v${i}.length)` : '')).filter(Boolean);
+  const rowLen = names.map((n, i) => (mapping.columns[n] !== undefined ? `(v${i} === undefined ? 0 : typeof v${i} === 'string' ? v${i}.length : 22)` : '')).filter(Boolean);
+  const valuesBound = `${keyLen.length ? `${keyLen.join(' + ')} > ${keyChars} || ` : ''}${rowLen.length ? rowLen.join(' + ') : '0'} > ${rowChars}`;
   const fresh = `{ feed, side, f: { ${names.map((n, i) => `${n}: v${i}`).join(', ')} }, file, line: row.line, version }`;
   // Reused: one record of the same shape, its fields overwritten.
   const record = opts.reuse ? `(${names.map((n, i) => `reused.f.${n} = v${i}, `).join('')}reused.line = row.line, reused)` : fresh;
@@ -337,7 +341,7 @@ export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
       let found;
       ${fromValues.join('\n      ')}
       if (found !== undefined) return { file, line: row.line, reason: found.join('; ') };
-      ${sizeCheck('true')}
+      ${sizeCheck(valuesBound)}
       return ${record};
     };`;
   const make = new Function(
