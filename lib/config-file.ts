@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseDecimal } from './decimal.ts';
 import { ErrorCodes, ReconError } from './errors.ts';
+import { DEFAULT_LIMITS, MAX_KEY_BYTES, MAX_ROW_BYTES } from './limits.ts';
 import { formatPath, loadMappingFile, parseMappingFile } from './partners/mapping-file.ts';
 import type { Mapping } from './partners/mapping.ts';
 
@@ -33,6 +34,7 @@ const facilityText = z
   .max(200)
   .refine((v) => v === v.trim(), 'must not start or end with spaces')
   .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must not hold control characters');
+const count = (min: number) => z.number().int().min(min).max(Number.MAX_SAFE_INTEGER);
 
 export const configSchema = z
   .object({
@@ -85,6 +87,19 @@ export const configSchema = z
         amazonFbaFacility: facilityText.default('amazon-fba'),
         /** The location_id of every shipment in a ShipStation export (it names no warehouse per row). */
         shipstationLocation: facilityText.default('shipstation'),
+      })
+      .strict()
+      .prefault({}),
+    /** What one file, line, number or row may cost, and how many rejected rows and warnings are kept in memory (lib/limits.ts). */
+    limits: z
+      .object({
+        fileBytes: count(1).default(DEFAULT_LIMITS.fileBytes),
+        lineChars: count(1024).default(DEFAULT_LIMITS.lineChars),
+        numberDigits: count(16).default(DEFAULT_LIMITS.numberDigits),
+        keyBytes: count(16).max(MAX_KEY_BYTES, `at most ${MAX_KEY_BYTES}: the key values share DynamoDB's 1,024-byte sort key with the file's version`).default(DEFAULT_LIMITS.keyBytes),
+        rowBytes: count(1024).max(MAX_ROW_BYTES, `at most ${MAX_ROW_BYTES}: a row must fit a 400 KB DynamoDB item`).default(DEFAULT_LIMITS.rowBytes),
+        keptRejected: count(1).default(DEFAULT_LIMITS.keptRejected),
+        keptWarnings: count(1).default(DEFAULT_LIMITS.keptWarnings),
       })
       .strict()
       .prefault({}),

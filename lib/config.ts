@@ -4,6 +4,7 @@
  * validated (config-file.ts, loaded only then).
  */
 import type { ReconConfig } from './config-file.ts';
+import { DEFAULT_LIMITS } from './limits.ts';
 
 export type { ReconConfig, ReconConfigInput } from './config-file.ts';
 
@@ -14,6 +15,7 @@ export const DEFAULT_CONFIG: ReconConfig = {
   intake: { compareTotal: true, compareCurrency: true },
   timestamps: { futureSkewHours: 24 },
   presets: { amazonTotal: 'none', amazonFbaFacility: 'amazon-fba', shipstationLocation: 'shipstation' },
+  limits: { ...DEFAULT_LIMITS },
   mappings: [],
 };
 

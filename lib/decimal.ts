@@ -3,6 +3,8 @@
  * 10^-SCALE, so addition and comparison are exact integer operations: 33.10 + 33.10 + 34.10
  * is exactly 100.30. Inputs with more than SCALE decimal places are rejected, never rounded.
  */
+import { DEFAULT_LIMITS, quoted } from './limits.ts';
+
 export type Decimal = bigint;
 
 export const SCALE = 6;
@@ -42,18 +44,27 @@ function withoutExponent(s: string): string | undefined {
  * Parses `12.3`, `12.30`, `-5`, `1.5e2` (exponent notation, as JSON may write numbers), `1,234.50` (comma thousands, properly grouped), `+.5`,
  * and accounting negatives `(12.30)`. Whitespace around the number is ignored.
  */
-export function parseDecimal(text: string): DecimalResult {
+export function parseDecimal(text: string, maxDigits = DEFAULT_LIMITS.numberDigits): DecimalResult {
   let s = text.trim();
   if (s === '') return { ok: false, reason: 'empty number' };
+  // BigInt of n digits costs O(n²): count the digits only when the text is long enough to hold too many.
+  if (s.length > maxDigits) {
+    let digits = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 48 && c <= 57) digits++;
+    }
+    if (digits > maxDigits) return { ok: false, reason: `a number of ${digits} digits (at most ${maxDigits}: limits.numberDigits)` };
+  }
   let negate = false;
   if (s.charCodeAt(0) === 40 /* ( */ && s.charCodeAt(s.length - 1) === 41 /* ) */) {
     s = s.slice(1, -1).trim();
     negate = true;
-    if (s.startsWith('-') || s.startsWith('+')) return { ok: false, reason: `not a number: "${text}"` };
+    if (s.startsWith('-') || s.startsWith('+')) return { ok: false, reason: `not a number: ${quoted(text)}` };
   }
   if (!SIMPLE.test(s)) {
     const plain = GROUPED.test(s) ? s.replace(/,/g, '') : withoutExponent(s);
-    if (plain === undefined) return { ok: false, reason: `not a number: "${text}"` };
+    if (plain === undefined) return { ok: false, reason: `not a number: ${quoted(text)}` };
     s = plain;
   }
   let sign = 1n;
@@ -62,7 +73,7 @@ export function parseDecimal(text: string): DecimalResult {
   let intPart = dot < 0 ? s : s.slice(0, dot);
   let frac = dot < 0 ? '' : s.slice(dot + 1);
   frac = frac.replace(/0+$/, '');
-  if (frac.length > SCALE) return { ok: false, reason: `more than ${SCALE} decimal places: "${text}"` };
+  if (frac.length > SCALE) return { ok: false, reason: `more than ${SCALE} decimal places: ${quoted(text)}` };
   if (intPart === '') intPart = '0';
   const units = BigInt(intPart) * FACTOR + (frac === '' ? 0n : BigInt(frac.padEnd(SCALE, '0')));
   let value = sign * units;

@@ -31,6 +31,8 @@ export const ErrorCodes = {
   NO_USABLE_ROWS: 'E_NO_USABLE_ROWS',
   /** The run compared no key (every facility a coverage gap, every order out of scope…): no answer to give. */
   NOTHING_COMPARED: 'E_NOTHING_COMPARED',
+  /** The file's content (after decompression) is over limits.fileBytes: a gzip bomb, or a file too large to read. */
+  FILE_TOO_LARGE: 'E_FILE_TOO_LARGE',
   /** A storage or service call failed after its retries. */
   STORAGE: 'E_STORAGE',
   /** An environment variable a handler needs is missing. */

@@ -4,6 +4,7 @@
  * tells about the run's scope, and the classification of one group. The CLI and the
  * pipeline's compare step run exactly these functions; only where records come from differs.
  */
+import { createHash } from 'node:crypto';
 import type { ReconConfig } from '../config.ts';
 import type { BoundaryName, FeedDef, SideName } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
@@ -94,7 +95,18 @@ export function groupKey(b: Boundary, r: CanonRecord): string {
 
 /** Identity of a row that has no natural ID: its file and line. */
 export function positional(r: CanonRecord): string {
-  return `#${r.file}:${r.line}`;
+  // Part of the stored key: a long file name (an S3 key may take 1,024 bytes) is hashed.
+  return r.file.length <= 200 ? `#${r.file}:${r.line}` : `#${shortName(r.file)}:${r.line}`;
+}
+
+let lastLong = '';
+let lastShort = '';
+function shortName(file: string): string {
+  if (file !== lastLong) {
+    lastLong = file;
+    lastShort = '~' + createHash('sha256').update(file).digest('hex');
+  }
+  return lastShort;
 }
 
 export function str(v: unknown): string {

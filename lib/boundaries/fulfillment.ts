@@ -24,7 +24,8 @@ function byLocation(rows: readonly CanonRecord[]): ByLocation {
 }
 
 function units(m: ByLocation): Record<string, number | string> {
-  const o: Record<string, number | string> = {};
+  // Keyed by partner text (a location may be called `__proto__`): an object with no prototype.
+  const o: Record<string, number | string> = Object.create(null);
   for (const k of [...m.keys()].sort()) o[k] = toUnits(m.get(k)!);
   return o;
 }

@@ -60,8 +60,9 @@ export const inventory: Boundary = {
       seen.noted = new Map();
     } else if (seen.noted.get(fac) === t) return; // noted before: nothing changes
     seen.noted.set(fac, t);
-    const facilities = (facts.facilities ??= {});
-    const prev = facilities[fac];
+    // Keyed by partner text (a facility may be called `__proto__`): an object with no prototype.
+    const facilities = (facts.facilities ??= Object.create(null) as Record<string, string | null>);
+    const prev = Object.hasOwn(facilities, fac) ? facilities[fac] : undefined;
     if (prev === undefined || (t !== null && (prev === null || t > prev))) facilities[fac] = t;
   },
 
@@ -88,7 +89,7 @@ export const inventory: Boundary = {
       }
     }
     const bySide: Record<string, Set<string>> = { oms: new Set(), warehouse: new Set() };
-    const snapshots: Record<string, string> = {};
+    const snapshots: Record<string, string> = Object.create(null);
     for (const [k, v] of best) {
       const [side, fac] = k.split(SEP);
       bySide[side]?.add(fac);

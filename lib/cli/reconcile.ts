@@ -5,7 +5,11 @@
 import { resolve } from 'node:path';
 import { BOUNDARY, isBoundaryName } from '../boundaries/index.ts';
 import { loadConfig } from '../config.ts';
-import { reconcileFiles, type FeedInput } from '../engine/reconcile.ts';
+import { FULL_LISTS, reconcileFiles, type FeedInput } from '../engine/reconcile.ts';
+import { joinParts, spillPaths } from '../engine/spill.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ErrorCodes, ReconError } from '../errors.ts';
 import type { SideName } from '../feeds/catalog.ts';
 import { BOUNDARIES } from '../feeds/catalog.ts';
@@ -82,11 +86,40 @@ export async function runReconcile(argv: readonly string[], io: Output): Promise
   }
   const args = parseReconcileArgs(argv);
   const config = await loadConfig(args.config);
-  const report = await reconcileFiles({ boundary: args.boundary, inputs: args.inputs, config });
-  // A run that compared no key has no answer: exit 2, and no report that could read as all clear.
-  if (report.nothingCompared !== undefined) throw new ReconError(ErrorCodes.NOTHING_COMPARED, `nothing was compared: ${report.nothingCompared}`);
-  const paths = await writeReportFiles(report, resolve(args.out));
-  io.out(renderSummaryTable(report));
-  io.out(`\nreport: ${paths.json}\n        ${paths.csv}\n        ${paths.markdown}\n        ${paths.html}`);
-  return report.summary.discrepancies > 0 ? 1 : 0;
+  // Every rejected row and warning is written here as it comes; the report keeps the first N.
+  const spillDir = await mkdtemp(join(tmpdir(), 'oms-recon-lists-'));
+  try {
+    const report = await reconcileFiles({ boundary: args.boundary, inputs: args.inputs, config, spillDir });
+    // A run that compared no key has no answer: exit 2, and no report that could read as all clear.
+    if (report.nothingCompared !== undefined) throw new ReconError(ErrorCodes.NOTHING_COMPARED, `nothing was compared: ${report.nothingCompared}`);
+    const out = resolve(args.out);
+    const paths = await writeReportFiles(report, out);
+    const lists = await writeFullLists(spillDir, args.inputs.length, out);
+    io.out(renderSummaryTable(report));
+    io.out(`\nreport: ${[paths.json, paths.csv, paths.markdown, paths.html, ...lists].join('\n        ')}`);
+    return report.summary.discrepancies > 0 ? 1 : 0;
+  } finally {
+    await rm(spillDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Puts the full lists of rejected rows and warnings beside the report (rejected.csv,
+ * warnings.ndjson), in file order; a list that is empty is not written (an older one is removed).
+ */
+async function writeFullLists(spillDir: string, files: number, out: string): Promise<string[]> {
+  const places = [...Array.from({ length: files }, (_, at) => at), 'run' as const].map((at) => spillPaths(spillDir, at));
+  const written: string[] = [];
+  const put = async (parts: string[], name: string, header?: string) => {
+    const dest = join(out, name);
+    try {
+      if (await joinParts(parts, dest, header)) written.push(dest);
+      else await rm(dest, { force: true });
+    } catch (e) {
+      throw new ReconError(ErrorCodes.STORAGE, `cannot write ${dest}: ${(e as Error).message}`, { file: dest }, { cause: e });
+    }
+  };
+  await put(places.map((p) => p.rejected), FULL_LISTS.rejected, 'file,line,reason\n');
+  await put(places.map((p) => p.warnings), FULL_LISTS.warnings);
+  return written;
 }

@@ -37,7 +37,7 @@ export function fromKeyed(k: KeyedRecord): CanonRecord {
   const feed = FEEDS[k.feed];
   const f: CanonRecord['f'] = {};
   for (const [name, text] of Object.entries(k.fields)) {
-    const spec = feed.fields[name];
+    const spec = Object.hasOwn(feed.fields, name) ? feed.fields[name] : undefined;
     if (!spec) continue;
     const r = readField(spec, text);
     if (r instanceof Fail) throw new Error(`stored record ${k.file}:${k.line} holds an unreadable ${name}: ${r.reason}`);

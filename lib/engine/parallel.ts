@@ -15,6 +15,9 @@ import type { TableSource } from '../read/table.ts';
 import type { FileStats, Rejection, Warning } from '../report/model.ts';
 import { GroupIndex, type GroupIndexState } from './groups.ts';
 import { readFeedFile } from './read-feed.ts';
+import { DEFAULT_LIMITS } from '../limits.ts';
+import { keptRejected, keptWarnings, rejectedCsvLine } from '../report/kept.ts';
+import { LineFile, spillPaths } from './spill.ts';
 
 /** One file of the run: its place among the files given, its side and its version. */
 export interface FileJob {
@@ -32,16 +35,20 @@ export interface FileJob {
 export interface FileRead {
   stats: FileStats;
   facts: FileFacts;
+  /** The first rejected rows (limits.keptRejected; stats.rejected counts them all). */
   rejected: Rejection[];
+  /** The first warnings (limits.keptWarnings), and how many there were. */
   warnings: Warning[];
   /** sha256 of the file's bytes, when the job asked for it. */
   checksum?: string;
+  warningTotal: number;
 }
 
 export interface WorkerInput {
   boundary: BoundaryName;
   jobs: FileJob[];
   config: ReconConfig;
+  spillDir?: string;
 }
 
 /** An error as data (a ReconError keeps its code and location). */
@@ -66,23 +73,35 @@ const MAX_GROUPS_PER_ROW = 0.5;
 /** Below this many bytes in all, a second thread costs more than it saves. */
 export const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
 
-/** Reads one file into `index`. */
-export async function readFileInto(index: GroupIndex, boundary: Boundary, job: FileJob, config: ReconConfig): Promise<FileRead> {
-  const rejected: Rejection[] = [];
-  const warnings: Warning[] = [];
+/**
+ * Reads one file into `index`. Rejected rows and warnings: the first N kept, all counted, and
+ * with `spillDir`, every one written to the file's lists there (spill.ts).
+ */
+export async function readFileInto(index: GroupIndex, boundary: Boundary, job: FileJob, config: ReconConfig, spillDir?: string): Promise<FileRead> {
+  const limits = config.limits ?? DEFAULT_LIMITS;
+  const paths = spillDir === undefined ? undefined : spillPaths(spillDir, job.at);
+  const rejectedFile = paths && new LineFile(paths.rejected);
+  const warningsFile = paths && new LineFile(paths.warnings);
+  const rejected = keptRejected(limits.keptRejected, rejectedFile && ((r) => rejectedFile.write(rejectedCsvLine(r))));
+  const warnings = keptWarnings(limits.keptWarnings, warningsFile && ((w) => warningsFile.write(JSON.stringify(w) + '\n')));
   const sink = {
     copies: true, // the group index keeps the values, not the record
     record: (r: Parameters<GroupIndex['add']>[0]) => index.add(r),
-    reject: (r: Rejection) => rejected.push(r),
-    warn: (w: Warning) => warnings.push(w),
+    reject: (r: Rejection) => rejected.add(r),
+    warn: (w: Warning) => warnings.add(w),
   };
-  const r = await readFeedFile({
-    source: job.source, feed: boundary.feeds[job.side]!, boundary, version: job.version, config, sink,
-    now: job.now === undefined ? undefined : new Date(job.now), checksum: job.checksum,
-  });
-  const read: FileRead = { stats: r.stats, facts: r.facts, rejected, warnings };
-  if (r.checksum !== undefined) read.checksum = r.checksum;
-  return read;
+  try {
+    const r = await readFeedFile({
+      source: job.source, feed: boundary.feeds[job.side]!, boundary, version: job.version, config, sink,
+      now: job.now === undefined ? undefined : new Date(job.now), checksum: job.checksum,
+    });
+    const read: FileRead = { stats: r.stats, facts: r.facts, rejected: rejected.kept, warnings: warnings.kept, warningTotal: warnings.total };
+    if (r.checksum !== undefined) read.checksum = r.checksum;
+    return read;
+  } finally {
+    rejectedFile?.close();
+    warningsFile?.close();
+  }
 }
 
 export function errorData(e: unknown): ErrorData {
@@ -120,20 +139,21 @@ export async function readFiles(
   jobs: readonly FileJob[],
   config: ReconConfig,
   groups: GroupIndex,
-  opts: { twoThreads: boolean; onFile?: (read: FileRead) => void },
+  opts: { twoThreads: boolean; onFile?: (read: FileRead) => void; spillDir?: string },
 ): Promise<FileRead[]> {
+  const spillDir = opts.spillDir;
   const reads: FileRead[] = [];
   const done = (read: FileRead) => {
     reads.push(read);
     opts.onFile?.(read);
   };
   if (!opts.twoThreads) {
-    for (const job of jobs) done(await readFileInto(groups, boundary, job, config));
+    for (const job of jobs) done(await readFileInto(groups, boundary, job, config, spillDir));
     return reads;
   }
   // The worker takes the files at odd places, this thread the others.
   const theirs = jobs.filter((_, k) => k % 2 === 1);
-  const worker = startWorker({ boundary: boundary.name, jobs: theirs, config });
+  const worker = startWorker({ boundary: boundary.name, jobs: theirs, config, spillDir });
   try {
     const own = new Map<number, { index: GroupIndex; read: FileRead } | { error: unknown }>();
     for (const job of jobs.filter((_, k) => k % 2 === 0)) {
@@ -141,7 +161,7 @@ export async function readFiles(
       const index = job.at === 0 ? groups : new GroupIndex(boundary);
       let read: FileRead;
       try {
-        read = await readFileInto(index, boundary, job, config);
+        read = await readFileInto(index, boundary, job, config, spillDir);
       } catch (error) {
         own.set(job.at, { error });
         break; // as when reading in order: nothing after a file that fails
@@ -152,7 +172,7 @@ export async function readFiles(
         // costs more than reading its files here. Read them all here, in order, instead.
         await worker.stop();
         done(read);
-        for (const rest of jobs.slice(1)) done(await readFileInto(groups, boundary, rest, config));
+        for (const rest of jobs.slice(1)) done(await readFileInto(groups, boundary, rest, config, spillDir));
         return reads;
       }
     }

@@ -6,6 +6,7 @@
 import type { Boundary, FileFacts } from '../boundaries/boundary.ts';
 import type { ReconConfig } from '../config.ts';
 import { ErrorCodes, ReconError } from '../errors.ts';
+import { DEFAULT_LIMITS } from '../limits.ts';
 import { normalizeHeader, unusedFields, type FeedDef } from '../feeds/catalog.ts';
 import { compileDecoder, isRejection, mapHeader, type CanonRecord, type RowRejection } from '../feeds/decode.ts';
 import { chooseMapping, skipBefore, type Mapping } from '../partners/mapping.ts';
@@ -89,11 +90,13 @@ class UnparsedValues {
 
 export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResult> {
   const { feed, boundary, version, config, sink } = opts;
+  const limits = config.limits ?? DEFAULT_LIMITS;
   const path = opts.path ?? (typeof opts.source === 'string' ? opts.source : opts.source.name);
   // The mapping is chosen while the header is located: its `skip.before` says where the header is.
   let chosen: Mapping | null | undefined;
   const raw = await openTable(opts.source, {
     checksum: opts.checksum,
+    limits,
     chooseHeader: (headerAt) => {
       chosen = chooseMapping(feed.name, config.mappings, path, headerAt) ?? null;
       return skipBefore(chosen ?? undefined);
@@ -159,7 +162,7 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
     header(() =>
       compileDecoder({
         feed, header: keyed ? withRequiredKeys(feed, h) : h, file, version, strictWidth, delimiter: table.delimiter, reuse: sink.copies === true,
-        lenient, unparsed: onUnparsed, future,
+        lenient, unparsed: onUnparsed, future, limits,
       }),
     );
   let width = table.header.length;

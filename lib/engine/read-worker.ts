@@ -15,7 +15,7 @@ const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => parentPort!.pos
 for (const job of input.jobs as FileJob[]) {
   try {
     const index = new GroupIndex(boundary);
-    const read = await readFileInto(index, boundary, job, input.config);
+    const read = await readFileInto(index, boundary, job, input.config, input.spillDir);
     const { state, transfer } = index.state();
     post({ at: job.at, read, state }, transfer);
   } catch (e) {

@@ -15,6 +15,9 @@ import { buildSummary, sortDiscrepancies } from '../report/merge.ts';
 import type { Discrepancy, FileStats, Rejection, Report, Warning } from '../report/model.ts';
 import { nothingCompared } from '../report/verdict.ts';
 import { GroupIndex } from './groups.ts';
+import { DEFAULT_LIMITS } from '../limits.ts';
+import { byFileLine, keptRejected, keptWarnings, type Kept } from '../report/kept.ts';
+import { LineFile, spillPaths } from './spill.ts';
 import { canUseTwoThreads, readFiles, worthTwoThreads, type FileJob } from './parallel.ts';
 import { duplicateWarning, Resolver } from './resolve.ts';
 
@@ -24,6 +27,11 @@ export interface FeedInput {
 }
 
 export interface ReconcileOptions {
+  /**
+   * A folder where every rejected row and warning is written as it comes (the report keeps
+   * the first N: limits.keptRejected / keptWarnings); `writeFullLists` puts them beside the report.
+   */
+  spillDir?: string;
   boundary: BoundaryName;
   inputs: readonly FeedInput[];
   config: ReconConfig;
@@ -45,7 +53,8 @@ export class Tally {
   matched = 0;
   outOfScope = 0;
   readonly discrepancies: Discrepancy[] = [];
-  readonly warnings: Warning[] = [];
+  /** The first warnings (limits.keptWarnings) and their count; each one also goes to `spill`. */
+  readonly warnings: Kept<Warning>;
   /** Keys left out of scope, counted per reason. */
   readonly outOfScopeReasons = new Map<string, number>();
 
@@ -55,18 +64,20 @@ export class Tally {
     readonly boundary: Boundary,
     readonly scope: Scope,
     readonly config: ReconConfig,
+    spill?: (w: Warning) => void,
   ) {
     this.resolver = new Resolver(boundary);
+    this.warnings = keptWarnings((config.limits ?? DEFAULT_LIMITS).keptWarnings, spill);
   }
 
   /** Classifies one group (all rows of one group key, both sides, any order). */
   group(rows: readonly CanonRecord[]): GroupOutcome {
     const files = this.scope.files;
     // Pipeline: only rows of files fully ingested, in their current version, count.
-    const current = files ? rows.filter((r) => files[r.file] === r.version) : rows;
+    const current = files ? rows.filter((r) => Object.hasOwn(files, r.file) && files[r.file] === r.version) : rows;
     if (current.length === 0) return { discrepancies: [], left: 0, right: 0, keys: 0, matched: 0, outOfScope: 0 };
     const { records, superseded } = this.resolver.resolve(current);
-    for (const s of superseded) this.warnings.push(duplicateWarning(this.boundary, s.loser, s.winner));
+    for (const s of superseded) this.warnings.add(duplicateWarning(this.boundary, s.loser, s.winner));
     const o = this.boundary.classify(records, this.scope, this.config);
     this.left += o.left;
     this.right += o.right;
@@ -157,8 +168,11 @@ export async function reconcileFiles(opts: ReconcileOptions): Promise<Report> {
   const boundary = BOUNDARY[opts.boundary];
   const { config } = opts;
   const groups = new GroupIndex(boundary);
-  const rejected: Rejection[] = [];
-  const warnings: Warning[] = [];
+  const limits = config.limits ?? DEFAULT_LIMITS;
+  const rejected = keptRejected(limits.keptRejected);
+  const runSpill = opts.spillDir === undefined ? undefined : new LineFile(spillPaths(opts.spillDir, 'run').warnings);
+  const runWarnings = keptWarnings(limits.keptWarnings, runSpill && ((w) => runSpill.write(JSON.stringify(w) + '\n')));
+  const warnings = keptWarnings(limits.keptWarnings);
   const files: FileStats[] = [];
   const facts: FileFacts[] = [];
   const usedBySide = new Map<SideName, number>();
@@ -176,15 +190,17 @@ export async function reconcileFiles(opts: ReconcileOptions): Promise<Report> {
   /** Pipeline-style scope of files (file → version), set only when a duplicate is left out. */
   let counted: Record<string, string> | undefined;
   const kept: Array<{ file: string; version: string }> = [];
+  try {
   await readFiles(boundary, jobs, config, groups, {
     twoThreads,
+    spillDir: opts.spillDir,
     onFile(r) {
       const original = same.original(r.stats.side, r.stats.file, r.checksum);
       if (original !== undefined) {
         // Read once: its rows (already in the index) are left out of every group, and its
         // rejections, warnings and scope facts with them; the warning names both files.
         files.push(duplicateStats(r.stats, original));
-        warnings.push(duplicateFileWarning(r.stats.file, original));
+        runWarnings.add(duplicateFileWarning(r.stats.file, original));
         counted ??= Object.create(null) as Record<string, string>; // (keyed by file names: no prototype)
         opts.onFile?.(files[files.length - 1]);
         return;
@@ -192,8 +208,8 @@ export async function reconcileFiles(opts: ReconcileOptions): Promise<Report> {
       kept.push({ file: r.stats.file, version: r.facts.version });
       files.push(r.stats);
       facts.push(r.facts);
-      for (const x of r.rejected) rejected.push(x);
-      for (const w of r.warnings) warnings.push(w);
+      rejected.merge({ items: r.rejected, total: r.stats.rejected });
+      warnings.merge({ items: r.warnings, total: r.warningTotal });
       usedBySide.set(r.stats.side, (usedBySide.get(r.stats.side) ?? 0) + r.stats.used);
       opts.onFile?.(r.stats);
     },
@@ -207,7 +223,7 @@ export async function reconcileFiles(opts: ReconcileOptions): Promise<Report> {
       const sideFiles = new Set(files.filter((f) => f.side === side).map((f) => f.file));
       const names = [...sideFiles].join(', ');
       // No report is written on this failure: show why, with the first rejected row.
-      const first = rejected.find((r) => sideFiles.has(r.file));
+      const first = rejected.kept.find((r) => sideFiles.has(r.file));
       const reason = first && first.reason.length > 200 ? first.reason.slice(0, 200) + '…' : first?.reason;
       const why = first ? ` (first: ${first.file}:${first.line}: ${reason})` : '';
       throw new ReconError(ErrorCodes.NO_USABLE_ROWS, `no usable rows on side "${side}": every row was rejected${why}`, { file: names });
@@ -215,28 +231,42 @@ export async function reconcileFiles(opts: ReconcileOptions): Promise<Report> {
   }
 
   const scoped = boundary.scope(facts, config);
-  warnings.push(...scoped.warnings);
-  const tally = new Tally(boundary, counted ? { ...scoped.scope, files: counted } : scoped.scope, config);
+  for (const w of scoped.warnings) runWarnings.add(w);
+  const tally = new Tally(boundary, counted ? { ...scoped.scope, files: counted } : scoped.scope, config, (w) => runWarnings.add(w));
   for (const g of groups.groups()) tally.group(g);
-  warnings.push(...tally.warnings, ...tally.scopeWarnings());
+  for (const w of tally.scopeWarnings()) runWarnings.add(w);
+  warnings.merge({ items: runWarnings.kept, total: runWarnings.total });
 
   return buildReport({
     boundary,
     generatedAt: (opts.now ?? new Date()).toISOString(),
     tally,
     files,
-    rejected,
-    warnings,
+    rejected: rejected.kept,
+    warnings: warnings.kept,
+    warningTotal: warnings.total,
+    full: opts.spillDir === undefined ? undefined : { rejected: [FULL_LISTS.rejected], warnings: [FULL_LISTS.warnings] },
   });
+  } finally {
+    runSpill?.close();
+  }
 }
+
+/** The full lists beside report.json (CLI), when the report keeps only the first of them. */
+export const FULL_LISTS = { rejected: 'rejected.csv', warnings: 'warnings.ndjson' } as const;
 
 export function buildReport(p: {
   boundary: Boundary;
   generatedAt: string;
   tally: Pick<Tally, 'left' | 'right' | 'keys' | 'matched' | 'outOfScope' | 'discrepancies'>;
   files: FileStats[];
+  /** The first rejected rows (all of them, when there are at most limits.keptRejected): the files' counts say how many in all. */
   rejected: Rejection[];
+  /** The first warnings, and how many there were (default: as many as given). */
   warnings: Warning[];
+  warningTotal?: number;
+  /** Where the full lists are (files beside the report, or S3 keys), named in `truncated` when a list was cut. */
+  full?: { rejected?: string[]; warnings?: string[] };
   runId?: string;
 }): Report {
   const rows = { read: 0, used: 0, rejected: 0, skipped: 0 };
@@ -254,9 +284,16 @@ export function buildReport(p: {
     summary: buildSummary({ ...p.tally, discrepancies, rows }),
     files: p.files,
     discrepancies,
-    rejected: [...p.rejected].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line)),
+    rejected: [...p.rejected].sort(byFileLine),
     warnings: p.warnings,
   };
+  const warningTotal = p.warningTotal ?? p.warnings.length;
+  if (rows.rejected > p.rejected.length || warningTotal > p.warnings.length) {
+    const truncated: NonNullable<Report['truncated']> = {};
+    if (rows.rejected > p.rejected.length) truncated.rejected = { kept: p.rejected.length, total: rows.rejected, ...(p.full?.rejected ? { full: p.full.rejected } : {}) };
+    if (warningTotal > p.warnings.length) truncated.warnings = { kept: p.warnings.length, total: warningTotal, ...(p.full?.warnings ? { full: p.full.warnings } : {}) };
+    report.truncated = truncated;
+  }
   if (p.runId) report.runId = p.runId;
   const nothing = nothingCompared(report);
   if (nothing !== undefined) report.nothingCompared = nothing;

@@ -8,6 +8,8 @@ import { ErrorCodes, ReconError } from '../errors.ts';
 import type { RawRow } from '../read/table.ts';
 import { duplicateColumnError, duplicateColumns, normalizeHeader, type FeedDef, type FeedName, type SideName } from './catalog.ts';
 import { putAscii, sameBytes } from '../read/ascii.ts';
+import { formatDecimal } from '../decimal.ts';
+import { DEFAULT_LIMITS, type Limits } from '../limits.ts';
 import { DECLINE, Fail, fieldReader, futureReason, lastCurrencyCode, lastTimestamp, readPlainDecimal, type FieldReader, type FieldSpec, type FieldValue } from './fields.ts';
 
 /** One canonical row of a feed, typed. */
@@ -100,6 +102,8 @@ export interface DecoderOptions {
    * refused: more than `hours` in the future of the run. Absent: no check.
    */
   future?: { notAfter: string; hours: number };
+  /** Digits of a number, bytes of a row's key values and of all its values (default DEFAULT_LIMITS). */
+  limits?: Pick<Limits, 'numberDigits' | 'keyBytes' | 'rowBytes'>;
 }
 
 export type Decoded = CanonRecord | RowRejection;
@@ -211,6 +215,40 @@ const INTERN_SLOTS = 1024;
 const SLOT_BYTES = 32;
 const INTERN_WINDOW = 4096;
 
+/**
+ * What the store can hold of one row, checked the same way for the CLI and the pipeline (so
+ * both reject the same rows): the key values together at most `keyBytes` (they make the
+ * DynamoDB sort key), all values at most `rowBytes` (they make the item), as UTF-8 text in
+ * their stored form. Called only when a cheap bound (3 bytes a UTF-16 unit) is over a limit.
+ */
+function sizeChecker(feed: FeedDef, names: readonly string[], limits: Pick<Limits, 'keyBytes' | 'rowBytes'>): (values: ReadonlyArray<FieldValue | undefined>) => string | undefined {
+  const isKey = names.map((n) => feed.fields[n].kind === 'key');
+  const keyNames = names.filter((_, i) => isKey[i]).join(', ');
+  return (values) => {
+    let keyBound = 0;
+    let rowBound = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      const n = v === undefined ? 0 : typeof v === 'string' ? 3 * v.length : 64;
+      rowBound += n;
+      if (isKey[i]) keyBound += n;
+    }
+    if (keyBound <= limits.keyBytes && rowBound <= limits.rowBytes) return undefined;
+    let key = 0;
+    let row = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v === undefined) continue;
+      const bytes = Buffer.byteLength(typeof v === 'bigint' ? formatDecimal(v) : String(v), 'utf8');
+      row += bytes;
+      if (isKey[i]) key += bytes;
+    }
+    if (key > limits.keyBytes) return `key too long: ${keyNames} take ${key} bytes together (at most ${limits.keyBytes}: limits.keyBytes)`;
+    if (row > limits.rowBytes) return `row too large: its values take ${row} bytes (at most ${limits.rowBytes}: limits.rowBytes)`;
+    return undefined;
+  };
+}
+
 /** Why one cell cannot be read (a row with any is rejected, listing them). */
 class Problem {
   constructor(readonly message: string) {}
@@ -230,6 +268,7 @@ class Problem {
  */
 export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
   const { feed, file, version } = opts;
+  const limits = opts.limits ?? DEFAULT_LIMITS;
   const mapping = mapHeader(feed, opts.header, file);
   const width = opts.header.length;
   const names = Object.keys(feed.fields);
@@ -240,6 +279,7 @@ export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
   const fromValues: string[] = [];
   const fromText: string[] = [];
   const textCols = new Set<number>();
+  const keyCols: number[] = [];
   const problem = (message: string) => `problems[${problems.push(new Problem(message)) - 1}]`;
   names.forEach((name, i) => {
     const spec: FieldSpec = feed.fields[name];
@@ -250,7 +290,7 @@ export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
       fromText.push(`const v${i} = undefined;`);
       return;
     }
-    readers.push(fieldReader(spec));
+    readers.push(fieldReader(spec, limits));
     const r = readers.length - 1;
     const shared = spec.kind === 'key' || spec.kind === 'text';
     if (shared) interners[r] = new Interner();
@@ -275,6 +315,7 @@ export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
     fromValues.push(`let v${i} = cell${i}(values[${col}]); ${checkOf(`values[${col}]`)}`);
     // Text rows: the plain cases straight from the text, anything else through the cell reader.
     textCols.add(col);
+    if (spec.kind === 'key') keyCols.push(col);
     const range = `text, s${col}, e${col}`;
     const slow = `cell${i}(${col} < count ? text.slice(s${col}, e${col}) : undefined)`;
     let read = slow;
@@ -289,6 +330,17 @@ export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
     );
   });
   const cols = [...textCols].sort((a, b) => a - b);
+  const checkSize = sizeChecker(feed, names, limits);
+  const all = `[${names.map((_, i) => `v${i}`).join(', ')}]`;
+  // Text rows: the raw cells' lengths bound the values' (3 UTF-8 bytes a unit; 64 for a decimal or timestamp's stored form).
+  const keyChars = Math.floor(limits.keyBytes / 3);
+  const rowChars = Math.floor((limits.rowBytes - 64 * names.length) / 3);
+  const textBound = `${keyCols.length ? `${keyCols.map((c) => `e${c} - s${c}`).join(' + ')} > ${keyChars} || ` : ''}end - row.start > ${rowChars}`;
+  const sizeCheck = (bounded: string) => `if (${bounded}) { const big = checkSize(${all}); if (big !== undefined) return { file, line: row.line, reason: big }; }`;
+  // Split rows: the decoded values' lengths bound their bytes (no array unless a bound is over).
+  const keyLen = names.map((n, i) => (feed.fields[n].kind === 'key' && mapping.columns[n] !== undefined ? `(v${i} === undefined ? 0 : v${i}.length)` : '')).filter(Boolean);
+  const rowLen = names.map((n, i) => (mapping.columns[n] !== undefined ? `(v${i} === undefined ? 0 : typeof v${i} === 'string' ? v${i}.length : 22)` : '')).filter(Boolean);
+  const valuesBound = `${keyLen.length ? `${keyLen.join(' + ')} > ${keyChars} || ` : ''}${rowLen.length ? rowLen.join(' + ') : '0'} > ${rowChars}`;
   const fresh = `{ feed, side, f: { ${names.map((n, i) => `${n}: v${i}`).join(', ')} }, file, line: row.line, version }`;
   // Reused: one record of the same shape, its fields overwritten.
   const record = opts.reuse ? `(${names.map((n, i) => `reused.f.${n} = v${i}, `).join('')}reused.line = row.line, reused)` : fresh;
@@ -311,6 +363,7 @@ export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
       let found;
       ${fromText.filter(Boolean).join('\n      ')}
       if (found !== undefined) return { file, line: row.line, reason: found.join('; ') };
+      ${sizeCheck(textBound)}
       return ${record};
     }
     return function decode(row) {
@@ -321,14 +374,15 @@ export function compileDecoder(opts: DecoderOptions): (row: RawRow) => Decoded {
       let found;
       ${fromValues.join('\n      ')}
       if (found !== undefined) return { file, line: row.line, reason: found.join('; ') };
+      ${sizeCheck(valuesBound)}
       return ${record};
     };`;
   const make = new Function(
     'readers', 'interners', 'problems', 'Problem', 'trimmed', 'hasControl', 'Fail', 'file', 'version', 'feed', 'side', 'strict', 'width', 'delimiter',
-    'plainCell', 'untrimmed', 'readPlainDecimal', 'lastTimestamp', 'lastCurrencyCode', 'DECLINE', 'unparsed', 'futureReason', 'notAfter', 'skewHours', body,
+    'plainCell', 'untrimmed', 'readPlainDecimal', 'lastTimestamp', 'lastCurrencyCode', 'DECLINE', 'unparsed', 'futureReason', 'notAfter', 'skewHours', 'checkSize', body,
   );
   return make(
     readers, interners, problems, Problem, trimmed, hasControl, Fail, file, version, feed.name, feed.side, opts.strictWidth, width, opts.delimiter ?? ',',
-    plainCell, untrimmed, readPlainDecimal, lastTimestamp, lastCurrencyCode, DECLINE, opts.unparsed, futureReason, opts.future?.notAfter, opts.future?.hours,
+    plainCell, untrimmed, readPlainDecimal, lastTimestamp, lastCurrencyCode, DECLINE, opts.unparsed, futureReason, opts.future?.notAfter, opts.future?.hours, checkSize,
   ) as (row: RawRow) => Decoded;
 }

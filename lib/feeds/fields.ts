@@ -5,6 +5,7 @@
  */
 import { formatDecimal, parseDecimal, SCALE, SMALL_WHOLE, smallWhole, type Decimal } from '../decimal.ts';
 import { HeldText } from '../read/ascii.ts';
+import { DEFAULT_LIMITS, quoted } from '../limits.ts';
 
 export type FieldValue = string | Decimal | number;
 export type CodecResult = { ok: true; value: FieldValue } | { ok: false; reason: string };
@@ -24,7 +25,7 @@ export interface FieldSpec {
   required: boolean;
   /** key fields: compare case-insensitively (stored lower-case). */
   caseInsensitive?: boolean;
-  /** enum fields: accepted spellings (case-insensitive) → canonical value. */
+  /** enum fields: accepted spellings (lower-case; matched case-insensitively) → canonical value. Read through a Map (enumReader), never by property. */
   values?: Readonly<Record<string, string>>;
   /** One line for the README / error messages. */
   description: string;
@@ -50,7 +51,7 @@ function readCurrency(text: string): CodecResult {
   if (text === lastCurrency.value) return lastCurrencyResult;
   lastCurrency.value = text;
   const code = text.toUpperCase();
-  return (lastCurrencyResult = /^[A-Z]{3}$/.test(code) && ISO_4217.has(code) ? ok(code) : fail(`not an ISO 4217 currency code: "${text}"`));
+  return (lastCurrencyResult = /^[A-Z]{3}$/.test(code) && ISO_4217.has(code) ? ok(code) : fail(`not an ISO 4217 currency code: ${quoted(text)}`));
 }
 
 const TS =
@@ -75,7 +76,7 @@ let lastResult: CodecResult = { ok: false, reason: 'not a timestamp: ""' };
 
 function parseTimestampUncached(text: string): CodecResult {
   const m = TS.exec(text);
-  if (!m) return fail(`not a timestamp: "${text}"`);
+  if (!m) return fail(`not a timestamp: ${quoted(text)}`);
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
   const year = +y, month = +mo, day = +d, hour = +h, minute = +mi, second = +s;
   // Date.UTC reads years 0–99 as 1900–1999: a year 0026 would silently become 1926. Such a
@@ -119,10 +120,10 @@ const POW10 = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
  * Decimals. Plain `-123.45` with at most 15 digits (most money and every count) is read with
  * integer arithmetic that is exact in a double; everything else goes through parseDecimal.
  */
-function readDecimal(text: string): Decimal | Fail {
+function readDecimal(text: string, maxDigits = DEFAULT_LIMITS.numberDigits): Decimal | Fail {
   const x = readPlainDecimal(text, 0, text.length);
   if (x !== DECLINE) return x;
-  const r = parseDecimal(text);
+  const r = parseDecimal(text, maxDigits);
   return r.ok ? r.value : new Fail(r.reason);
 }
 
@@ -134,10 +135,10 @@ export const MAX_UNITS = BigInt(Number.MAX_SAFE_INTEGER) * 10n ** BigInt(SCALE);
  * at most ±(2^53 − 1), and no more significant digits than a double holds. (A plain value of
  * at most 15 digits always is: only the slow path checks, so the hot path costs nothing more.)
  */
-function readQuantity(text: string): Decimal | Fail {
+function readQuantity(text: string, maxDigits = DEFAULT_LIMITS.numberDigits): Decimal | Fail {
   const x = readPlainDecimal(text, 0, text.length);
   if (x !== DECLINE) return x;
-  const r = parseDecimal(text);
+  const r = parseDecimal(text, maxDigits);
   if (!r.ok) return new Fail(r.reason);
   return unitsProblem(r.value, text) ?? r.value;
 }
@@ -214,15 +215,21 @@ export function lastCurrencyCode(text: string, s: number, e: number, bytes: Data
 
 const fromResult = (r: CodecResult): FieldValue | Fail => (r.ok ? r.value : new Fail(r.reason));
 
-function readEnum(spec: FieldSpec, text: string): CodecResult {
-  const v = spec.values![text.toLowerCase()];
-  if (v !== undefined) return ok(v);
-  const allowed = [...new Set(Object.keys(spec.values!))].join(', ');
-  return fail(`unknown value "${text}" (expected one of: ${allowed})`);
+/**
+ * An enum's reader. The vocabulary is a Map of its own entries: a partner's `constructor`,
+ * `__proto__` or `toString` is a value like any other, not in the vocabulary (a property
+ * lookup on the catalog's object would find Object.prototype's).
+ */
+function enumReader(spec: FieldSpec): FieldReader {
+  const values = new Map(Object.entries(spec.values ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  const allowed = [...values.keys()].join(', ');
+  return (text) => values.get(text.toLowerCase()) ?? new Fail(`unknown value ${quoted(text)} (expected one of: ${allowed})`);
 }
 
+const readers = new WeakMap<FieldSpec, FieldReader>();
+
 /** The reader of one field kind. (Empty cells are handled by the caller: required or absent.) */
-export function fieldReader(spec: FieldSpec): FieldReader {
+export function fieldReader(spec: FieldSpec, limits: { numberDigits: number } = DEFAULT_LIMITS): FieldReader {
   switch (spec.kind) {
     case 'key':
       return spec.caseInsensitive ? (t) => t.toLowerCase() : (t) => t;
@@ -230,14 +237,19 @@ export function fieldReader(spec: FieldSpec): FieldReader {
       return (t) => t;
     case 'money':
       return readDecimal;
-    case 'quantity':
-      return readQuantity;
+    case 'quantity': {
+      const digits = limits.numberDigits;
+      return digits === DEFAULT_LIMITS.numberDigits ? readQuantity : (t) => readQuantity(t, digits);
+    }
     case 'currency':
       return (t) => fromResult(readCurrency(t));
     case 'timestamp':
       return (t) => fromResult(parseTimestamp(t));
-    case 'enum':
-      return (t) => fromResult(readEnum(spec, t));
+    case 'enum': {
+      let r = readers.get(spec);
+      if (r === undefined) readers.set(spec, (r = enumReader(spec)));
+      return r;
+    }
   }
 }
 

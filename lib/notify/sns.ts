@@ -23,6 +23,7 @@
  * partner file is clipped, and the size is verified before returning; JSON is never cut.
  */
 import type { Discrepancy, Report } from '../report/model.ts';
+import { pushAll } from '../report/write.ts';
 import { ALL_TYPES } from '../report/merge.ts';
 import {
   clip, formatAge, formatInt, formatPercent, impactText, keyText, moneyAtRiskText, oneLine, plural, rowsText, sideText, sidesOf, valueText,
@@ -251,11 +252,12 @@ function emailText(report: Report, opts: NotificationOptions, label: string, f: 
     }
     out.push('');
   }
-  out.push(...figureLines(report));
+  pushAll(out, figureLines(report));
   const warnings = report.warnings ?? [];
-  out.push(`Warnings: ${formatInt(warnings.length)}`);
+  const warningTotal = report.truncated?.warnings?.total ?? warnings.length;
+  out.push(`Warnings: ${formatInt(warningTotal)}`);
   for (const w of warnings.slice(0, 5)) out.push(`  - ${oneLine(valueText(w.code), 30)}: ${oneLine(valueText(w.message), 200)}`);
-  if (warnings.length > 5) out.push(`  - ... and ${formatInt(warnings.length - 5)} more`);
+  if (warningTotal > 5) out.push(`  - ... and ${formatInt(warningTotal - Math.min(5, warnings.length))} more`);
   const ds = report.discrepancies ?? [];
   if (ds.length && lim.list > 0) {
     const top = topDiscrepancies(ds, lim.list);
@@ -339,7 +341,7 @@ function chatbotMessage(report: Report, opts: NotificationOptions, label: string
   const s = report.summary;
   if (s) {
     lines.push(`Match rate ${f.nothing !== undefined ? 'none (no key compared)' : formatPercent(s.matchRate)} · at risk ${chatPlain(moneyAtRiskText(report), 300)}${s.atRisk?.units ? ` and ${plural(s.atRisk.units, 'unit')}` : ''}`);
-    lines.push(`Rows ${rowsText(s.rows)} · ${plural((report.warnings ?? []).length, 'warning')}`);
+    lines.push(`Rows ${rowsText(s.rows)} · ${plural(report.truncated?.warnings?.total ?? (report.warnings ?? []).length, 'warning')}`);
   }
   if (f.byType.length) {
     lines.push('By type: ' + f.byType.map(([t, n, nw]) => `${chatCode(t, 40)} ${formatInt(n)}${f.hasStatus && nw ? ` (${formatInt(nw)} new)` : ''}`).join(', '));

@@ -216,6 +216,7 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return s === '' ? '(top level)' : s;
 }
 
+
 /** Validates the parsed JSON of a mapping file; `file` names it in the error. */
 export function parseMappingFile(json: unknown, file: string): Mapping[] {
   const protos: PropertyKey[][] = [];

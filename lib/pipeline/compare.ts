@@ -7,17 +7,20 @@ import { BOUNDARY } from '../boundaries/index.ts';
 import { buildReport, duplicateFileWarning, duplicateStats, outOfScopeWarnings, SameContent, Tally } from '../engine/reconcile.ts';
 import { fromKeyed } from '../engine/keyed.ts';
 import type { BoundaryName } from '../feeds/catalog.ts';
+import type { CanonRecord } from '../feeds/decode.ts';
 import { buildNotification } from '../notify/sns.ts';
 import { compareWithPrevious, type PreviousDiscrepancy } from '../report/merge.ts';
 import type { Discrepancy, FileStats, Rejection, Warning } from '../report/model.ts';
-import { renderDiscrepanciesCsv, renderJson, renderMarkdown, REPORT_FILES } from '../report/write.ts';
+import { pushAll, renderDiscrepanciesCsv, renderJson, renderMarkdown, REPORT_FILES } from '../report/write.ts';
 import { renderHtml } from '../report/html.ts';
 import { latestRun, listFiles, putRun, readShard } from '../store/index.ts';
 import type { CompareInput, CompareOutput, PlanInput, PlanOutput, SummarizeInput, SummarizeOutput } from './contracts.ts';
 import type { PipelineDeps } from './deps.ts';
 import { PRESIGN_MAX_SECONDS } from './env.ts';
 import type { ManifestFacts } from './ingest.ts';
-import { getJson, getText, presignGet, putJson, putText, runKeys } from './objects.ts';
+import { getJson, getLines, presignGet, putJson, putText, runKeys, S3Lines } from './objects.ts';
+import { DEFAULT_LIMITS } from '../limits.ts';
+import { keptRejected, keptWarnings } from '../report/kept.ts';
 
 /** What the planner leaves in S3 for the shards and the summary. */
 export interface RunScope {
@@ -27,8 +30,13 @@ export interface RunScope {
   scope: Scope;
   warnings: Warning[];
   files: FileStats[];
-  /** S3 keys of the rejected rows of the files in scope. */
+  /** S3 keys of the rejected rows of the files in scope: the first part of each file's list (it holds its first N rows). */
   rejectedKeys: string[];
+  /** S3 keys of the files' kept warnings (JSON arrays), and how many warnings the files gave in all (older scopes: absent). */
+  warningKeys?: string[];
+  fileWarningTotal?: number;
+  /** Every part of the files' full lists, for the report to name when it keeps only the first. */
+  fullLists?: { rejected: string[]; warnings: string[] };
 }
 
 /** What one shard leaves in S3. */
@@ -41,7 +49,10 @@ export interface ShardResult {
   outOfScope: number;
   outOfScopeReasons: Array<[string, number]>;
   discrepancies: Discrepancy[];
+  /** The first warnings (limits.keptWarnings), how many there were, and the full list's parts when it was cut. */
   warnings: Warning[];
+  warningTotal?: number;
+  warningParts?: string[];
 }
 
 export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOutput> {
@@ -80,7 +91,7 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
     const original = same.original(e.m.facts.side, e.m.facts.file, e.checksum);
     if (original === undefined) {
       files.push(e.m.stats);
-      fileWarnings.push(...e.m.warnings);
+      for (const w of e.m.warnings ?? []) fileWarnings.push(w);
       return true;
     }
     files.push(duplicateStats(e.m.stats, original));
@@ -95,9 +106,16 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
     runId: input.runId,
     startedAt,
     scope,
+    // Warnings of older manifests (kept in the manifest itself) come along as they are.
     warnings: [...failures, ...fileWarnings, ...scoped.warnings],
     files,
     rejectedKeys: entries.flatMap((e) => (e.rejectedKey ? [e.rejectedKey] : [])),
+    warningKeys: entries.flatMap((e) => (e.m.keptWarningsKey ? [e.m.keptWarningsKey] : [])),
+    fileWarningTotal: entries.reduce((t, e) => t + (e.m.warningTotal ?? 0), 0),
+    fullLists: {
+      rejected: entries.flatMap((e) => e.m.rejectedParts ?? (e.rejectedKey ? [e.rejectedKey] : [])),
+      warnings: entries.flatMap((e) => e.m.warningParts ?? (e.m.keptWarningsKey ? [e.m.keptWarningsKey] : [])),
+    },
   };
   const scopeKey = runKeys.scope(boundary.name, input.runId);
   await putJson(deps.s3, s.bucketName, scopeKey, run);
@@ -109,9 +127,31 @@ export async function compareShard(deps: PipelineDeps, input: CompareInput): Pro
   const s = deps.settings();
   const boundary = BOUNDARY[input.boundary];
   const run = await getJson<RunScope>(deps.s3, s.bucketName, input.scopeKey);
-  const tally = new Tally(boundary, run.scope, s.config);
+  // The shard's warnings: the first N kept, the full list put to S3 beside its result.
+  const fullList = new S3Lines(deps.s3, s.bucketName, runKeys.shard(boundary.name, input.runId, input.shard).replace(/\.json$/, '.warnings.ndjson'), (s.config.limits ?? DEFAULT_LIMITS).keptWarnings);
+  const tally = new Tally(boundary, run.scope, s.config, (w) => fullList.add(w));
+  const files = run.scope.files;
+  const unreadable = new Map<string, { count: number; first: string }>();
   for await (const group of readShard(deps.dynamo, s.tableName, boundary.name, input.shard)) {
-    tally.group(group.map(fromKeyed));
+    // Only rows of the current version of a file count: a stored row of a replaced version is
+    // never read back (so a corrected re-upload restores the boundary, whatever the old one held).
+    const rows: CanonRecord[] = [];
+    for (const k of group) {
+      if (files && (!Object.hasOwn(files, k.file) || files[k.file] !== k.version)) continue;
+      try {
+        rows.push(fromKeyed(k));
+      } catch (e) {
+        // A stored row this code cannot read (written by another version of it): left out and said, never the whole run.
+        const u = unreadable.get(k.file);
+        if (u) u.count++;
+        else unreadable.set(k.file, { count: 1, first: `line ${k.line}: ${(e as Error).message}` });
+      }
+    }
+    if (rows.length > 0) tally.group(rows);
+    await fullList.drain();
+  }
+  for (const [file, u] of unreadable) {
+    tally.warnings.add({ code: 'unreadable_record', message: `${u.count} stored ${u.count === 1 ? 'row' : 'rows'} of ${file} cannot be read and ${u.count === 1 ? 'is' : 'are'} left out (first: ${u.first}): upload the file again`, file });
   }
   const result: ShardResult = {
     shard: input.shard,
@@ -122,9 +162,11 @@ export async function compareShard(deps: PipelineDeps, input: CompareInput): Pro
     outOfScope: tally.outOfScope,
     outOfScopeReasons: [...tally.outOfScopeReasons],
     discrepancies: tally.discrepancies,
-    warnings: tally.warnings,
+    warnings: tally.warnings.kept,
+    warningTotal: tally.warnings.total,
   };
   const resultKey = runKeys.shard(boundary.name, input.runId, input.shard);
+  if (tally.warnings.omitted > 0) result.warningParts = await fullList.end();
   await putJson(deps.s3, s.bucketName, resultKey, result);
   return { shard: input.shard, resultKey, discrepancies: result.discrepancies.length, left: result.left, right: result.right, matched: result.matched };
 }
@@ -137,8 +179,17 @@ export async function summarize(deps: PipelineDeps, input: SummarizeInput): Prom
   const run = await getJson<RunScope>(deps.s3, s.bucketName, input.scopeKey);
   const now = (deps.now?.() ?? new Date()).toISOString();
 
+  const limits = s.config.limits ?? DEFAULT_LIMITS;
   const tally = { left: 0, right: 0, keys: 0, matched: 0, outOfScope: 0, discrepancies: [] as Discrepancy[] };
-  const warnings: Warning[] = [...run.warnings];
+  // The same first N the CLI keeps (kept.ts): from each file's and each shard's kept lists.
+  const warnings = keptWarnings(limits.keptWarnings);
+  const fullWarnings = [...(run.fullLists?.warnings ?? []), input.scopeKey];
+  for (const w of run.warnings) warnings.add(w);
+  for (const key of run.warningKeys ?? []) {
+    const kept = await getJson<Warning[]>(deps.s3, s.bucketName, key);
+    warnings.merge({ items: kept, total: 0 });
+  }
+  warnings.total += run.fileWarningTotal ?? 0;
   const reasons = new Map<string, number>();
   for (const ref of [...input.results].sort((a, b) => a.shard - b.shard)) {
     const r = await getJson<ShardResult>(deps.s3, s.bucketName, ref.resultKey);
@@ -147,17 +198,22 @@ export async function summarize(deps: PipelineDeps, input: SummarizeInput): Prom
     tally.keys += r.keys;
     tally.matched += r.matched;
     tally.outOfScope += r.outOfScope;
-    tally.discrepancies.push(...r.discrepancies);
-    warnings.push(...r.warnings);
+    for (const d of r.discrepancies) tally.discrepancies.push(d);
+    warnings.merge({ items: r.warnings, total: r.warningTotal ?? r.warnings.length });
+    pushAll(fullWarnings, r.warningParts ?? [ref.resultKey]);
     for (const [reason, n] of r.outOfScopeReasons) reasons.set(reason, (reasons.get(reason) ?? 0) + n);
   }
-  warnings.push(...outOfScopeWarnings(reasons));
-  const rejected: Rejection[] = [];
+  for (const w of outOfScopeWarnings(reasons)) warnings.add(w);
+  const rejected = keptRejected(limits.keptRejected);
   for (const key of run.rejectedKeys) {
-    for (const line of (await getText(deps.s3, s.bucketName, key)).split('\n')) if (line) rejected.push(JSON.parse(line) as Rejection);
+    const first = await getLines<Rejection>(deps.s3, s.bucketName, key, limits.keptRejected);
+    rejected.merge({ items: first, total: 0 });
   }
 
-  const report = buildReport({ boundary, generatedAt: now, tally, files: run.files, rejected, warnings, runId: input.runId });
+  const report = buildReport({
+    boundary, generatedAt: now, tally, files: run.files, rejected: rejected.kept, warnings: warnings.kept, warningTotal: warnings.total, runId: input.runId,
+    full: { rejected: run.fullLists?.rejected ?? run.rejectedKeys, warnings: fullWarnings },
+  });
 
   // New, ongoing (with age) or resolved, against the previous finished run. A run that compared
   // nothing resolves nothing (it knows nothing), and is no baseline for the next run.

@@ -5,6 +5,7 @@
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { FileFacts } from '../boundaries/boundary.ts';
 import { BOUNDARY } from '../boundaries/index.ts';
@@ -20,7 +21,9 @@ import { claimFile, completeFile, failFile, writeRecords } from '../store/index.
 import type { FileRef, KeyedRecord } from '../store/types.ts';
 import type { RunInput } from './contracts.ts';
 import type { PipelineDeps } from './deps.ts';
-import { decodeS3Key, feedOfKey, putText, rejectedKeyFor } from './objects.ts';
+import { decodeS3Key, feedOfKey, putJson, putText, rejectedKeyFor, S3Lines, warningsKeyFor } from './objects.ts';
+import { DEFAULT_LIMITS } from '../limits.ts';
+import { keptWarnings } from '../report/kept.ts';
 
 /** The part of an S3 event record ingestion reads (real S3 shape). */
 export interface S3ObjectEvent {
@@ -28,11 +31,19 @@ export interface S3ObjectEvent {
   s3: { bucket: { name: string }; object: { key: string; versionId?: string; eTag?: string; sequencer?: string; size?: number } };
 }
 
-/** What a file's manifest keeps for the planner: the engine's facts, the row counts, the first warnings. */
+/** What a file's manifest keeps for the planner: the engine's facts, the row counts, where its lists are. */
 export interface ManifestFacts {
   facts: FileFacts;
   stats: FileStats;
+  /** Unused since the lists went to S3 (kept so older manifests still read): the first warnings. */
   warnings: Warning[];
+  /** S3 key of the file's kept warnings (a JSON array, at most limits.keptWarnings), when it has any. */
+  keptWarningsKey?: string;
+  /** How many warnings the file gave in all. */
+  warningTotal?: number;
+  /** S3 keys of the full lists, part by part (the first part of rejected rows is the manifest's rejectedKey). */
+  rejectedParts?: string[];
+  warningParts?: string[];
 }
 
 export type IngestOutcome =
@@ -42,7 +53,8 @@ export type IngestOutcome =
   | { status: 'ignored'; file: string; reason: string };
 
 const FLUSH_AT = 2_000;
-const MAX_WARNINGS = 100;
+/** A file's version in a record's sort key: with limits.keyBytes ≤ 512, the key stays under DynamoDB's 1,024 bytes (lib/limits.ts). */
+const MAX_VERSION_BYTES = 200;
 
 export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Promise<IngestOutcome> {
   const settings = deps.settings();
@@ -84,17 +96,18 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
   // The file's place in time: upload time, then key and object version (sortable text, no
   // control characters: inventory records carry it in their identity).
   const eventTime = new Date(event.eventTime).toISOString();
-  const version = `${eventTime} ${bucket}/${key} ${objectVersion}`;
-  const rejected: Rejection[] = [];
-  const warnings: Warning[] = [];
-  let warningCount = 0;
+  // At most MAX_VERSION_BYTES (a long key is hashed): it is part of every record's sort key (twice for inventory).
+  const longVersion = `${eventTime} ${bucket}/${key} ${objectVersion}`;
+  const version = Buffer.byteLength(longVersion) <= MAX_VERSION_BYTES ? longVersion : `${eventTime} #${createHash('sha256').update(longVersion).digest('hex')}`;
+  const limits = settings.config.limits ?? DEFAULT_LIMITS;
+  // Rejected rows and warnings: every one put to S3 as it comes, the first N kept (kept.ts).
+  const rejectedLines = new S3Lines(deps.s3, bucket, rejectedKeyFor(key), limits.keptRejected);
+  const warningLines = new S3Lines(deps.s3, bucket, warningsKeyFor(key), limits.keptWarnings);
+  const warnings = keptWarnings(limits.keptWarnings, (w) => warningLines.add(w));
   let buffer: KeyedRecord[] = [];
   let written = 0;
   const seen = new Map<string, number>();
-  const warn = (w: Warning) => {
-    warningCount++;
-    if (warnings.length < MAX_WARNINGS) warnings.push(w);
-  };
+  const warn = (w: Warning) => warnings.add(w);
   const flush = async () => {
     if (buffer.length === 0) return;
     const batch = buffer;
@@ -125,21 +138,28 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
           seen.set(id, r.line);
           buffer.push(toKeyed(boundary, r));
         },
-        reject: (r) => void rejected.push(r),
+        reject: (r) => rejectedLines.add({ file: r.file, line: r.line, reason: r.reason }),
         warn,
       },
       afterBatch: async () => {
         if (buffer.length >= FLUSH_AT) await flush();
+        await rejectedLines.drain();
+        await warningLines.drain();
       },
     });
     await flush();
 
-    let rejectedKey: string | undefined;
-    if (rejected.length > 0) {
-      rejectedKey = rejectedKeyFor(key);
-      await putText(deps.s3, bucket, rejectedKey, rejected.map((r) => JSON.stringify(r)).join('\n') + '\n', 'application/x-ndjson');
+    const rejectedParts = await rejectedLines.end();
+    const rejectedKey: string | undefined = rejectedParts[0];
+    const manifest: ManifestFacts = { facts: result.facts, stats: result.stats, warnings: [], warningTotal: warnings.total };
+    if (rejectedParts.length > 1) manifest.rejectedParts = rejectedParts;
+    if (warnings.total > 0) {
+      manifest.keptWarningsKey = warningsKeyFor(key).replace(/\.ndjson$/, '.kept.json');
+      await putJson(deps.s3, bucket, manifest.keptWarningsKey, warnings.kept);
+      // The full list only when the kept one is not all of it.
+      if (warnings.omitted > 0) manifest.warningParts = await warningLines.end();
     }
-    const manifest: ManifestFacts = { facts: result.facts, stats: result.stats, warnings };
+    const warningCount = warnings.total;
     const rowsStored = result.stats.used;
     await completeFile(deps.dynamo, settings.tableName, ref, claim.token, {
       rowsRead: result.stats.read,
@@ -149,7 +169,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
       checksum: checksumOf(result),
       rejectedKey,
       facts: manifest as unknown as Record<string, unknown>,
-      warnings: warnings.slice(0, 20).map((w) => w.message),
+      warnings: warnings.kept.slice(0, 20).map((w) => w.message),
       warningCount,
     });
     log({ level: 'INFO', message: 'ingested', file: name, feed: feed.name, read: result.stats.read, stored: rowsStored, written, rejected: result.stats.rejected, warnings: warningCount });

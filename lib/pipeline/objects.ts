@@ -60,3 +60,70 @@ export const runKeys = {
 export function rejectedKeyFor(key: string): string {
   return `${Prefix.rejected}${key.slice(Prefix.inbound.length)}.rejected.ndjson`;
 }
+
+/** `rejected/<the key below inbound/>.warnings.ndjson` (the full list) */
+export function warningsKeyFor(key: string): string {
+  return `${Prefix.rejected}${key.slice(Prefix.inbound.length)}.warnings.ndjson`;
+}
+
+/** Bytes of one part of a list put by S3Lines. */
+export const PART_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A list of NDJSON lines put to S3 as it grows, so a list of millions never sits in memory:
+ * `key` holds at least the first `first` lines (or all of them), later parts `….2.ndjson`,
+ * `….3.ndjson`… about PART_BYTES each. `add` buffers (it is called inside the row loop);
+ * `drain` puts the parts that are full; `end` puts the rest.
+ */
+export class S3Lines {
+  private buffer: string[] = [];
+  private size = 0;
+  /** Lines added in all. */
+  count = 0;
+  /** The keys put so far, in order. */
+  readonly keys: string[] = [];
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    readonly key: string,
+    private readonly first: number,
+  ) {}
+
+  add(value: unknown): void {
+    const line = JSON.stringify(value) + '\n';
+    this.buffer.push(line);
+    this.size += line.length;
+    this.count++;
+  }
+
+  async drain(): Promise<void> {
+    if (this.size >= PART_BYTES && (this.keys.length > 0 || this.count >= this.first)) await this.put();
+  }
+
+  /** Puts what is left (nothing when nothing was ever added, unless `always`). */
+  async end(): Promise<string[]> {
+    if (this.buffer.length > 0) await this.put();
+    return this.keys;
+  }
+
+  private async put(): Promise<void> {
+    const n = this.keys.length + 1;
+    const key = n === 1 ? this.key : this.key.replace(/(\.ndjson)?$/, `.${n}$1`);
+    const body = this.buffer.join('');
+    this.buffer = [];
+    this.size = 0;
+    await putText(this.s3, this.bucket, key, body, 'application/x-ndjson');
+    this.keys.push(key);
+  }
+}
+
+/** The NDJSON lines of an object, parsed (at most `max`). */
+export async function getLines<T>(s3: S3Client, bucket: string, key: string, max = Infinity): Promise<T[]> {
+  const out: T[] = [];
+  for (const line of (await getText(s3, bucket, key)).split('\n')) {
+    if (out.length >= max) break;
+    if (line) out.push(JSON.parse(line) as T);
+  }
+  return out;
+}

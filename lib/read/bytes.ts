@@ -11,6 +11,7 @@ import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ErrorCodes, ReconError, isReconError } from '../errors.ts';
+import { DEFAULT_LIMITS } from '../limits.ts';
 import type { TableSource } from './table.ts';
 
 /**
@@ -42,14 +43,21 @@ export interface OpenBytesOptions {
    * small VM: asked for only when a duplicate is possible.
    */
   checksum?: boolean;
+  /** Content bytes (after decompression) the file may hold: more is FILE_TOO_LARGE (default DEFAULT_LIMITS.fileBytes). */
+  maxBytes?: number;
 }
 
 export function sourceName(source: TableSource): string {
   return typeof source === 'string' ? source : source.name;
 }
 
-/** Opens the source, sniffs the first bytes for gzip and returns the content as chunks. */
+/**
+ * Opens the source, sniffs the first bytes for gzip and returns the content as chunks: at
+ * most `maxBytes` of content (after decompression), else FILE_TOO_LARGE naming the file —
+ * a gzip bomb stops there, having held one chunk at a time.
+ */
 export async function openBytes(source: TableSource, options: OpenBytesOptions = {}): Promise<ByteSource> {
+  const maxBytes = options.maxBytes ?? DEFAULT_LIMITS.fileBytes;
   const file = sourceName(source);
   const stored = typeof source === 'string' ? await readPath(source) : readStream(source);
   let digest: string | undefined;
@@ -68,7 +76,7 @@ export async function openBytes(source: TableSource, options: OpenBytesOptions =
   const first = head.length === 1 ? head[0] : Buffer.concat(head);
   const content = prepend(first, it);
   const gzip = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
-  return { file, compressed: gzip, chunks: gzip ? gunzip(content, file) : content, checksum: () => digest };
+  return { file, compressed: gzip, chunks: bounded(gzip ? gunzip(content, file) : content, file, maxBytes, gzip), checksum: () => digest };
 }
 
 /** The chunks as they come, hashed on the way; `done` gets the hex digest after the last one. */
@@ -79,6 +87,28 @@ async function* hashed(chunks: AsyncIterable<Buffer>, done: (digest: string) => 
     yield chunk;
   }
   done(hash.digest('hex'));
+}
+
+/** The chunks, counted: more than `maxBytes` in all is FILE_TOO_LARGE (one addition a 64 KiB chunk). */
+async function* bounded(chunks: AsyncGenerator<Buffer>, file: string, maxBytes: number, gzip: boolean): AsyncGenerator<Buffer> {
+  let total = 0;
+  try {
+    for (;;) {
+      const r = await chunks.next();
+      if (r.done) return;
+      total += r.value.length;
+      if (total > maxBytes) {
+        throw new ReconError(
+          ErrorCodes.FILE_TOO_LARGE,
+          `the file ${gzip ? 'expands to' : 'holds'} more than ${maxBytes} bytes${gzip ? ' when decompressed' : ''}: it is not read (the limit is limits.fileBytes in the config)`,
+          { file },
+        );
+      }
+      yield r.value;
+    }
+  } finally {
+    await chunks.return(undefined);
+  }
 }
 
 /** Opens a file eagerly (so a missing file fails here, not on first read) and reads it in chunks. */

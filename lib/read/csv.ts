@@ -45,6 +45,8 @@ export class CsvParser implements TextParser {
   private lenient = false;
   /** When parseRecord ran out of text inside a quoted field: the line where that field opened. */
   private openQuoteLine = 0;
+  /** The longest record accepted (limits.lineChars; the pump refuses longer text still unparsed). */
+  maxChars = MAX_ITEM_CHARS;
 
   constructor(
     private readonly file: string,
@@ -70,6 +72,7 @@ export class CsvParser implements TextParser {
       // Fast path: a complete line with no quote, and a CR (if any) only just before the LF.
       if (nl < n && nextQuote > nl && nextCr >= nl - 1) {
         const end = nextCr === nl - 1 ? nl - 1 : nl;
+        if (end - pos > this.maxChars) throw this.tooLong(text, pos, this.maxChars);
         if (end > pos) {
           if (this.textRows) out.push(this.textRow(out.length, text, pos, end, bytes));
           else out.push({ line: this.line, values: splitLine(text, pos, end, delim) });
@@ -81,6 +84,7 @@ export class CsvParser implements TextParser {
       // Slow path: quotes, a lone CR, or the last (maybe partial) line of the text.
       const end = this.parseRecord(text, pos, eof);
       if (end < 0) break; // the record continues in text not read yet
+      if (end - pos > this.maxChars) throw this.tooLong(text, pos, this.maxChars);
       if (!this.recordBlank) out.push({ line: this.line, values: this.cells });
       this.line += this.recordLines;
       pos = end;
@@ -107,20 +111,20 @@ export class CsvParser implements TextParser {
     return this.line + countLineBreaks(text, pos, text.length);
   }
 
-  tooLong(text: string, pos: number): ReconError {
+  tooLong(text: string, pos: number, limit: number): ReconError {
     // Re-parse to learn whether the record is stuck inside a quoted field.
     this.openQuoteLine = 0;
     this.parseRecord(text, pos, false);
     if (this.openQuoteLine > 0) {
       return new ReconError(
         ErrorCodes.CSV_SYNTAX,
-        `unclosed quote: the quoted field opened on line ${this.openQuoteLine} runs on for more than ${MAX_ITEM_CHARS} characters`,
+        `unclosed quote: the quoted field opened on line ${this.openQuoteLine} runs on for more than ${limit} characters (limits.lineChars)`,
         { file: this.file, line: this.openQuoteLine },
       );
     }
     return new ReconError(
       ErrorCodes.CSV_SYNTAX,
-      `the row starting on line ${this.line} is longer than ${MAX_ITEM_CHARS} characters`,
+      `the row starting on line ${this.line} is longer than ${limit} characters (limits.lineChars)`,
       { file: this.file, line: this.line },
     );
   }

@@ -39,6 +39,8 @@ const enum S {
 export class JsonParser implements TextParser {
   /** Grows in place as new keys appear (the Table's header array). */
   readonly header: string[] = [];
+  /** The longest row object accepted (limits.lineChars; the pump refuses longer text still unparsed). */
+  maxChars = MAX_ITEM_CHARS;
   private readonly keyIndex = new Map<string, number>();
   /** Per header name: true when its JSON text can be matched verbatim (no quote, backslash or LF). */
   private readonly plainKey: boolean[] = [];
@@ -123,7 +125,7 @@ export class JsonParser implements TextParser {
     return line;
   }
 
-  tooLong(text: string, pos: number): ReconError {
+  tooLong(text: string, pos: number, limit: number): ReconError {
     // The pending item may start with a separator: point at the value after it.
     let line = this.line;
     let column = this.column0 + 1;
@@ -135,7 +137,7 @@ export class JsonParser implements TextParser {
     }
     return new ReconError(
       ErrorCodes.JSON_SYNTAX,
-      `the JSON value starting here is longer than ${MAX_ITEM_CHARS} characters: no row is that large (is a string or bracket left open?)`,
+      `the JSON value starting here is longer than ${limit} characters (limits.lineChars): no row is that large (is a string or bracket left open?)`,
       { file: this.file, line, column },
     );
   }
@@ -316,6 +318,7 @@ export class JsonParser implements TextParser {
   /** Parses the object at i into a row aligned with the header (new keys extend it). */
   private row(out: RawRow[]): void {
     const line = this.line;
+    const start = this.i;
     const values = this.blankRow.slice(); // header.length empty cells
     const rowNumber = ++this.rowNumber;
     let repeated: Set<number> | undefined;
@@ -346,6 +349,8 @@ export class JsonParser implements TextParser {
         throw this.syntax("',' or '}' after an object member");
       }
     }
+    // A row longer than the limit is refused even when the text holds it whole (one comparison a row).
+    if (this.i - start > this.maxChars) throw this.tooLong(this.t, start, this.maxChars);
     out.push({ line, values });
     if (repeated) this.noteDuplicates(repeated, line);
   }

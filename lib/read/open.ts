@@ -9,6 +9,7 @@
  * row object), so header errors and empty files fail here; later errors surface from rows().
  */
 import { ErrorCodes, ReconError } from '../errors.ts';
+import { DEFAULT_LIMITS, type Limits } from '../limits.ts';
 import { openBytes } from './bytes.ts';
 import { CsvParser, detectDelimiter } from './csv.ts';
 import { JsonParser, NO_ARRAY, PROBE_CHARS, type JsonLayout } from './json.ts';
@@ -29,6 +30,8 @@ export interface OpenTableOptions {
   chooseHeader?: (header: (skip: number | undefined) => string[] | undefined) => number | undefined;
   /** Hash the file's bytes while they stream (Table.checksum). */
   checksum?: boolean;
+  /** The content bytes and the line length a file may have (default DEFAULT_LIMITS). */
+  limits?: Pick<Limits, 'fileBytes' | 'lineChars'>;
 }
 
 export const DEFAULT_BATCH_SIZE = 4096;
@@ -40,9 +43,10 @@ export async function openTable(source: TableSource, options: OpenTableOptions =
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
 
-  const bytes = await openBytes(source, { checksum: options.checksum });
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const bytes = await openBytes(source, { checksum: options.checksum, maxBytes: limits.fileBytes });
   const file = bytes.file;
-  const pump = new TextPump(decodeUtf8(bytes.chunks)[Symbol.asyncIterator](), file);
+  const pump = new TextPump(decodeUtf8(bytes.chunks)[Symbol.asyncIterator](), file, limits.lineChars);
   try {
     const { char: first, line } = await skipLeadingBlankLines(pump, 1);
     if (first === null) {
@@ -124,6 +128,7 @@ async function openCsv(pump: TextPump, file: string, line: number, choose: OpenT
     await pump.ensure(DELIMITER_SAMPLE_CHARS);
     const delimiter = detectDelimiter(pump.text, pump.pos, pump.eof);
     const parser = new CsvParser(file, delimiter);
+    parser.maxChars = pump.maxItemChars;
     parser.line = line;
     const first: RawRow[] = [];
     await pump.fill(parser, first, 1);
@@ -212,13 +217,14 @@ async function jsonLayout(pump: TextPump, file: string, line: number): Promise<J
     if (verdict === 'no-array') throw new ReconError(ErrorCodes.JSON_SYNTAX, NO_ARRAY, { file, line });
     if (verdict !== null) return verdict;
     // A first object larger than this is no NDJSON row: it is the wrapping object.
-    if (pump.text.length - pump.pos >= PROBE_CHARS) return 'wrapped';
+    if (pump.text.length - pump.pos >= Math.min(PROBE_CHARS, pump.maxItemChars)) return 'wrapped';
     await pump.ensure(2 * (pump.text.length - pump.pos));
   }
 }
 
 async function openJson(pump: TextPump, file: string, line: number, layout: JsonLayout): Promise<Opened> {
   const parser = new JsonParser(file, layout, line);
+  parser.maxChars = pump.maxItemChars;
   const pending: RawRow[] = [];
   await pump.fill(parser, pending, 1);
   return { format: layout === 'ndjson' ? 'ndjson' : 'json', header: parser.header, parser, pending, headerLine: pending[0]?.line ?? line };

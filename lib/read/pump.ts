@@ -9,12 +9,13 @@
  * and it refuses an item longer than MAX_ITEM_CHARS, so memory never grows with file size.
  */
 import { ErrorCodes, ReconError } from '../errors.ts';
+import { DEFAULT_LIMITS } from '../limits.ts';
 import type { RawRow } from './table.ts';
 import { asciiBytes } from './ascii.ts';
 import { NotTextFault, type TextChunk } from './utf8.ts';
 
-/** The longest single item (CSV record, JSON row, JSON value) accepted: 32 Mi UTF-16 units. */
-export const MAX_ITEM_CHARS = 32 * 1024 * 1024;
+/** The longest single item (CSV record, JSON row, JSON value) accepted by default, in UTF-16 units (limits.lineChars). */
+export const MAX_ITEM_CHARS = DEFAULT_LIMITS.lineChars;
 
 export interface TextParser {
   /**
@@ -26,8 +27,8 @@ export interface TextParser {
   parse(text: string, pos: number, eof: boolean, out: RawRow[], max: number, bytes: DataView | undefined): number;
   /** The line number at the end of text, given the parser stopped at `pos` (for errors found later). */
   lineAtEnd(text: string, pos: number): number;
-  /** The error for an item longer than MAX_ITEM_CHARS starting at text[pos]. */
-  tooLong(text: string, pos: number): ReconError;
+  /** The error for an item longer than `limit` characters starting at text[pos]. */
+  tooLong(text: string, pos: number, limit: number): ReconError;
 }
 
 export class TextPump {
@@ -45,6 +46,8 @@ export class TextPump {
   constructor(
     private readonly chunks: AsyncIterator<TextChunk>,
     private readonly file: string,
+    /** The longest item accepted (limits.lineChars). */
+    readonly maxItemChars = MAX_ITEM_CHARS,
   ) {}
 
   /** Reads chunks until at least `min` unconsumed characters are buffered, or the input ends. */
@@ -97,7 +100,7 @@ export class TextPump {
         if (rest > 0) throw new Error(`reader bug: parser left ${rest} characters at end of input`);
         return;
       }
-      if (rest > MAX_ITEM_CHARS) throw parser.tooLong(this.text, this.pos);
+      if (rest > this.maxItemChars) throw parser.tooLong(this.text, this.pos, this.maxItemChars);
       // Wait for at least as much new text as is pending, so a long item is re-scanned O(log n) times.
       await this.ensure(rest + Math.max(rest, 1));
     }

@@ -63,8 +63,9 @@ export function renderSummaryTable(report: Report, opts: ConsoleOptions = {}): s
   }
   if (report.resolved?.length) row('resolved', `${formatInt(report.resolved.length)} since the previous run`);
   const warnings = report.warnings ?? [];
-  row('warnings', formatInt(warnings.length));
+  const warningTotal = report.truncated?.warnings?.total ?? warnings.length;
+  row('warnings', formatInt(warningTotal));
   for (const w of warnings.slice(0, maxWarnings)) lines.push(`    - ${oneLine(String(w.code), 30)}: ${oneLine(w.message ?? '', 160)}`);
-  if (warnings.length > maxWarnings) lines.push(`    - ... and ${formatInt(warnings.length - maxWarnings)} more (see report.json)`);
+  if (warningTotal > maxWarnings) lines.push(`    - ... and ${formatInt(warningTotal - Math.min(maxWarnings, warnings.length))} more (see ${report.truncated?.warnings ? 'warnings.ndjson' : 'report.json'})`);
   return lines.join('\n') + '\n';
 }

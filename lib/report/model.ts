@@ -107,6 +107,12 @@ export interface Summary {
   outOfScope: number;
 }
 
+export interface ListCut {
+  kept: number;
+  total: number;
+  full?: string[];
+}
+
 export interface Report {
   boundary: BoundaryName;
   sides: [SideName, SideName];
@@ -123,6 +129,12 @@ export interface Report {
   discrepancies: Discrepancy[];
   rejected: Rejection[];
   warnings: Warning[];
+  /**
+   * Present when the report keeps only the first rejected rows or warnings (limits.keptRejected /
+   * keptWarnings): how many it keeps, how many there were, and where the full list is (CLI:
+   * files beside report.json; pipeline: S3 keys).
+   */
+  truncated?: { rejected?: ListCut; warnings?: ListCut };
   /** Pipeline only: discrepancies of the previous run that no longer appear. */
   resolved?: Array<Pick<Discrepancy, 'type' | 'key'> & { firstSeen?: string }>;
 }

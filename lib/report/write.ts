@@ -121,7 +121,7 @@ function csvColumns(report: Report): Column[] {
   for (const d of ds) {
     for (const k of Object.keys(d.key ?? {})) if (!seenKey.has(k)) { seenKey.add(k); keyFields.push(k); }
   }
-  if (keyFields.length === 0) keyFields.push(...(BOUNDARY[report.boundary]?.keyFields ?? []));
+  if (keyFields.length === 0) pushAll(keyFields, BOUNDARY[report.boundary]?.keyFields ?? []);
   const hasOffsetting = ds.some((d) => d.offsetting !== undefined);
   const hasCancelledOn = ds.some((d) => d.cancelled_on !== undefined);
   const hasFirstSeen = ds.some((d) => d.firstSeen !== undefined);
@@ -259,7 +259,7 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
   const typeNames = [...ALL_TYPES.filter((t) => byType[t] !== undefined), ...Object.keys(byType).filter((t) => !ALL_TYPES.includes(t as never))];
   const typeRows = typeNames.map((t) => [code(t), formatInt((byType as Record<string, number>)[t] ?? 0)]);
   typeRows.push(['**Total**', `**${formatInt(total)}**`]);
-  out.push(...table(['Type', 'Count'], typeRows, ['l', 'r']), '');
+  pushAll(out, table(['Type', 'Count'], typeRows, ['l', 'r']), '');
 
   // Figures
   out.push('## Figures', '');
@@ -287,28 +287,30 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
       formatInt(f.read), formatInt(f.used), formatInt(f.rejected), ...(skipped ? [formatInt(f.skipped ?? 0)] : []),
     ]);
     const head = ['File', 'Feed', 'Side', 'Format', 'Preset', 'Read', 'Used', 'Rejected', ...(skipped ? ['Skipped'] : [])];
-    out.push(...table(head, rows, ['l', 'l', 'l', 'l', 'l', 'r', 'r', 'r', 'r']), '');
+    pushAll(out, table(head, rows, ['l', 'l', 'l', 'l', 'l', 'r', 'r', 'r', 'r']), '');
   }
 
   // Rejected rows
   const rejected = report.rejected ?? [];
   if (rejected.length) {
     const shown = rejected.slice(0, maxRows);
-    out.push(`## Rejected rows (${formatInt(rejected.length)})`, '');
-    out.push(...table(['File', 'Line', 'Reason'], shown.map((r) => [cell(r.file, 120), formatInt(r.line), cell(r.reason, 200)]), ['l', 'r', 'l']), '');
-    if (rejected.length > shown.length) out.push(`… and ${formatInt(rejected.length - shown.length)} more (see report.json)`, '');
+    const total = report.truncated?.rejected?.total ?? rejected.length;
+    out.push(`## Rejected rows (${formatInt(total)})`, '');
+    pushAll(out, table(['File', 'Line', 'Reason'], shown.map((r) => [cell(r.file, 120), formatInt(r.line), cell(r.reason, 200)]), ['l', 'r', 'l']), '');
+    if (total > shown.length) out.push(`… and ${formatInt(total - shown.length)} more (see ${fullListName(report.truncated?.rejected?.full, 'report.json')})`, '');
   }
 
   // Warnings
   const warnings = report.warnings ?? [];
-  out.push(`## Warnings (${formatInt(warnings.length)})`, '');
+  const warningTotal = report.truncated?.warnings?.total ?? warnings.length;
+  out.push(`## Warnings (${formatInt(warningTotal)})`, '');
   if (warnings.length === 0) out.push('None.');
   const shownWarnings = warnings.slice(0, maxRows);
   for (const w of shownWarnings) {
     const where = w.file ? ` (${cell(w.file, 120)}${w.lines?.length ? `: line${w.lines.length > 1 ? 's' : ''} ${cell(w.lines.slice(0, 10).join(', '))}${w.lines.length > 10 ? ', …' : ''}` : ''})` : '';
     out.push(`- ${code(oneLine(String(w.code), 40))} ${cell(w.message, 500)}${where}`);
   }
-  if (warnings.length > shownWarnings.length) out.push(`- … and ${formatInt(warnings.length - shownWarnings.length)} more (see report.json)`);
+  if (warningTotal > shownWarnings.length) out.push(`- … and ${formatInt(warningTotal - shownWarnings.length)} more (see ${fullListName(report.truncated?.warnings?.full, 'report.json')})`);
   out.push('');
 
   // First N discrepancies
@@ -335,7 +337,7 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
       r.push(cell(srcs.slice(0, 3).map((x) => `${x.file}:${x.line}`).join('; ') + (srcs.length > 3 ? `; +${srcs.length - 3} more` : ''), 300));
       return r;
     });
-    out.push(...table(header, rows), '');
+    pushAll(out, table(header, rows), '');
     if (ds.length > shown.length) out.push(`… and ${formatInt(ds.length - shown.length)} more (see discrepancies.csv)`, '');
   }
 
@@ -343,11 +345,23 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
   if (report.resolved?.length) {
     const shown = report.resolved.slice(0, maxRows);
     out.push(`## Resolved since the previous run (${formatInt(report.resolved.length)})`, '');
-    out.push(...table(['Type', 'Key', 'First seen'], shown.map((r) => [code(r.type), cell(keyText(r.key, 80), 300), cell(r.firstSeen ?? '', 40)])), '');
+    pushAll(out, table(['Type', 'Key', 'First seen'], shown.map((r) => [code(r.type), cell(keyText(r.key, 80), 300), cell(r.firstSeen ?? '', 40)])), '');
     if (report.resolved.length > shown.length) out.push(`… and ${formatInt(report.resolved.length - shown.length)} more (see report.json)`, '');
   }
 
   return out.join('\n');
+}
+
+/** Appends `items`, then `more` (a loop: never `push(...items)`, whose arguments the stack holds). */
+export function pushAll<T>(to: T[], items: readonly T[], ...more: T[]): void {
+  for (const x of items) to.push(x);
+  for (const x of more) to.push(x);
+}
+
+/** Where a full list is, for "see …": the one file, or the first part and how many more. */
+function fullListName(full: string[] | undefined, fallback: string): string {
+  if (!full || full.length === 0) return fallback;
+  return full.length === 1 ? full[0] : `${full[0]} and ${full.length - 1} more parts`;
 }
 
 // ---------------------------------------------------------------------------------------

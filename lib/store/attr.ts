@@ -26,13 +26,19 @@ export function jsonToAttr(v: unknown, path = '$'): AttributeValue {
       if (Array.isArray(v)) return { L: v.map((x, i) => jsonToAttr(x, `${path}[${i}]`)) };
       const m: Record<string, AttributeValue> = {};
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        if (x !== undefined) m[k] = jsonToAttr(x, `${path}.${k}`);
+        if (x !== undefined) setOwn(m, k, jsonToAttr(x, `${path}.${k}`));
       }
       return { M: m };
     }
     default:
       throw new ReconError(ErrorCodes.STORAGE, `${path}: a ${typeof v} cannot be stored`);
   }
+}
+
+/** o[k] = v as an own property, also for k = `__proto__` (a map key is data: a facility may be called so), as JSON.parse makes it. */
+function setOwn<T>(o: Record<string, T>, k: string, v: T): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
 }
 
 export function attrToJson(a: AttributeValue): unknown {
@@ -43,7 +49,9 @@ export function attrToJson(a: AttributeValue): unknown {
   if (a.L !== undefined) return a.L.map(attrToJson);
   if (a.M !== undefined) {
     const o: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(a.M)) o[k] = attrToJson(x);
+    for (const [k, x] of Object.entries(a.M)) {
+      setOwn(o, k, attrToJson(x));
+    }
     return o;
   }
   throw new ReconError(ErrorCodes.STORAGE, `unexpected attribute type ${Object.keys(a).join(',')}`);

@@ -68,7 +68,7 @@ function decodeManifest(boundary: BoundaryName, item: Item): FileManifest {
     rowsRejected: num(item, 'rowsRejected'),
     rowsSkipped: num(item, 'rowsSkipped'),
     rejectedKey: str(item, 'rejectedKey'),
-    facts: item.facts ? (attrToJson(item.facts) as Record<string, unknown>) : undefined,
+    facts: item.facts ? (item.facts.S !== undefined ? JSON.parse(item.facts.S) : attrToJson(item.facts)) as Record<string, unknown> : undefined,
     warnings: item.warnings ? (attrToJson(item.warnings) as string[]) : undefined,
     warningCount: num(item, 'warningCount'),
     error: item.error ? (attrToJson(item.error) as { code: string; message: string }) : undefined,
@@ -214,7 +214,8 @@ async function finish(
     if (size > MAX_FACTS_BYTES) {
       throw new ReconError(ErrorCodes.STORAGE, `file facts are ${size} bytes, over the ${MAX_FACTS_BYTES}-byte limit`, { file: `s3://${f.bucket}/${f.key}` });
     }
-    put('facts', jsonToAttr(o.facts, 'facts'));
+    // As JSON text: its keys are partner data (a facility may be called `__proto__`, which the SDK's map marshalling cannot carry).
+    put('facts', { S: JSON.stringify(o.facts) });
   }
   if (o.warnings !== undefined) {
     const kept = o.warnings.slice(0, MAX_WARNINGS).map((w) => (w.length > MAX_WARNING_CHARS ? w.slice(0, MAX_WARNING_CHARS - 1) + '…' : w));

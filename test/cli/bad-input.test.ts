@@ -370,6 +370,44 @@ describe('bad input: trouble with a whole file (exit 2)', () => {
     expect(r.out).toBe('');
     expectNoStackTrace(r);
   });
+
+  it('a gzip that expands beyond the content limit (a gzip bomb)', async () => {
+    // Prepare: 100 KB of gzip that expands to 24 MB of rows, over a 4 MB limit
+    const s = setup('bomb');
+    const rows = Buffer.from('SKU-1,DAL1,5\n'.repeat(2 * 1024 * 1024));
+    const oms = put(s.dir, 'oms-inventory.csv.gz', Buffer.concat([gzipSync(csv(INVENTORY_HEADER)), gzipSync(rows)]));
+    const counts = put(s.dir, 'counts.csv', COUNTS);
+    const config = put(s.dir, 'recon.json', JSON.stringify({ limits: { fileBytes: 4 * 1024 * 1024 } }));
+    // Act
+    const r = await run(['reconcile', 'inventory', '--oms', oms, '--warehouse', counts, '--config', config, '--out', s.out]);
+    // Assess
+    expectTrouble(r, s, { code: 'E_FILE_TOO_LARGE', file: oms, message: /the file expands to more than 4194304 bytes when decompressed: it is not read \(the limit is limits\.fileBytes/ });
+  });
+
+  it('a line longer than the line limit', async () => {
+    // Prepare: a 5,000-character SKU, over a 2,048-character line limit
+    const s = setup('longline');
+    const oms = put(s.dir, 'oms-inventory.csv', csv(INVENTORY_HEADER, ['SKU-1', 'DAL1', '5'], ['X'.repeat(5000), 'DAL1', '1']));
+    const counts = put(s.dir, 'counts.csv', COUNTS);
+    const config = put(s.dir, 'recon.json', JSON.stringify({ limits: { lineChars: 2048 } }));
+    // Act
+    const r = await run(['reconcile', 'inventory', '--oms', oms, '--warehouse', counts, '--config', config, '--out', s.out]);
+    // Assess
+    expectTrouble(r, s, { code: 'E_CSV_SYNTAX', file: oms, line: 3, message: /the row starting on line 3 is longer than 2048 characters \(limits\.lineChars\)/ });
+  });
+
+  it('a mapping file with a __proto__ key', async () => {
+    // Prepare: JSON.parse keeps "__proto__" as a key; it must not vanish into a prototype
+    const s = setup('protomap');
+    const oms = put(s.dir, 'oms-inventory.csv', COUNTS);
+    const counts = put(s.dir, 'counts.csv', COUNTS);
+    const mappings = put(s.dir, 'mappings.json', '{"mappings":[{"name":"m","feed":"oms-inventory","match":{"headers":["sku"]},"columns":{"__proto__":"x","sku":"sku"}}]}');
+    const config = put(s.dir, 'recon.json', JSON.stringify({ mappingFile: 'mappings.json' }));
+    // Act
+    const r = await run(['reconcile', 'inventory', '--oms', oms, '--warehouse', counts, '--config', config, '--out', s.out]);
+    // Assess
+    expectTrouble(r, s, { code: 'E_CONFIG_INVALID', file: mappings, message: /invalid mapping file: mappings\[0\]\.columns\.__proto__: "__proto__" cannot be a key/ });
+  });
 });
 
 describe('bad input: a bad row is rejected, the run goes on', () => {
@@ -509,6 +547,49 @@ describe('bad input: a bad row is rejected, the run goes on', () => {
     ]);
     // Assess
     expectRejectedRow(r, s, { file: oms, line: 3, reason: /^currency: not an ISO 4217 currency code: "US\$"$/ });
+  });
+
+  it('a row whose type or status is the name of an object property', async () => {
+    // Prepare / Act: `constructor` is a property of every JavaScript object, not a transaction type
+    const { r, s, oms } = await financialWithBadRow('proto', ['order_id', 'type', 'amount', 'currency'], ['SO-2', 'constructor', '20', 'USD'], [
+      ['SO-1', 'sale', '10.00', 'USD'],
+      ['SO-3', 'sale', '7.50', 'USD'],
+    ]);
+    // Assess: rejected with its line, and not counted as used
+    const report = expectRejectedRow(r, s, { file: oms, line: 3, reason: /^type: unknown value "constructor" \(expected one of: sale, invoice, inv, return, refund, credit, credit_memo, cm, rma\)$/ });
+    expect(report.files[0]).toMatchObject({ read: 3, used: 2, rejected: 1 });
+  });
+
+  it('a row whose key is longer than the store holds', async () => {
+    // Prepare / Act: a 600-byte order ID (the key values may take 512 bytes: a DynamoDB sort key holds 1,024)
+    const { r, s, oms } = await financialWithBadRow('longkey', ['order_id', 'type', 'amount', 'currency'], ['O'.repeat(600), 'sale', '20', 'USD'], [
+      ['SO-1', 'sale', '10.00', 'USD'],
+      ['SO-3', 'sale', '7.50', 'USD'],
+    ]);
+    // Assess
+    expectRejectedRow(r, s, { file: oms, line: 3, reason: /^key too long: order_id, document_id take 600 bytes together \(at most 512: limits\.keyBytes\)$/ });
+  });
+
+  it('a row larger than the store holds', async () => {
+    // Prepare: a 450 KB carrier name (a DynamoDB item holds 400 KB; a row's values may take 64 KiB)
+    const s = setup('bigrow');
+    const header = ['order_id', 'line_id', 'location_id', 'quantity', 'carrier'];
+    const oms = put(s.dir, 'oms-allocations.csv', csv(['order_id', 'line_id', 'location_id', 'quantity'], ['SO-1', '1', 'DAL1', '2'], ['SO-2', '1', 'DAL1', '1']));
+    const wh = put(s.dir, 'shipments.csv', csv(header, ['SO-1', '1', 'DAL1', '2', 'UPS'], ['SO-2', '1', 'DAL1', '1', 'C'.repeat(450 * 1024)], ['SO-2', '1', 'DAL1', '1', 'UPS']));
+    // Act
+    const r = await run(['reconcile', 'fulfillment', '--oms', oms, '--warehouse', wh, '--out', s.out]);
+    // Assess
+    expectRejectedRow(r, s, { file: wh, line: 3, reason: /^row too large: its values take 460810 bytes \(at most 65536: limits\.rowBytes\)$/ });
+  });
+
+  it('a row with a number of too many digits', async () => {
+    // Prepare / Act: a 100,000-digit amount (reading it whole would cost seconds; more digits, minutes)
+    const { r, s, oms } = await financialWithBadRow('digits', ['order_id', 'type', 'amount', 'currency'], ['SO-2', 'sale', '9'.repeat(100_000), 'USD'], [
+      ['SO-1', 'sale', '10.00', 'USD'],
+      ['SO-3', 'sale', '7.50', 'USD'],
+    ]);
+    // Assess
+    expectRejectedRow(r, s, { file: oms, line: 3, reason: /^amount: a number of 100000 digits \(at most 40: limits\.numberDigits\)$/ });
   });
 });
 
@@ -698,5 +779,36 @@ describe('bad input: warnings and accounting', () => {
     // sorted by file, then line: atl1.json before dal1.csv
     expect(report.rejected.map((x) => [x.file, x.line])).toEqual([[b, 1], [a, 3]]);
     expect(r.out).toMatch(/rows\s+read 10, used 8, rejected 2$/m);
+  });
+
+  it('more rejected rows or warnings than the report keeps', async () => {
+    // Prepare: 30 bad rows and 12 duplicate rows, with 5 of each kept
+    const s = setup('kept');
+    const bad = Array.from({ length: 30 }, (_, i) => [`BAD-${i}`, 'DAL1', 'n/a']);
+    const dup = Array.from({ length: 12 }, (_, i) => [`SKU-${100 + i}`, 'DAL1', '1']);
+    const oms = put(s.dir, 'oms-inventory.csv', csv(INVENTORY_HEADER, ['SKU-1', 'DAL1', '5'], ['SKU-3', 'DAL1', '4'], ...bad, ...dup, ...dup));
+    const counts = put(s.dir, 'counts.csv', csv(INVENTORY_HEADER, ['SKU-1', 'DAL1', '5'], ['SKU-3', 'DAL1', '4'], ...dup));
+    const config = put(s.dir, 'recon.json', JSON.stringify({ limits: { keptRejected: 5, keptWarnings: 5 } }));
+    // Act
+    const r = await run(['reconcile', 'inventory', '--oms', oms, '--warehouse', counts, '--config', config, '--out', s.out]);
+    // Assess: the first 5 of each in the report, the exact counts, and every one in the full lists
+    expect(r.code, r.err).toBe(0);
+    expectNoStackTrace(r);
+    const report = readReport(s.out);
+    expect(report.rejected.map((x) => x.line)).toEqual([4, 5, 6, 7, 8]);
+    expect(report.summary.rows).toEqual({ read: 70, used: 40, rejected: 30 });
+    expect(report.warnings).toHaveLength(5);
+    expect(report.warnings.every((w) => w.code === 'duplicate_key')).toBe(true);
+    expect(report.truncated).toEqual({
+      rejected: { kept: 5, total: 30, full: ['rejected.csv'] },
+      warnings: { kept: 5, total: 12, full: ['warnings.ndjson'] },
+    });
+    const full = readFileSync(join(s.out, 'rejected.csv'), 'utf8').trimEnd().split('\n');
+    expect(full[0]).toBe('file,line,reason');
+    expect(full.slice(1).map((l) => Number(l.split(',').at(-2)))).toEqual(Array.from({ length: 30 }, (_, i) => i + 4));
+    const warnings = readFileSync(join(s.out, 'warnings.ndjson'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { code: string });
+    expect(warnings.map((w) => w.code)).toEqual(Array(12).fill('duplicate_key'));
+    expect(r.out).toMatch(/rows\s+read 70, used 40, rejected 30$/m);
+    expect(r.out).toMatch(/warnings\s+12\n/);
   });
 });
