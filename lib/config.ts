@@ -15,6 +15,8 @@ export const DEFAULT_CONFIG: ReconConfig = {
   timestamps: { futureSkewHours: 24 },
   presets: { amazonTotal: 'none', amazonFbaFacility: 'amazon-fba', shipstationLocation: 'shipstation' },
   mappings: [],
+  partners: [],
+  unboundFiles: 'allow',
 };
 
 /** The config in `file`, validated; the defaults when there is none. */
