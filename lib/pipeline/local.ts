@@ -1,6 +1,7 @@
 /**
  * `oms-recon local`: the real pipeline on one machine. dynalite and s3rver stand in for
- * DynamoDB and S3; every inbox file is uploaded under inbound/<feed>/ and handed to the real
+ * DynamoDB and S3; every inbox file is uploaded under inbound/<feed>/ (a partner folder
+ * <feed>/<partner>/ under inbound/<feed>/<partner>/) and handed to the real
  * ingest handler as a real-S3-shaped event; the state machine synthesized from the CDK app
  * runs in aws-local-stepfunctions with the real plan / compare / summarize handlers; every
  * SNS Publish is captured. Outputs: <out>/<boundary>/report.json (+ CSV, Markdown, HTML) and
