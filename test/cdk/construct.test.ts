@@ -3,6 +3,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Env, FunctionNames, Prefix } from '../../lib/pipeline/contracts.ts';
+import { readSettings } from '../../lib/pipeline/env.ts';
 import { BOUNDARIES } from '../../lib/feeds/catalog.ts';
 import { DEFAULTS, OmsReconciliation, stubFunctionsDir } from '../../cdk/oms-reconciliation.ts';
 import { createApp } from '../../cdk/stack.ts';
@@ -329,6 +330,11 @@ describe('OmsReconciliation with options', () => {
         ],
         unboundFiles: 'reject',
       });
+      // …which the handlers read as their config (lib/pipeline/env.ts), the binding included
+      // (names that are CloudFormation references stand as plain text here)
+      const settings = readSettings(Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? v : `resolved-${k}`])));
+      expect(settings.config.partners.map((p) => p.name), name).toEqual(['shopify', 'dal-3pl']);
+      expect(settings.config.unboundFiles, name).toBe('reject');
     }
   });
 

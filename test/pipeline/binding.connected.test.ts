@@ -3,13 +3,14 @@
  * the config): a partner cannot vouch for another partner's facility or report another
  * channel's orders, and the CLI on the same files gives the same answer.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config-file.ts';
 import { runLocalPipeline, type LocalRunResult } from '../../lib/pipeline/local.ts';
 import type { Report } from '../../lib/report/model.ts';
+import { run, type RunResult } from '../cli/helpers.ts';
 import { cliReport, counts, discrepancyDetails, fileRows, identities, inboxFiles, rejections } from './harness.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'oms-recon-binding-'));
@@ -51,7 +52,9 @@ const CONFIG = {
 
 describe('partner binding through oms-recon local', () => {
   const inbox = join(root, 'spoof', 'inbox');
-  let bound: LocalRunResult;
+  const out = join(root, 'spoof', 'out');
+  let local: RunResult;
+  const bound: { reports: Partial<Record<'inventory' | 'intake', Report>>; failed: unknown[] } = { reports: {}, failed: [] };
   let unbound: LocalRunResult;
   const config = parseConfig(CONFIG, 'test config');
   const cli: Record<'inventory' | 'intake', Report> = {} as never;
@@ -59,8 +62,11 @@ describe('partner binding through oms-recon local', () => {
   beforeAll(async () => {
     // Prepare
     writeSpoofInbox(inbox);
-    // Act: the same inbox with the partners configured, and without
-    bound = await runLocalPipeline({ inbox, out: join(root, 'spoof', 'out'), config, shards: 3 });
+    const configFile = join(root, 'spoof', 'recon.json');
+    writeFileSync(configFile, JSON.stringify(CONFIG));
+    // Act: `oms-recon local` with the partners configured, and the same inbox without them
+    local = await run(['local', '--inbox', inbox, '--out', out, '--config', configFile, '--shards', '3']);
+    for (const b of ['inventory', 'intake'] as const) bound.reports[b] = JSON.parse(readFileSync(join(out, b, 'report.json'), 'utf8')) as Report;
     unbound = await runLocalPipeline({ inbox, out: join(root, 'spoof', 'out-unbound'), shards: 3 });
     const files = inboxFiles(inbox);
     cli.inventory = await cliReport(files, 'inventory', config);
@@ -68,7 +74,10 @@ describe('partner binding through oms-recon local', () => {
   }, 120_000);
 
   it('uploads a partner folder under inbound/<feed>/<partner>/', () => {
-    expect(bound.ingested.map((o) => o.file.replace(/^s3:\/\/[^/]+\//, '')).sort()).toEqual([
+    expect(local.code, local.err).toBe(1); // discrepancies found
+    expect(local.out).toMatch(/ingest {3}warehouse-inventory\/acme\/zz-dal1-newer\.csv: 2 rows read, 0 stored, 2 rejected/);
+    const files = [...bound.reports.inventory!.files, ...bound.reports.intake!.files].map((f) => f.file.replace(/^s3:\/\/[^/]+\//, ''));
+    expect(files.sort()).toEqual([
       'inbound/channel-orders/walmart/orders.csv',
       'inbound/channel-orders/walmart/orders_export_1.csv',
       'inbound/oms-inventory/oms.csv',
