@@ -414,7 +414,7 @@ export class OmsReconciliation extends Construct {
       });
     }
     // The SNS publish tasks grant sns:Publish only; a customer-managed key also needs KMS.
-    props.topicKey?.grant(this.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey*');
+    props.topicKey?.grant(this.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
     Validations.of(this.stateMachine).acknowledge(
       {
         id: 'AwsSolutions-IAM5[Resource::*]',

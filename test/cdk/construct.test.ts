@@ -182,6 +182,17 @@ describe('OmsReconciliation with defaults', () => {
     s.template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
   });
 
+  it('gives the state machine and the schedule rules no wildcard action', () => {
+    const roleIds = [logicalIdOf(s, s.stack.recon.stateMachine.role as never)];
+    for (const r of Object.values(resourcesOf(s, 'AWS::Events::Rule'))) if (r.Properties.Targets[0].RoleArn) roleIds.push(r.Properties.Targets[0].RoleArn['Fn::GetAtt'][0]);
+    const policies = Object.values(resourcesOf(s, 'AWS::IAM::Policy')).filter((p) => p.Properties.Roles.some((r: any) => roleIds.includes(r.Ref)));
+    expect(policies.length).toBeGreaterThanOrEqual(2);
+    const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((st: any) => [st.Action].flat()));
+    expect(actions).toContain('lambda:InvokeFunction');
+    expect(actions).toContain('states:StartExecution');
+    expect(actions.filter((a: string) => a.includes('*'))).toEqual([]);
+  });
+
   it('logs state machine errors without execution data, and traces with X-Ray', () => {
     s.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
@@ -438,7 +449,7 @@ describe('OmsReconciliation with a customer-managed topic key', () => {
     expect(json.Resources[stack.getLogicalId(recon.topic.node.defaultChild as never)].Properties.KmsMasterKeyId).toEqual(keyArn);
     const roleId = stack.getLogicalId(recon.stateMachine.role.node.defaultChild as never);
     const policy = Object.values(json.Resources).find((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: any) => x.Ref === roleId));
-    expect(policy?.Properties.PolicyDocument.Statement).toContainEqual({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: keyArn });
+    expect(policy?.Properties.PolicyDocument.Statement).toContainEqual({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: keyArn });
   });
 });
 
