@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { ErrorCodes, ReconError } from '../../lib/errors.ts';
 import { CONTEXT_KEYS, parseContext, type ContextKey } from '../../cdk/context.ts';
+import { resolveProps } from '../../cdk/oms-reconciliation.ts';
 
 const from = (values: Partial<Record<ContextKey, unknown>>) => (key: ContextKey) => values[key];
 
@@ -134,6 +135,28 @@ describe('parseContext', () => {
   it('lists every bad key at once', () => {
     const e = errorOf({ shards: 'x', schedule: 'y', alertEmails: 'z' });
     expect(e.message.split('\n').filter((l) => l.startsWith('  -c '))).toHaveLength(3);
+  });
+
+  it("parses the deploy command of docs/deploy.md, each -c value on one line", async () => {
+    // Prepare: the `npx cdk deploy \` command, its continuation lines joined as the shell does
+    const { readFile } = await import('node:fs/promises');
+    const doc = await readFile(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
+    const start = doc.indexOf('npx cdk deploy \\\n');
+    const lines: string[] = [];
+    for (const line of doc.slice(start).split('\n')) {
+      lines.push(line.replace(/\\$/, ''));
+      if (!line.endsWith('\\')) break;
+    }
+    const values: Record<string, string> = {};
+    for (const m of lines.join(' ').matchAll(/-c (\w+)=(?:'([^'\n]*)'|(\S+))/g)) values[m[1]] = m[2] ?? m[3];
+    // Act
+    const { props } = parseContext(from(values));
+    // Assess
+    expect(Object.keys(values)).toEqual(expect.arrayContaining(['partners', 'reconConfig', 'inboundRetentionDays', 'unboundFiles']));
+    expect(props.partners?.map((p) => p.name)).toEqual(['shopify', 'dal-3pl', 'erp']);
+    expect(props.unboundFiles).toBe('reject');
+    // …and the construct accepts them (principals, external IDs, channel / facility lists)
+    expect(resolveProps(props, '123456789012').partners).toHaveLength(3);
   });
 
   it('documents every key it reads in docs/deploy.md', async () => {
