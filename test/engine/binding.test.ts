@@ -82,3 +82,39 @@ describe('partners in the config', () => {
     expect(() => parseConfig(input)).toThrow(message);
   });
 });
+
+describe('a raw row read as several rows (a column of quantities per location)', () => {
+  it('rejects the parts at facilities the partner may not report, and uses the rest of the row', async () => {
+    // Prepare: Shopify's legacy inventory export (one column per location) in partner acme's folder
+    const { mkdtempSync, copyFileSync, mkdirSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { reconcileFiles } = await import('../../lib/engine/reconcile.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'oms-recon-binding-parts-'));
+    try {
+      const counts = join(dir, 'warehouse-inventory', 'acme', 'inventory_export_legacy.csv');
+      mkdirSync(join(dir, 'warehouse-inventory', 'acme'), { recursive: true });
+      copyFileSync('test/fixtures/partners/shopify-inventory/columns/inventory_export_legacy.csv', counts);
+      const bound = parseConfig({ partners: [{ name: 'acme', facilities: ['Main Warehouse'] }] });
+      const inputs = [
+        { side: 'oms' as const, source: 'test/fixtures/partners/shopify-inventory/columns/oms-inventory.csv' },
+        { side: 'warehouse' as const, source: counts },
+      ];
+      // Act
+      const report = await reconcileFiles({ boundary: 'inventory', inputs, config: bound });
+      const free = await reconcileFiles({ boundary: 'inventory', inputs, config: parseConfig({}) });
+      // Assess: every "Unit 4, Harbour Road" part is rejected naming acme; Main Warehouse is compared
+      const harbour = report.rejected.filter((r) => r.reason.includes('partner acme may not report facility "Unit 4, Harbour Road"'));
+      expect(harbour.length).toBeGreaterThan(0);
+      // …so no warehouse count of it arrived: a coverage gap, where without the binding it is compared
+      const gap = (r: typeof report) => r.warnings.some((w) => w.code === 'coverage_gap' && w.message.includes('Unit 4, Harbour Road'));
+      expect(gap(report)).toBe(true);
+      expect(gap(free)).toBe(false);
+      expect(report.discrepancies.filter((d) => d.key.facility_id === 'Unit 4, Harbour Road')).toEqual([]);
+      expect(report.summary.matched).toBeGreaterThan(0);
+      for (const f of report.files) expect(f.read, f.file).toBe(f.used + f.rejected + (f.skipped ?? 0));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
