@@ -12,33 +12,41 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Env } from '../lib/pipeline/contracts.ts';
 
-/** DynamoDB item reads a handler may make. No `Scan`: the data model never needs one. */
-export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
-/** DynamoDB item writes. No transactions (see TOOLCHAIN.md) and no table-level actions. */
-export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const;
-
-export type TableAccess = 'read' | 'readWrite';
+/**
+ * The DynamoDB item actions a handler may be given. No `Scan` (the data model never needs
+ * one), no transactions (see TOOLCHAIN.md), no table-level actions.
+ */
+export const TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:BatchWriteItem',
+] as const;
+export type TableAction = (typeof TABLE_ACTIONS)[number];
 
 export interface TableBindingProps {
   readonly table: dynamodb.ITable;
-  readonly access: TableAccess;
+  /** Exactly the item actions the handler calls (see FUNCTION_SPECS). */
+  readonly actions: readonly TableAction[];
 }
 
-/** Grants item-level access on the table and sets `TABLE_NAME`. */
+/** Grants the given item-level actions on the table and sets `TABLE_NAME`. */
 export class TableBinding extends Construct {
   constructor(scope: Construct, id: string, fn: lambda.Function, props: TableBindingProps) {
     super(scope, id);
-    const actions: string[] = [...TABLE_READ_ACTIONS];
-    if (props.access === 'readWrite') actions.push(...TABLE_WRITE_ACTIONS);
-    props.table.grant(fn, ...actions);
+    if (props.actions.length === 0) throw new Error('a table binding needs at least one action');
+    props.table.grant(fn, ...props.actions);
     fn.addEnvironment(Env.TABLE_NAME, props.table.tableName);
   }
 }
 
 export interface BucketBindingProps {
   readonly bucket: s3.IBucket;
-  /** Prefixes (ending in `/`) whose objects the function may read (GetObject, GetObjectVersion). */
+  /** Prefixes (ending in `/`) whose objects the function may read (GetObject). */
   readonly read?: readonly string[];
+  /** Also read named versions of them (GetObjectVersion): ingest reads the version an S3 event names. */
+  readonly readVersions?: boolean;
   /** Prefixes (ending in `/`) under which the function may write objects (PutObject). */
   readonly write?: readonly string[];
 }
@@ -54,7 +62,8 @@ export class BucketBinding extends Construct {
     this.readResources = (props.read ?? []).map((p) => props.bucket.arnForObjects(`${checkPrefix(p)}*`));
     this.writeResources = (props.write ?? []).map((p) => props.bucket.arnForObjects(`${checkPrefix(p)}*`));
     if (this.readResources.length > 0) {
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: this.readResources }));
+      const actions = props.readVersions ? ['s3:GetObject', 's3:GetObjectVersion'] : ['s3:GetObject'];
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: this.readResources }));
     }
     if (this.writeResources.length > 0) {
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: this.writeResources }));

@@ -1,6 +1,6 @@
 /**
  * The CDK app (`npx cdk synth|deploy -c key=value …`, see docs/deploy.md): one OmsReconStack,
- * configured from context and checked by cdk-nag AwsSolutions on every synth.
+ * configured from context and checked by the cdk-nag AwsSolutions and Serverless packs on every synth.
  */
 import { isReconError } from '../lib/errors.ts';
 import { parseContext } from './context.ts';

@@ -13,6 +13,7 @@ import {
   PARTNER_NAME_PATTERN,
   PRINCIPAL_PATTERN,
   SCHEDULE_PATTERN,
+  WORKFLOW_LOG_LEVELS,
   type OmsReconciliationProps,
 } from './oms-reconciliation.ts';
 
@@ -27,13 +28,18 @@ export const CONTEXT_KEYS = {
   boundaries: 'comma-separated boundaries with a scheduled run (intake,fulfillment,inventory,financial)',
   shards: 'shards per boundary (1-256)',
   mapConcurrency: 'shards compared at once (1-40)',
-  retentionDays: 'days records, runs/, rejected/ and old object versions are kept',
+  retentionDays: 'days records, runs/, rejected/ and their old object versions are kept',
+  inboundRetentionDays: 'days partner files under inbound/ and their old versions are kept (default 35)',
   reportRetentionDays: 'days reports/ are kept',
   accessLogRetentionDays: 'days S3 access logs are kept',
   settleSeconds: 'default wait before planning a run (0-3600)',
   runWindowMinutes: 'window that names ingest-triggered executions (1-1440)',
   reconConfig: 'JSON of the reconciliation config (tolerances, SLA, presets, mappings)',
-  partners: 'JSON array of { "name", "feeds": [...], "principal"?, "externalId"? }',
+  partners: 'JSON array of { "name", "feeds": [...], "channels"?, "facilities"?, "principal", "externalId"? }',
+  unboundFiles: 'allow (default) or reject: rows of inbound files in no partner prefix',
+  workflowLogLevel: 'state machine log level: ERROR (default), ALL, FATAL or OFF',
+  workflowLogExecutionData: 'true to include execution data in state machine logs (default false)',
+  ingestReservedConcurrency: 'reserved concurrency of ingest, 1-1000 or none (default 10)',
   reportLinkBase: 'URL prefix put before the report.html key in messages, instead of a pre-signed link',
   reportLinkHours: 'hours the pre-signed report.html link in messages is valid (1-168; default 168 = 7 days)',
   removalPolicy: 'retain (default) or destroy: what deleting the stack does to data',
@@ -68,7 +74,11 @@ const partnerSchema = z
   .object({
     name: z.string().regex(PARTNER_NAME_PATTERN, 'must be 1-48 of a-z, 0-9, ".", "_", "-", starting with a letter or digit'),
     feeds: z.array(z.enum(FEED_NAMES)).min(1, 'must list at least one feed'),
-    principal: z.string().regex(PRINCIPAL_PATTERN, 'must be a 12-digit account ID or an IAM root/role/user ARN').optional(),
+    channels: z.array(str).min(1, 'must list at least one channel (or "*")').optional(),
+    facilities: z.array(str).min(1, 'must list at least one facility (or "*")').optional(),
+    principal: z
+      .string({ error: 'is required: the ARN of the role or user that uploads, or the partner\'s account ID with an externalId' })
+      .regex(PRINCIPAL_PATTERN, 'must be a 12-digit account ID or an IAM root/role/user ARN'),
     externalId: z.string().min(2).max(1224).optional(),
   })
   .strict();
@@ -85,6 +95,7 @@ export const contextSchema = z
     shards: int(LIMITS.shards.min, LIMITS.shards.max).optional(),
     mapConcurrency: int(LIMITS.mapConcurrency.min, LIMITS.mapConcurrency.max).optional(),
     retentionDays: int(LIMITS.retentionDays.min, LIMITS.retentionDays.max).optional(),
+    inboundRetentionDays: int(LIMITS.retentionDays.min, LIMITS.retentionDays.max).optional(),
     reportRetentionDays: int(LIMITS.retentionDays.min, LIMITS.retentionDays.max).optional(),
     accessLogRetentionDays: int(LIMITS.retentionDays.min, LIMITS.retentionDays.max).optional(),
     settleSeconds: int(LIMITS.settleSeconds.min, LIMITS.settleSeconds.max).optional(),
@@ -93,6 +104,14 @@ export const contextSchema = z
     partners: json(z.array(partnerSchema, 'must be a JSON array of partners')).optional(),
     reportLinkBase: z.url('must be a URL').optional(),
     reportLinkHours: int(LIMITS.reportLinkHours.min, LIMITS.reportLinkHours.max).optional(),
+    unboundFiles: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['allow', 'reject'], 'must be "allow" or "reject"')).optional(),
+    workflowLogLevel: z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), z.enum(WORKFLOW_LOG_LEVELS, `must be one of ${WORKFLOW_LOG_LEVELS.join(', ')}`)).optional(),
+    workflowLogExecutionData: z
+      .preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean('must be true or false'))
+      .optional(),
+    ingestReservedConcurrency: z
+      .union([z.literal('none'), int(LIMITS.ingestReservedConcurrency.min, LIMITS.ingestReservedConcurrency.max)], `must be "none" or a whole number from ${LIMITS.ingestReservedConcurrency.min} to ${LIMITS.ingestReservedConcurrency.max}`)
+      .optional(),
     removalPolicy: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['retain', 'destroy'], 'must be "retain" or "destroy"')).optional(),
   })
   .superRefine((c, ctx) => {
@@ -142,12 +161,17 @@ export function parseContext(get: (key: ContextKey) => unknown): AppSettings {
     shards: c.shards,
     mapConcurrency: c.mapConcurrency,
     retentionDays: c.retentionDays,
+    inboundRetentionDays: c.inboundRetentionDays,
     reportRetentionDays: c.reportRetentionDays,
     accessLogRetentionDays: c.accessLogRetentionDays,
     settleSeconds: c.settleSeconds,
     runWindowMinutes: c.runWindowMinutes,
     reconConfig: c.reconConfig,
     partners: c.partners,
+    unboundFiles: c.unboundFiles,
+    workflowLogLevel: c.workflowLogLevel,
+    workflowLogExecutionData: c.workflowLogExecutionData,
+    ingestReservedConcurrency: c.ingestReservedConcurrency,
     reportLinkBase: c.reportLinkBase,
     reportLinkExpiry: c.reportLinkHours === undefined ? undefined : Duration.hours(c.reportLinkHours),
     removalPolicy: c.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : c.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : undefined,

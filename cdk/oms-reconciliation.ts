@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -20,7 +20,6 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -34,7 +33,8 @@ import { parseConfig } from '../lib/config-file.ts';
 import { ErrorCodes, ReconError } from '../lib/errors.ts';
 import { BOUNDARIES, FEED_NAMES, type BoundaryName, type FeedName } from '../lib/feeds/catalog.ts';
 import { Env, FunctionNames, Prefix, type FunctionName } from '../lib/pipeline/contracts.ts';
-import { BucketBinding, StateMachineBinding, TableBinding, type TableAccess } from './access.ts';
+import { BOUND_BY, PARTNER_NAME_PATTERN, type PartnerBinding, type UnboundFiles } from '../lib/engine/binding.ts';
+import { BucketBinding, StateMachineBinding, TableBinding, type TableAction } from './access.ts';
 import { buildWorkflow } from './workflow.ts';
 
 /** The repository root (this file lives in `<root>/cdk/`). */
@@ -47,12 +47,26 @@ export interface PartnerProps {
   /** The canonical feeds it sends; one prefix per feed. */
   readonly feeds: FeedName[];
   /**
-   * Who may assume the partner's write-only role: a 12-digit AWS account ID or an IAM ARN
-   * (`arn:aws:iam::<account>:root|role/…|user/…`). Default: this account (your own admins
-   * then delegate with IAM policies).
+   * The channels its orders feeds may carry (case-insensitive), or `["*"]`. Required when it
+   * sends `channel-orders` or `oms-orders`: rows of other channels are rejected, naming it.
    */
-  readonly principal?: string;
-  /** `sts:ExternalId` the partner must pass when assuming the role (recommended for third parties). */
+  readonly channels?: string[];
+  /**
+   * The facilities / locations its inventory, allocations and shipments feeds may carry
+   * (exact), or `["*"]`. Required when it sends one of those feeds.
+   */
+  readonly facilities?: string[];
+  /**
+   * Who may assume the partner's write-only role (required; the account root is never trusted
+   * by default):
+   * - another account: its 12-digit ID, its `:root` ARN, or a role/user ARN in it — with
+   *   `externalId`;
+   * - this account: the ARN of the IAM role or user that uploads
+   *   (`arn:aws:iam::<this account>:role/…`); the trust is then limited to principals of this
+   *   account (`aws:PrincipalAccount`), and `externalId` is optional.
+   */
+  readonly principal: string;
+  /** `sts:ExternalId` the partner must pass when assuming the role: required for a principal of another account, or an account-wide one. */
   readonly externalId?: string;
 }
 
@@ -79,8 +93,14 @@ export interface OmsReconciliationProps {
   readonly shards?: number;
   /** How many shards are compared at once (Map MaxConcurrency), 1–40. Default 8. */
   readonly mapConcurrency?: number;
-  /** Days records, manifests and run items live (DynamoDB TTL) and `runs/`, `rejected/` and non-current object versions are kept. Default 35. */
+  /** Days records, manifests and run items live (DynamoDB TTL) and `runs/`, `rejected/` and their old object versions are kept. Default 35. */
   readonly retentionDays?: number;
+  /**
+   * Days partner files under `inbound/` are kept (they hold customer personal data): the
+   * current version expires after this many days, and an old version this many days after
+   * it was replaced or expired. Default 35.
+   */
+  readonly inboundRetentionDays?: number;
   /** Days reports under `reports/` are kept. Default 400. */
   readonly reportRetentionDays?: number;
   /** Days S3 server access logs are kept. Default 365. */
@@ -94,8 +114,21 @@ export interface OmsReconciliationProps {
    * as JSON in `RECON_CONFIG`. Validated at synth time. Default `{}` (every default).
    */
   readonly reconConfig?: object;
-  /** Partners, each with a write-only role limited to its own `inbound/<feed>/<partner>/` prefixes. Default: none. */
+  /** Partners, each with a write-only role limited to its own `inbound/<feed>/<partner>/` prefixes, bound to its channels / facilities. Default: none. */
   readonly partners?: PartnerProps[];
+  /** Rows of files under `inbound/<feed>/` but in no partner's prefix: `allow` (default; only your own principals can write there) or `reject`. */
+  readonly unboundFiles?: UnboundFiles;
+  /** Step Functions log level: `ERROR` (default), `ALL`, `FATAL` or `OFF`. */
+  readonly workflowLogLevel?: WorkflowLogLevel;
+  /** Whether state machine logs include execution data (inputs, outputs). Default false. */
+  readonly workflowLogExecutionData?: boolean;
+  /**
+   * Reserved concurrency of ingest: at most this many files are ingested at once (S3 events
+   * beyond wait in Lambda's retry queue, up to 6 hours), which bounds the table's write rate.
+   * `'none'` reserves nothing (an account at the default limit of 10 concurrent executions
+   * cannot reserve any). Default 10.
+   */
+  readonly ingestReservedConcurrency?: number | 'none';
   /** Customer-managed KMS key for the topic. Default: the AWS-managed key `alias/aws/sns`. */
   readonly topicKey?: kms.IKey;
   /**
@@ -138,7 +171,15 @@ export const DEFAULTS = {
   runWindowMinutes: 15,
   /** The pre-signed report link: 7 days, SigV4's maximum. */
   reportLinkHours: 168,
+  inboundRetentionDays: 35,
+  unboundFiles: 'allow',
+  workflowLogLevel: 'ERROR',
+  workflowLogExecutionData: false,
+  ingestReservedConcurrency: 10,
 } as const;
+
+export const WORKFLOW_LOG_LEVELS = ['ALL', 'ERROR', 'FATAL', 'OFF'] as const;
+export type WorkflowLogLevel = (typeof WORKFLOW_LOG_LEVELS)[number];
 
 /** Limits the construct checks (also enforced on context values by cdk/context.ts). */
 export const LIMITS = {
@@ -148,10 +189,11 @@ export const LIMITS = {
   settleSeconds: { min: 0, max: 3600 },
   runWindowMinutes: { min: 1, max: 1440 },
   reportLinkHours: { min: 1, max: 168 },
+  ingestReservedConcurrency: { min: 1, max: 1000 },
 } as const;
 
 export const SCHEDULE_PATTERN = /^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
-export const PARTNER_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,47}$/;
+export { PARTNER_NAME_PATTERN };
 export const PRINCIPAL_PATTERN = /^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+))$/;
 
 /** Per function: sizing and what it may touch (least privilege, see docs/deploy.md). */
@@ -159,28 +201,36 @@ interface FunctionSpec {
   description: string;
   memorySize: number;
   timeout: Duration;
-  table: TableAccess;
+  /** The DynamoDB item actions its code calls (lib/store via lib/pipeline), nothing more. */
+  table: readonly TableAction[];
   read: string[];
+  /** Reads the object version an S3 event names (s3:GetObjectVersion). */
+  readVersions?: boolean;
   write: string[];
 }
 
 export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
+  // Access as lib/pipeline/{ingest,compare}.ts and lib/store use it:
+  // ingest claims the file (conditional PutItem, GetItem of the current claim), writes
+  // records (BatchWriteItem), completes or fails the manifest (UpdateItem), reads the object
+  // version of the event, puts rejected rows and starts the run (states:StartExecution);
+  // plan lists the manifests (Query) and puts the run item; compare reads its shard (Query);
+  // summarize finds the previous run (Query), reads the shards' results and the rejected rows
+  // of the files in scope, writes the report and puts the run item.
   ingest: {
     description: 'oms-recon: parses a feed file from inbound/ into keyed records',
     memorySize: 2048,
     timeout: Duration.minutes(15),
-    table: 'readWrite',
+    table: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
     read: [Prefix.inbound],
+    readVersions: true,
     write: [Prefix.rejected],
   },
-  // Access as lib/pipeline/{ingest,compare}.ts use it: plan lists file manifests and puts
-  // the run item; compare only reads its shard; summarize reads the previous run, the
-  // rejected rows of the files in scope, and puts the run item.
   plan: {
     description: 'oms-recon: fixes the scope and shard list of a run',
     memorySize: 512,
     timeout: Duration.minutes(2),
-    table: 'readWrite',
+    table: ['dynamodb:Query', 'dynamodb:PutItem'],
     read: [],
     write: [Prefix.runs],
   },
@@ -188,7 +238,7 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'oms-recon: compares one shard of one boundary',
     memorySize: 2048,
     timeout: Duration.minutes(10),
-    table: 'read',
+    table: ['dynamodb:Query'],
     read: [Prefix.runs],
     write: [Prefix.runs],
   },
@@ -196,7 +246,7 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'oms-recon: merges shard results, writes the report, builds the notification',
     memorySize: 1024,
     timeout: Duration.minutes(5),
-    table: 'readWrite',
+    table: ['dynamodb:Query', 'dynamodb:PutItem'],
     // reports/ read too: the pre-signed report link in the message is signed with this role.
     read: [Prefix.runs, Prefix.rejected, Prefix.reports],
     write: [Prefix.reports, Prefix.runs],
@@ -214,6 +264,8 @@ export class OmsReconciliation extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly functions: Readonly<Record<FunctionName, nodejs.NodejsFunction>>;
   readonly ingestDeadLetterQueue: sqs.Queue;
+  /** Email deliveries SNS gave up on and schedule events EventBridge could not deliver. */
+  readonly deliveryFailureQueue: sqs.Queue;
   readonly partnerRoles: Readonly<Record<string, iam.Role>>;
   readonly scheduleRules: Readonly<Partial<Record<BoundaryName, events.Rule>>>;
   readonly slackChannel?: chatbot.SlackChannelConfiguration;
@@ -224,7 +276,8 @@ export class OmsReconciliation extends Construct {
     // whatever the embedding app's feature flags say.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
 
-    const cfg = resolveProps(props);
+    const stackAccount = Stack.of(this).account;
+    const cfg = resolveProps(props, Token.isUnresolved(stackAccount) ? undefined : stackAccount);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
 
@@ -239,6 +292,7 @@ export class OmsReconciliation extends Construct {
     });
 
     const days = Duration.days(cfg.retentionDays);
+    const inboundDays = Duration.days(cfg.inboundRetentionDays);
     this.bucket = new s3.Bucket(this, 'Bucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -248,11 +302,14 @@ export class OmsReconciliation extends Construct {
       serverAccessLogsBucket: this.accessLogBucket,
       serverAccessLogsPrefix: 'bucket/',
       removalPolicy,
+      // One rule per prefix, each expiring its objects and their old versions (a bucket-wide
+      // rule for old versions would override a longer inbound/ setting: S3 applies the shorter).
       lifecycleRules: [
-        { id: 'expire-rejected', prefix: Prefix.rejected, expiration: days },
-        { id: 'expire-runs', prefix: Prefix.runs, expiration: days },
-        { id: 'expire-reports', prefix: Prefix.reports, expiration: Duration.days(cfg.reportRetentionDays) },
-        { id: 'expire-noncurrent-versions', noncurrentVersionExpiration: days, expiredObjectDeleteMarker: true },
+        { id: 'expire-inbound', prefix: Prefix.inbound, expiration: inboundDays, noncurrentVersionExpiration: inboundDays },
+        { id: 'expire-rejected', prefix: Prefix.rejected, expiration: days, noncurrentVersionExpiration: days },
+        { id: 'expire-runs', prefix: Prefix.runs, expiration: days, noncurrentVersionExpiration: days },
+        { id: 'expire-reports', prefix: Prefix.reports, expiration: Duration.days(cfg.reportRetentionDays), noncurrentVersionExpiration: days },
+        { id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(2) },
       ],
     });
@@ -274,7 +331,15 @@ export class OmsReconciliation extends Construct {
       enforceSSL: true,
       masterKey: props.topicKey ?? kms.Alias.fromAliasName(this, 'AwsManagedSnsKey', 'alias/aws/sns'),
     });
-    for (const email of props.alertEmails ?? []) this.topic.addSubscription(new subs.EmailSubscription(email));
+    // Messages SNS could not deliver to an email address, and schedule events EventBridge
+    // could not hand to the state machine, are kept here (14 days) instead of being dropped.
+    this.deliveryFailureQueue = new sqs.Queue(this, 'DeliveryFailures', {
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledgeDeadLetterQueue(this.deliveryFailureQueue, 'the dead-letter queue of the email subscriptions (SNS redrive policy) and of the schedule rules\' targets (EventBridge)');
+    for (const email of props.alertEmails ?? []) this.topic.addSubscription(new subs.EmailSubscription(email, { deadLetterQueue: this.deliveryFailureQueue }));
     if (props.slack) this.slackChannel = this.addSlack(props.slack);
 
     // --- functions ----------------------------------------------------------------------
@@ -289,21 +354,36 @@ export class OmsReconciliation extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.ingestDeadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the on-failure destination (dead-letter queue) of the ingest function; it has no consumer that could fail.',
-    });
+    acknowledgeDeadLetterQueue(this.ingestDeadLetterQueue, 'the on-failure destination (dead-letter queue) of the ingest function');
 
     const fns = {} as Record<FunctionName, nodejs.NodejsFunction>;
     for (const name of FunctionNames) {
       fns[name] = this.makeFunction(name, functionsDir, common, logRetention, removalPolicy);
     }
     this.functions = fns;
+    // The on-failure destination, granted sqs:SendMessage only (SqsDestination would add
+    // GetQueueAttributes and GetQueueUrl, which Lambda does not need to deliver).
+    const dlq = this.ingestDeadLetterQueue;
     fns.ingest.configureAsyncInvoke({
-      onFailure: new destinations.SqsDestination(this.ingestDeadLetterQueue),
+      onFailure: { bind: () => ({ destination: dlq.queueArn }) },
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
     });
+    fns.ingest.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [dlq.queueArn] }));
+    // Ingest never runs more than this many files at once (S3 events wait in Lambda's retry queue).
+    if (cfg.ingestReservedConcurrency !== 'none') {
+      (fns.ingest.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = cfg.ingestReservedConcurrency;
+    }
+    Validations.of(fns.ingest).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: 'Ingest is invoked asynchronously by S3 and has an on-failure destination (the IngestFailures SQS queue, 2 retries, 6 hours), which records the failed event with its error; a dead-letter target would be a second copy of the same.',
+    });
+    for (const fn of [fns.plan, fns.compare, fns.summarize]) {
+      Validations.of(fn).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason: `${fn.node.id} is only invoked synchronously by the state machine (Lambda dead-letter targets apply to asynchronous invocations only); its errors are retried and caught there, and a failure notice is published to the topic.`,
+      });
+    }
     fns.ingest.addEnvironment(Env.RUN_WINDOW_MINUTES, String(cfg.runWindowMinutes));
     if (props.reportLinkBase) fns.summarize.addEnvironment(Env.REPORT_LINK_BASE, props.reportLinkBase);
     fns.summarize.addEnvironment(Env.REPORT_LINK_EXPIRES, String(cfg.reportLinkExpirySeconds));
@@ -324,11 +404,17 @@ export class OmsReconciliation extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       timeout: Duration.hours(2),
       tracingEnabled: true,
-      logs: { destination: smLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      logs: { destination: smLogs, level: sfn.LogLevel[cfg.workflowLogLevel], includeExecutionData: cfg.workflowLogExecutionData },
       comment: 'oms-recon: settle, plan, compare shards, summarize, publish',
     });
+    if (cfg.workflowLogLevel !== 'ALL') {
+      Validations.of(this.stateMachine).acknowledge({
+        id: 'AwsSolutions-SF1',
+        reason: `Logs at ${cfg.workflowLogLevel}${cfg.workflowLogExecutionData ? '' : ', without execution data'}, by choice (workflowLogLevel): every failed state is logged, and each execution's full event history stays in Step Functions for 90 days; logging ALL events would copy every transition to CloudWatch Logs for the log retention period.`,
+      });
+    }
     // The SNS publish tasks grant sns:Publish only; a customer-managed key also needs KMS.
-    props.topicKey?.grant(this.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey*');
+    props.topicKey?.grant(this.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
     Validations.of(this.stateMachine).acknowledge(
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
@@ -355,6 +441,7 @@ export class OmsReconciliation extends Construct {
             input: events.RuleTargetInput.fromObject({ boundary, trigger: 'schedule' }),
             retryAttempts: 4,
             maxEventAge: Duration.hours(1),
+            deadLetterQueue: this.deliveryFailureQueue,
           }),
         ],
       });
@@ -429,8 +516,8 @@ export class OmsReconciliation extends Construct {
         forceDockerBundling: false,
       },
     });
-    new TableBinding(fn, 'Table', fn, { table: this.table, access: spec.table });
-    new BucketBinding(fn, 'Bucket', fn, { bucket: this.bucket, read: spec.read, write: spec.write });
+    new TableBinding(fn, 'Table', fn, { table: this.table, actions: spec.table });
+    new BucketBinding(fn, 'Bucket', fn, { bucket: this.bucket, read: spec.read, readVersions: spec.readVersions, write: spec.write });
 
     const bucketId = logicalIdOf(this.bucket);
     const prefixes = [...new Set([...spec.read, ...spec.write])];
@@ -471,7 +558,7 @@ export class OmsReconciliation extends Construct {
 
   private addPartner(partner: PartnerProps): iam.Role {
     const prefixes = OmsReconciliation.partnerPrefixes(partner);
-    const principal = partnerPrincipal(partner.principal);
+    const principal = partnerPrincipal(partner);
     const role = new iam.Role(this, `Partner-${partner.name}`, {
       assumedBy: principal,
       externalIds: partner.externalId ? [partner.externalId] : undefined,
@@ -509,7 +596,8 @@ export class OmsReconciliation extends Construct {
 function describeObjectAccess(prefix: string, spec: FunctionSpec): string {
   const r = spec.read.includes(prefix);
   const w = spec.write.includes(prefix);
-  return r && w ? 'read (GetObject) and write (PutObject).' : r ? 'read only (GetObject, GetObjectVersion).' : 'write only (PutObject).';
+  const read = spec.readVersions ? 'GetObject, GetObjectVersion' : 'GetObject';
+  return r && w ? `read (${read}) and write (PutObject).` : r ? `read only (${read}).` : 'write only (PutObject).';
 }
 
 function logicalIdOf(c: Construct): string {
@@ -518,10 +606,31 @@ function logicalIdOf(c: Construct): string {
   return Stack.of(c).getLogicalId(child as never);
 }
 
-function partnerPrincipal(principal: string | undefined): iam.IPrincipal {
-  if (!principal) return new iam.AccountRootPrincipal();
-  if (/^\d{12}$/.test(principal)) return new iam.AccountPrincipal(principal);
-  return new iam.ArnPrincipal(principal);
+/** `<account>` of a 12-digit ID or an IAM ARN. */
+function accountOf(principal: string): string {
+  return /^\d{12}$/.test(principal) ? principal : principal.split(':')[4];
+}
+
+/** An account ID or `:root` ARN trusts every principal of that account its admins allow. */
+function isAccountWide(principal: string): boolean {
+  return /^\d{12}$/.test(principal) || /:root$/.test(principal);
+}
+
+/**
+ * The partner role's trust: the named principal; with an external ID for a partner in
+ * another account (checked in resolveProps); without one, only a principal of this account
+ * (`aws:PrincipalAccount`), so a role ARN of another account can never assume it.
+ */
+function partnerPrincipal(partner: PartnerProps): iam.IPrincipal {
+  const p = partner.principal;
+  const base = /^\d{12}$/.test(p) ? new iam.AccountPrincipal(p) : new iam.ArnPrincipal(p);
+  if (partner.externalId) return base;
+  return base.withConditions({ StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } });
+}
+
+function acknowledgeDeadLetterQueue(queue: sqs.Queue, what: string): void {
+  const reason = `This queue is itself ${what}; nothing consumes it automatically, so there is no consumer whose failures would need a further dead-letter queue.`;
+  Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason }, { id: 'Serverless-SQSRedrivePolicy', reason });
 }
 
 interface ResolvedConfig {
@@ -535,6 +644,10 @@ interface ResolvedConfig {
   settleSeconds: number;
   runWindowMinutes: number;
   reportLinkExpirySeconds: number;
+  inboundRetentionDays: number;
+  workflowLogLevel: WorkflowLogLevel;
+  workflowLogExecutionData: boolean;
+  ingestReservedConcurrency: number | 'none';
   reconConfigJson: string;
   partners: PartnerProps[];
 }
@@ -543,7 +656,7 @@ function invalid(message: string): never {
   throw new ReconError(ErrorCodes.CONFIG_INVALID, `OmsReconciliation: ${message}`);
 }
 
-function intIn(name: keyof typeof LIMITS | 'reportRetentionDays' | 'accessLogRetentionDays', value: number | undefined, dflt: number): number {
+function intIn(name: keyof typeof LIMITS | 'reportRetentionDays' | 'accessLogRetentionDays' | 'inboundRetentionDays', value: number | undefined, dflt: number): number {
   const v = value ?? dflt;
   const lim = name in LIMITS ? LIMITS[name as keyof typeof LIMITS] : LIMITS.retentionDays;
   if (!Number.isInteger(v) || v < lim.min || v > lim.max) invalid(`${name} must be an integer from ${lim.min} to ${lim.max}, got ${v}`);
@@ -560,7 +673,9 @@ function linkExpirySeconds(expiry: Duration | undefined): number {
 }
 
 /** Checks the props and fills in defaults; every problem is a CONFIG_INVALID ReconError. */
-export function resolveProps(props: OmsReconciliationProps): ResolvedConfig {
+export function resolveProps(props: OmsReconciliationProps, account?: string): ResolvedConfig {
+  const workflowLogLevel = props.workflowLogLevel ?? DEFAULTS.workflowLogLevel;
+  if (!(WORKFLOW_LOG_LEVELS as readonly string[]).includes(workflowLogLevel)) invalid(`workflowLogLevel must be one of ${WORKFLOW_LOG_LEVELS.join(', ')}, got ${JSON.stringify(workflowLogLevel)}`);
   const schedule = props.schedule ?? DEFAULTS.schedule;
   if (!SCHEDULE_PATTERN.test(schedule)) invalid(`schedule must be an EventBridge cron(...) or rate(...) expression, got ${JSON.stringify(schedule)}`);
 
@@ -568,19 +683,19 @@ export function resolveProps(props: OmsReconciliationProps): ResolvedConfig {
   for (const b of boundaries) if (!(BOUNDARIES as readonly string[]).includes(b)) invalid(`unknown boundary ${JSON.stringify(b)} (expected ${BOUNDARIES.join(', ')})`);
   if (new Set(boundaries).size !== boundaries.length) invalid('boundaries lists a boundary twice');
 
-  let reconConfigJson = '{}';
+  const partners = props.partners ?? [];
+  const unboundFiles = props.unboundFiles ?? DEFAULTS.unboundFiles;
+  if (unboundFiles !== 'allow' && unboundFiles !== 'reject') invalid(`unboundFiles must be "allow" or "reject", got ${JSON.stringify(unboundFiles)}`);
+  let reconConfig: Record<string, unknown> = {};
   if (props.reconConfig !== undefined) {
     if (typeof props.reconConfig !== 'object' || props.reconConfig === null || Array.isArray(props.reconConfig)) invalid('reconConfig must be a JSON object');
-    reconConfigJson = JSON.stringify(props.reconConfig);
-    // Lambda allows 4 KB of environment in total; the other variables stay well under 1 KB.
-    if (Buffer.byteLength(reconConfigJson) > ENV_LIMIT_BYTES - 1024) {
-      invalid(`reconConfig is ${Buffer.byteLength(reconConfigJson)} bytes as JSON; Lambda allows 4 KB of environment in total (keep it under 3 KB)`);
-    }
     if ('mappingFile' in props.reconConfig) invalid('reconConfig.mappingFile cannot be read by the Lambda functions: put the mappings inline in reconConfig.mappings');
-    parseConfig(props.reconConfig, 'reconConfig');
+    for (const k of ['partners', 'unboundFiles'] as const) {
+      if (Object.hasOwn(props.reconConfig, k)) invalid(`reconConfig.${k} is set from the construct's ${k} prop (-c ${k}): give it there`);
+    }
+    reconConfig = { ...(props.reconConfig as Record<string, unknown>) };
   }
 
-  const partners = props.partners ?? [];
   const seen = new Set<string>();
   for (const p of partners) {
     if (!PARTNER_NAME_PATTERN.test(p.name)) invalid(`partner name ${JSON.stringify(p.name)} must be 1-48 of a-z, 0-9, ".", "_", "-", starting with a letter or digit`);
@@ -588,9 +703,33 @@ export function resolveProps(props: OmsReconciliationProps): ResolvedConfig {
     seen.add(p.name);
     if (!Array.isArray(p.feeds) || p.feeds.length === 0) invalid(`partner ${p.name} needs at least one feed`);
     for (const f of p.feeds) if (!(FEED_NAMES as readonly string[]).includes(f)) invalid(`partner ${p.name}: unknown feed ${JSON.stringify(f)} (expected one of ${FEED_NAMES.join(', ')})`);
-    if (p.principal !== undefined && !PRINCIPAL_PATTERN.test(p.principal)) invalid(`partner ${p.name}: principal must be a 12-digit account ID or an IAM root/role/user ARN, got ${JSON.stringify(p.principal)}`);
+    if (p.principal === undefined) invalid(`partner ${p.name}: principal is required (the account root is never trusted by default): the ARN of the role or user that uploads, or the partner's account ID with an externalId`);
+    if (!PRINCIPAL_PATTERN.test(p.principal)) invalid(`partner ${p.name}: principal must be a 12-digit account ID or an IAM root/role/user ARN, got ${JSON.stringify(p.principal)}`);
     if (p.externalId !== undefined && !/^[\w+=,.@:/-]{2,1224}$/.test(p.externalId)) invalid(`partner ${p.name}: externalId must be 2-1224 of letters, digits and +=,.@:/-`);
+    if (p.externalId === undefined) {
+      if (isAccountWide(p.principal)) invalid(`partner ${p.name}: principal ${p.principal} trusts a whole account: give an externalId (a partner in another account), or name the IAM role or user that uploads (a partner in this account)`);
+      if (account !== undefined && accountOf(p.principal) !== account) invalid(`partner ${p.name}: principal ${p.principal} is in another account (${accountOf(p.principal)}, this stack is in ${account}): an externalId is required`);
+    }
+    for (const list of ['channels', 'facilities'] as const) {
+      const values = p[list];
+      if (values === undefined) continue;
+      if (!Array.isArray(values) || values.length === 0 || values.some((v) => typeof v !== 'string' || v.trim() === '')) invalid(`partner ${p.name}: ${list} must be a non-empty list of names (or ["*"])`);
+    }
+    for (const f of p.feeds) {
+      const list = BOUND_BY[f]?.list;
+      if (list && p[list] === undefined) invalid(`partner ${p.name} sends ${f}: list the ${list} it may report (${list}: [...], or ["*"] for any)`);
+    }
   }
+
+  // The handlers apply the partner binding from RECON_CONFIG (lib/engine/binding.ts).
+  if (partners.length > 0) reconConfig.partners = partners.map(bindingOf);
+  if (props.unboundFiles !== undefined) reconConfig.unboundFiles = unboundFiles;
+  const reconConfigJson = JSON.stringify(reconConfig);
+  // Lambda allows 4 KB of environment in total; the other variables stay well under 1 KB.
+  if (Buffer.byteLength(reconConfigJson) > ENV_LIMIT_BYTES - 1024) {
+    invalid(`reconConfig (with the partners' bindings) is ${Buffer.byteLength(reconConfigJson)} bytes as JSON; Lambda allows 4 KB of environment in total (keep it under 3 KB)`);
+  }
+  parseConfig(reconConfig, 'reconConfig');
 
   const resolved: ResolvedConfig = {
     schedule,
@@ -603,10 +742,23 @@ export function resolveProps(props: OmsReconciliationProps): ResolvedConfig {
     settleSeconds: intIn('settleSeconds', props.settleSeconds, DEFAULTS.settleSeconds),
     runWindowMinutes: intIn('runWindowMinutes', props.runWindowMinutes, DEFAULTS.runWindowMinutes),
     reportLinkExpirySeconds: linkExpirySeconds(props.reportLinkExpiry),
+    inboundRetentionDays: intIn('inboundRetentionDays', props.inboundRetentionDays, DEFAULTS.inboundRetentionDays),
+    workflowLogLevel,
+    workflowLogExecutionData: props.workflowLogExecutionData ?? DEFAULTS.workflowLogExecutionData,
+    ingestReservedConcurrency:
+      props.ingestReservedConcurrency === 'none' ? 'none' : intIn('ingestReservedConcurrency', props.ingestReservedConcurrency, DEFAULTS.ingestReservedConcurrency),
     reconConfigJson,
     partners,
   };
   return resolved;
+}
+
+/** What the handlers need of a partner (RECON_CONFIG `partners`): its name and lists. */
+function bindingOf(p: PartnerProps): PartnerBinding {
+  const b: PartnerBinding = { name: p.name };
+  if (p.channels) b.channels = p.channels;
+  if (p.facilities) b.facilities = p.facilities;
+  return b;
 }
 
 /**

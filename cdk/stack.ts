@@ -3,7 +3,7 @@
  * and the tests, so that all three synthesize the same thing.
  */
 import { App, Stack, Validations, type AppProps, type StackProps } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { OmsReconciliation, type OmsReconciliationProps } from './oms-reconciliation.ts';
 
@@ -27,13 +27,13 @@ export class OmsReconStack extends Stack {
 export interface CreateAppOptions {
   /** Skip esbuild bundling (tests, cdk/asl.ts): `aws:cdk:bundling-stacks: []`. */
   readonly skipBundling?: boolean;
-  /** Register cdk-nag AwsSolutions checks (default true). */
+  /** Register the cdk-nag AwsSolutions and Serverless checks (default true). */
   readonly nag?: boolean;
   /** Extra App props (outdir, context…). */
   readonly appProps?: AppProps;
 }
 
-/** A CDK app, with cdk-nag AwsSolutions registered unless `nag: false`. */
+/** A CDK app, with the cdk-nag AwsSolutions and Serverless packs registered unless `nag: false`. */
 export function createApp(options: CreateAppOptions = {}): App {
   const context: Record<string, unknown> = { ...(options.appProps?.context ?? {}) };
   if (options.skipBundling) context['aws:cdk:bundling-stacks'] = [];
@@ -42,6 +42,6 @@ export function createApp(options: CreateAppOptions = {}): App {
     ...(options.skipBundling ? { builtinCloudFormationValidation: false } : {}),
     context,
   });
-  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return app;
 }

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseDecimal } from './decimal.ts';
+import { PARTNER_NAME_PATTERN } from './engine/binding.ts';
 import { ErrorCodes, ReconError } from './errors.ts';
 import { DEFAULT_LIMITS, MAX_KEY_BYTES, MAX_ROW_BYTES } from './limits.ts';
 import { formatPath, loadMappingFile, parseMappingFile } from './partners/mapping-file.ts';
@@ -35,6 +36,17 @@ const facilityText = z
   .refine((v) => v === v.trim(), 'must not start or end with spaces')
   .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must not hold control characters');
 const count = (min: number) => z.number().int().min(min).max(Number.MAX_SAFE_INTEGER);
+
+const bindingList = z.array(z.string().trim().min(1, 'must not be empty').max(1024)).max(10_000);
+const partnerSchema = z
+  .object({
+    name: z.string().regex(PARTNER_NAME_PATTERN, 'must be 1-48 of a-z, 0-9, ".", "_", "-", starting with a letter or digit'),
+    /** Channel names this partner may report (case-insensitive), or "*". */
+    channels: bindingList.optional(),
+    /** Facility / location IDs this partner may report (exact), or "*". */
+    facilities: bindingList.optional(),
+  })
+  .strict();
 
 export const configSchema = z
   .object({
@@ -107,6 +119,16 @@ export const configSchema = z
     mappings: z.array(z.unknown()).default([]),
     /** A mapping file (docs/feeds.md), relative to the config file. */
     mappingFile: z.string().min(1).optional(),
+    /** Partner binding (lib/engine/binding.ts): the channels / facilities each partner folder may report. */
+    partners: z.array(partnerSchema).default([]).superRefine((ps, ctx) => {
+      const seen = new Set<string>();
+      for (const [i, p] of ps.entries()) {
+        if (seen.has(p.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `partner ${p.name} is listed twice` });
+        seen.add(p.name);
+      }
+    }),
+    /** Rows of files under no partner folder: `allow` (default) or `reject`. */
+    unboundFiles: z.enum(['allow', 'reject']).default('allow'),
   })
   .strict();
 

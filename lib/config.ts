@@ -17,6 +17,8 @@ export const DEFAULT_CONFIG: ReconConfig = {
   presets: { amazonTotal: 'none', amazonFbaFacility: 'amazon-fba', shipstationLocation: 'shipstation' },
   limits: { ...DEFAULT_LIMITS },
   mappings: [],
+  partners: [],
+  unboundFiles: 'allow',
 };
 
 /** The config in `file`, validated; the defaults when there is none. */

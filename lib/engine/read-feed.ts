@@ -12,6 +12,7 @@ import { compileDecoder, isRejection, mapHeader, type CanonRecord, type RowRejec
 import { chooseMapping, skipBefore, type Mapping } from '../partners/mapping.ts';
 import { prepareTable } from '../partners/transform.ts';
 import { openTable } from '../read/open.ts';
+import { bindingCheck } from './binding.ts';
 import type { TableSource } from '../read/table.ts';
 import type { FileStats, Warning } from '../report/model.ts';
 
@@ -43,7 +44,7 @@ export interface ReadFeedOptions {
   sink: FeedSink;
   /** Awaited after each batch of rows: where the pipeline flushes records to the store. */
   afterBatch?: () => Promise<void>;
-  /** The path a mapping's `match.files` sees (the pipeline: the S3 key); default the source's name. */
+  /** The path a mapping's `match.files` and the partner binding (binding.ts) see (the pipeline: the S3 key); default the source's name. */
   path?: string;
   /** The time of the run (default: now): timestamps more than the configured skew after it are rejected. */
   now?: Date;
@@ -174,6 +175,14 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
   let partUsed = false;
   let partRejection: RowRejection | undefined;
   let firstSkip: { line: number; reason: string } | undefined;
+  // Partner binding: rows of a value the file's partner may not report are rejected.
+  const bound = bindingCheck(config, feed.name, path);
+  const decodeBound = (row: Parameters<typeof decode>[0]): ReturnType<typeof decode> => {
+    const d = decode(row);
+    if (bound === undefined || isRejection(d)) return d;
+    const why = bound(d);
+    return why === undefined ? d : { file, line: d.line, reason: why };
+  };
 
   for await (const batch of table.rows()) {
     if (table.header.length !== width) {
@@ -191,7 +200,7 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
           partRejection = undefined;
           stats.read += partSpan;
         }
-        const d = decode(row);
+        const d = decodeBound(row);
         if (isRejection(d)) {
           if (!partRejection) partRejection = { file: d.file, line: d.line, reason: d.reason };
           else if (!partRejection.reason.includes(d.reason)) partRejection.reason += `; ${d.reason}`;
@@ -215,7 +224,7 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
         firstSkip ??= { line: row.line, reason: row.skip };
         continue;
       }
-      const d = decode(row);
+      const d = decodeBound(row);
       if (isRejection(d)) {
         stats.rejected += span;
         sink.reject(d);

@@ -1,12 +1,14 @@
 /**
  * `oms-recon local`: the real pipeline on one machine. dynalite and s3rver stand in for
- * DynamoDB and S3; every inbox file is uploaded under inbound/<feed>/ and handed to the real
+ * DynamoDB and S3; every inbox file is uploaded under inbound/<feed>/ (a partner folder
+ * <feed>/<partner>/ under inbound/<feed>/<partner>/) and handed to the real
  * ingest handler as a real-S3-shaped event; the state machine synthesized from the CDK app
  * runs in aws-local-stepfunctions with the real plan / compare / summarize handlers; every
  * SNS Publish is captured. Outputs: <out>/<boundary>/report.json (+ CSV, Markdown, HTML) and
  * <out>/notifications/<n>.json.
  */
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdirSync, statSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context, S3Event, S3EventRecord } from 'aws-lambda';
@@ -69,15 +71,29 @@ async function scanInbox(inbox: string): Promise<InboxFile[]> {
   const files: InboxFile[] = [];
   for (const feed of FEED_NAMES) {
     if (!entries.includes(feed)) continue;
-    const dir = join(inbox, feed);
-    for (const name of (await readdir(dir)).sort()) {
-      const path = join(dir, name);
-      if (name.startsWith('.') || !(await stat(path)).isFile()) continue;
-      files.push({ feed, name, path });
-    }
+    for (const f of feedFolderFiles(join(inbox, feed))) files.push({ feed, ...f });
   }
   if (files.length === 0) throw new ReconError(ErrorCodes.NO_ROWS, `the inbox has no feed files (expected folders ${FEED_NAMES.join(', ')})`, { file: inbox });
   return files;
+}
+
+/**
+ * The files of a feed folder, names sorted: its own files (`<feed>/<file>`), then those in
+ * sub-folders — a partner's folder, `<feed>/<partner>/…` — named by their path below the
+ * feed folder, as their S3 key below `inbound/<feed>/` is. Hidden names are left out.
+ */
+export function feedFolderFiles(dir: string, below = ''): Array<{ name: string; path: string }> {
+  const out: Array<{ name: string; path: string }> = [];
+  const folders: string[] = [];
+  for (const entry of readdirSync(join(dir, below)).sort()) {
+    if (entry.startsWith('.')) continue;
+    const name = below ? `${below}/${entry}` : entry;
+    const info = statSync(join(dir, name));
+    if (info.isFile()) out.push({ name, path: join(dir, name) });
+    else if (info.isDirectory()) folders.push(name);
+  }
+  for (const folder of folders) for (const f of feedFolderFiles(dir, folder)) out.push(f);
+  return out;
 }
 
 /** An S3 key as S3 puts it in an event: URL-encoded, `+` for spaces, `/` kept. */

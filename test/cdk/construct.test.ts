@@ -3,11 +3,13 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Env, FunctionNames, Prefix } from '../../lib/pipeline/contracts.ts';
+import { readSettings } from '../../lib/pipeline/env.ts';
 import { BOUNDARIES } from '../../lib/feeds/catalog.ts';
 import { DEFAULTS, OmsReconciliation, stubFunctionsDir } from '../../cdk/oms-reconciliation.ts';
 import { createApp } from '../../cdk/stack.ts';
 import { logicalIdOf, outdir, resourcesOf, synth, type Synthesized } from './helpers.ts';
 
+const ROLE = 'arn:aws:iam::123456789012:role/uploader';
 const COMMON_ENV = [Env.TABLE_NAME, Env.BUCKET_NAME, Env.SHARDS, Env.RECON_CONFIG, Env.RETENTION_DAYS];
 
 describe('OmsReconciliation with defaults', () => {
@@ -43,11 +45,17 @@ describe('OmsReconciliation with defaults', () => {
     expect(props.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
     expect(props.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: logicalIdOf(s, s.stack.recon.accessLogBucket) });
     const rules = props.LifecycleConfiguration.Rules as Array<Record<string, any>>;
-    const byPrefix = Object.fromEntries(rules.filter((r) => r.Prefix).map((r) => [r.Prefix, r.ExpirationInDays]));
-    expect(byPrefix).toEqual({ [Prefix.rejected]: DEFAULTS.retentionDays, [Prefix.runs]: DEFAULTS.retentionDays, [Prefix.reports]: DEFAULTS.reportRetentionDays });
-    expect(rules.some((r) => r.NoncurrentVersionExpiration?.NoncurrentDays === DEFAULTS.retentionDays)).toBe(true);
-    // inbound/ is evidence: no rule expires current versions there
-    expect(rules.filter((r) => r.ExpirationInDays && !r.Prefix)).toEqual([]);
+    // Each prefix: its objects, and their old versions, expire
+    const byPrefix = Object.fromEntries(rules.filter((r) => r.Prefix).map((r) => [r.Prefix, [r.ExpirationInDays, r.NoncurrentVersionExpiration?.NoncurrentDays, r.Status]]));
+    expect(byPrefix).toEqual({
+      [Prefix.inbound]: [DEFAULTS.inboundRetentionDays, DEFAULTS.inboundRetentionDays, 'Enabled'],
+      [Prefix.rejected]: [DEFAULTS.retentionDays, DEFAULTS.retentionDays, 'Enabled'],
+      [Prefix.runs]: [DEFAULTS.retentionDays, DEFAULTS.retentionDays, 'Enabled'],
+      [Prefix.reports]: [DEFAULTS.reportRetentionDays, DEFAULTS.retentionDays, 'Enabled'],
+    });
+    expect(DEFAULTS.inboundRetentionDays).toBe(35);
+    // No bucket-wide rule expires anything sooner than a prefix's own rule says
+    expect(rules.filter((r) => !r.Prefix && (r.ExpirationInDays || r.NoncurrentVersionExpiration))).toEqual([]);
   });
 
   it('denies every non-TLS request to both buckets', () => {
@@ -101,6 +109,31 @@ describe('OmsReconciliation with defaults', () => {
     expect(Object.keys(resourcesOf(s, 'AWS::Lambda::Function')).filter((id) => !id.startsWith('BucketNotificationsHandler'))).toHaveLength(4);
   });
 
+  it('gives each function exactly the actions its handler calls, no wildcard action', () => {
+    // Prepare: every statement of each function's role, as "actions on resource kind"
+    const statementsOf = (name: (typeof FunctionNames)[number]) => {
+      const roleId = logicalIdOf(s, s.stack.recon.functions[name].role as never);
+      const policies = Object.values(resourcesOf(s, 'AWS::IAM::Policy')).filter((x) => x.Properties.Roles.some((r: any) => r.Ref === roleId));
+      expect(s.json.Resources[roleId].Properties.ManagedPolicyArns, `${name} managed policies`).toBeUndefined();
+      return policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Effect: string }>);
+    };
+    const actionsOf = (name: (typeof FunctionNames)[number]) => statementsOf(name).flatMap((st) => [st.Action].flat()).sort();
+    const common = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+    // Act + Assess (lib/pipeline/ingest.ts, compare.ts and lib/store: what each one sends)
+    expect(actionsOf('ingest')).toEqual(
+      [...common, 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution'].sort(),
+    );
+    expect(actionsOf('plan')).toEqual([...common, 'dynamodb:PutItem', 'dynamodb:Query', 's3:PutObject'].sort());
+    expect(actionsOf('compare')).toEqual([...common, 'dynamodb:Query', 's3:GetObject', 's3:PutObject'].sort());
+    expect(actionsOf('summarize')).toEqual([...common, 'dynamodb:PutItem', 'dynamodb:Query', 's3:GetObject', 's3:PutObject'].sort());
+    for (const name of FunctionNames) {
+      for (const st of statementsOf(name)) {
+        expect(st.Effect).toBe('Allow');
+        for (const a of [st.Action].flat()) expect(a, `${name}: ${a}`).not.toContain('*');
+      }
+    }
+  });
+
   it('gives each function only its own prefixes and no table scan', () => {
     const policyOf = (name: (typeof FunctionNames)[number]) => {
       const roleId = logicalIdOf(s, s.stack.recon.functions[name].role as never);
@@ -149,11 +182,47 @@ describe('OmsReconciliation with defaults', () => {
     s.template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
   });
 
-  it('logs every state machine event and traces with X-Ray', () => {
+  it('gives the state machine and the schedule rules no wildcard action', () => {
+    const roleIds = [logicalIdOf(s, s.stack.recon.stateMachine.role as never)];
+    for (const r of Object.values(resourcesOf(s, 'AWS::Events::Rule'))) if (r.Properties.Targets[0].RoleArn) roleIds.push(r.Properties.Targets[0].RoleArn['Fn::GetAtt'][0]);
+    const policies = Object.values(resourcesOf(s, 'AWS::IAM::Policy')).filter((p) => p.Properties.Roles.some((r: any) => roleIds.includes(r.Ref)));
+    expect(policies.length).toBeGreaterThanOrEqual(2);
+    const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((st: any) => [st.Action].flat()));
+    expect(actions).toContain('lambda:InvokeFunction');
+    expect(actions).toContain('states:StartExecution');
+    expect(actions.filter((a: string) => a.includes('*'))).toEqual([]);
+  });
+
+  it('logs state machine errors without execution data, and traces with X-Ray', () => {
     s.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
       TracingConfiguration: { Enabled: true },
-      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [Match.anyValue()] },
+      LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false, Destinations: [Match.anyValue()] },
+    });
+  });
+
+  it('reserves 10 concurrent executions for ingest, and none for the other functions', () => {
+    const fns = s.stack.recon.functions;
+    expect(s.json.Resources[logicalIdOf(s, fns.ingest)].Properties.ReservedConcurrentExecutions).toBe(10);
+    for (const name of ['plan', 'compare', 'summarize'] as const) {
+      expect(s.json.Resources[logicalIdOf(s, fns[name])].Properties.ReservedConcurrentExecutions, name).toBeUndefined();
+    }
+  });
+
+  it('keeps undeliverable schedule events in an encrypted, TLS-only dead-letter queue', () => {
+    const queueId = logicalIdOf(s, s.stack.recon.deliveryFailureQueue);
+    const rules = Object.values(resourcesOf(s, 'AWS::Events::Rule'));
+    expect(rules).toHaveLength(BOUNDARIES.length);
+    for (const r of rules) expect(r.Properties.Targets[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+    expect(s.json.Resources[queueId].Properties.SqsManagedSseEnabled).toBe(true);
+    s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queueId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Effect: 'Allow', Action: 'sqs:SendMessage', Principal: { Service: 'events.amazonaws.com' } }),
+        ]),
+      },
     });
   });
 
@@ -238,10 +307,55 @@ describe('OmsReconciliation with options', () => {
       reportLinkExpiry: Duration.hours(12),
       reportLinkBase: 'https://reports.example.com/',
       partners: [
-        { name: 'shopify', feeds: ['channel-orders'], principal: '111122223333', externalId: 'shopify-ext-1' },
-        { name: 'dal-3pl', feeds: ['shipments', 'warehouse-inventory'] },
+        { name: 'shopify', feeds: ['channel-orders'], channels: ['shopify'], principal: '111122223333', externalId: 'shopify-ext-1' },
+        { name: 'dal-3pl', feeds: ['shipments', 'warehouse-inventory'], facilities: ['DAL1', 'DAL2'], principal: 'arn:aws:iam::123456789012:role/dal-3pl-upload' },
       ],
+      unboundFiles: 'reject',
+      inboundRetentionDays: 7,
+      workflowLogLevel: 'ALL',
+      workflowLogExecutionData: true,
+      ingestReservedConcurrency: 25,
     });
+  });
+
+  it('expires inbound/ objects and their old versions after inboundRetentionDays', () => {
+    const rules = s.json.Resources[logicalIdOf(s, s.stack.recon.bucket)].Properties.LifecycleConfiguration.Rules as Array<Record<string, any>>;
+    expect(rules.filter((r) => r.Prefix === Prefix.inbound)).toEqual([
+      { Id: 'expire-inbound', Prefix: Prefix.inbound, ExpirationInDays: 7, NoncurrentVersionExpiration: { NoncurrentDays: 7 }, Status: 'Enabled' },
+    ]);
+  });
+
+  it('logs the state machine at the configured level, and reserves the configured ingest concurrency', () => {
+    s.template.hasResourceProperties('AWS::StepFunctions::StateMachine', { LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [Match.anyValue()] } });
+    expect(s.json.Resources[logicalIdOf(s, s.stack.recon.functions.ingest)].Properties.ReservedConcurrentExecutions).toBe(25);
+  });
+
+  it("passes each partner's channels and facilities, and unboundFiles, to every handler's config", () => {
+    for (const name of FunctionNames) {
+      const vars = s.json.Resources[logicalIdOf(s, s.stack.recon.functions[name])].Properties.Environment.Variables;
+      expect(JSON.parse(vars[Env.RECON_CONFIG]), name).toEqual({
+        tolerances: { inventory: '2' },
+        partners: [
+          { name: 'shopify', channels: ['shopify'] },
+          { name: 'dal-3pl', facilities: ['DAL1', 'DAL2'] },
+        ],
+        unboundFiles: 'reject',
+      });
+      // …which the handlers read as their config (lib/pipeline/env.ts), the binding included
+      // (names that are CloudFormation references stand as plain text here)
+      const settings = readSettings(Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? v : `resolved-${k}`])));
+      expect(settings.config.partners.map((p) => p.name), name).toEqual(['shopify', 'dal-3pl']);
+      expect(settings.config.unboundFiles, name).toBe('reject');
+    }
+  });
+
+  it('sends undelivered emails to the dead-letter queue', () => {
+    const queueArn = { 'Fn::GetAtt': [logicalIdOf(s, s.stack.recon.deliveryFailureQueue), 'Arn'] };
+    const subs = Object.values(resourcesOf(s, 'AWS::SNS::Subscription'));
+    expect(subs.map((x) => [x.Properties.Protocol, x.Properties.RedrivePolicy])).toEqual([
+      ['email', { deadLetterTargetArn: queueArn }],
+      ['email', { deadLetterTargetArn: queueArn }],
+    ]);
   });
 
   it('subscribes each email address and the Slack channel', () => {
@@ -273,7 +387,7 @@ describe('OmsReconciliation with options', () => {
     expect(rules[0].Properties.ScheduleExpression).toBe('rate(1 hour)');
     const vars = s.json.Resources[logicalIdOf(s, s.stack.recon.functions.compare)].Properties.Environment.Variables;
     expect(vars[Env.SHARDS]).toBe('32');
-    expect(JSON.parse(vars[Env.RECON_CONFIG])).toEqual({ tolerances: { inventory: '2' } });
+        expect(JSON.parse(vars[Env.RECON_CONFIG]).tolerances).toEqual({ inventory: '2' });
     const summarize = s.json.Resources[logicalIdOf(s, s.stack.recon.functions.summarize)].Properties.Environment.Variables;
     expect(summarize[Env.REPORT_LINK_EXPIRES]).toBe(String(12 * 3600));
     expect(summarize[Env.REPORT_LINK_BASE]).toBe('https://reports.example.com/');
@@ -296,9 +410,22 @@ describe('OmsReconciliation with options', () => {
       const attached = Object.values(resourcesOf(s, 'AWS::IAM::Policy')).filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
       expect(attached, `no other policy attaches to ${name}`).toEqual([]);
     }
-    const shopify = s.json.Resources[logicalIdOf(s, s.stack.recon.partnerRoles.shopify)].Properties.AssumeRolePolicyDocument.Statement[0];
-    expect(JSON.stringify(shopify.Principal)).toContain(':iam::111122223333:root');
-    expect(shopify.Condition).toEqual({ StringEquals: { 'sts:ExternalId': 'shopify-ext-1' } });
+    // Another account: its principal, with the external ID
+    const shopify = s.json.Resources[logicalIdOf(s, s.stack.recon.partnerRoles.shopify)].Properties.AssumeRolePolicyDocument.Statement;
+    expect(shopify).toHaveLength(1);
+    expect(JSON.stringify(shopify[0].Principal)).toContain(':iam::111122223333:root');
+    expect(shopify[0].Condition).toEqual({ StringEquals: { 'sts:ExternalId': 'shopify-ext-1' } });
+    // This account: only the named role, and only from this account; never the account root
+    const dal = s.json.Resources[logicalIdOf(s, s.stack.recon.partnerRoles['dal-3pl'])].Properties.AssumeRolePolicyDocument.Statement;
+    expect(dal).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: { AWS: 'arn:aws:iam::123456789012:role/dal-3pl-upload' },
+        Condition: { StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ]);
+    expect(JSON.stringify(s.json.Resources)).not.toMatch(/"AWS":\{"Fn::Join":\["",\["arn:",\{"Ref":"AWS::Partition"\},":iam::",\{"Ref":"AWS::AccountId"\},":root"\]\]\}/);
   });
 
   it('sets MaxConcurrency of the Map from the props', () => {
@@ -322,7 +449,7 @@ describe('OmsReconciliation with a customer-managed topic key', () => {
     expect(json.Resources[stack.getLogicalId(recon.topic.node.defaultChild as never)].Properties.KmsMasterKeyId).toEqual(keyArn);
     const roleId = stack.getLogicalId(recon.stateMachine.role.node.defaultChild as never);
     const policy = Object.values(json.Resources).find((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: any) => x.Ref === roleId));
-    expect(policy?.Properties.PolicyDocument.Statement).toContainEqual({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: keyArn });
+    expect(policy?.Properties.PolicyDocument.Statement).toContainEqual({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: keyArn });
   });
 });
 
@@ -332,9 +459,19 @@ describe('OmsReconciliation prop checks', () => {
     ['mapConcurrency 41', { mapConcurrency: 41 }, /mapConcurrency must be an integer from 1 to 40/],
     ['a schedule that is no expression', { schedule: 'every day' }, /schedule must be an EventBridge cron/],
     ['an unknown boundary', { boundaries: ['billing' as never] }, /unknown boundary "billing"/],
-    ['a partner name with a space', { partners: [{ name: 'Bad Name', feeds: ['shipments' as const] }] }, /partner name "Bad Name"/],
-    ['a partner feed that does not exist', { partners: [{ name: 'x', feeds: ['orders' as never] }] }, /partner x: unknown feed "orders"/],
-    ['a principal that is no account or ARN', { partners: [{ name: 'x', feeds: ['shipments' as const], principal: 'someone' }] }, /principal must be a 12-digit account ID/],
+    ['a partner name with a space', { partners: [{ name: 'Bad Name', feeds: ['shipments' as const], facilities: ['*'], principal: ROLE }] }, /partner name "Bad Name"/],
+    ['a partner feed that does not exist', { partners: [{ name: 'x', feeds: ['orders' as never], principal: ROLE }] }, /partner x: unknown feed "orders"/],
+    ['a principal that is no account or ARN', { partners: [{ name: 'x', feeds: ['erp-transactions' as const], principal: 'someone' }] }, /principal must be a 12-digit account ID/],
+    ['a partner without a principal (no default trust of the account root)', { partners: [{ name: 'x', feeds: ['erp-transactions' as const] } as never] }, /partner x: principal is required/],
+    ['an account ID without an externalId', { partners: [{ name: 'x', feeds: ['erp-transactions' as const], principal: '111122223333' }] }, /partner x: principal 111122223333 trusts a whole account: give an externalId/],
+    ['an account root without an externalId', { partners: [{ name: 'x', feeds: ['erp-transactions' as const], principal: 'arn:aws:iam::111122223333:root' }] }, /trusts a whole account/],
+    ['a partner that sends orders without channels', { partners: [{ name: 'x', feeds: ['channel-orders' as const], principal: ROLE }] }, /partner x sends channel-orders: list the channels it may report/],
+    ['a partner that sends shipments without facilities', { partners: [{ name: 'x', feeds: ['shipments' as const], channels: ['x'], principal: ROLE }] }, /partner x sends shipments: list the facilities/],
+    ['an empty facilities list', { partners: [{ name: 'x', feeds: ['shipments' as const], facilities: [], principal: ROLE }] }, /partner x: facilities must be a non-empty list/],
+    ['partners set inside reconConfig', { reconConfig: { partners: [] } }, /reconConfig\.partners is set from the construct's partners prop/],
+    ['inboundRetentionDays 0', { inboundRetentionDays: 0 }, /inboundRetentionDays must be an integer from 1 to 3650/],
+    ['ingestReservedConcurrency 0', { ingestReservedConcurrency: 0 }, /ingestReservedConcurrency must be an integer from 1 to 1000/],
+    ['an unknown log level', { workflowLogLevel: 'DEBUG' as never }, /workflowLogLevel must be one of ALL, ERROR, FATAL, OFF/],
     ['a tolerance that is no decimal', { reconConfig: { tolerances: { money: 'abc' } } }, /invalid config at tolerances\.money/],
     ['a negative future skew for timestamps', { reconConfig: { timestamps: { futureSkewHours: -1 } } }, /invalid config at timestamps\.futureSkewHours/],
     ['a config too big for the environment', { reconConfig: { mappings: ['x'.repeat(5000)] } }, /Lambda allows 4 KB of environment/],
@@ -343,6 +480,24 @@ describe('OmsReconciliation prop checks', () => {
   ])('rejects %s', (_label, props, message) => {
     // Act + Assess
     expect(() => synth(props)).toThrow(message);
+  });
+});
+
+describe('OmsReconciliation partners and accounts', () => {
+  it('refuses a role of another account without an externalId when the stack account is known', () => {
+    // Prepare
+    const app = createApp({ skipBundling: true, nag: false, appProps: { outdir } });
+    const stack = new Stack(app, 'InAccount', { env: { account: '123456789012', region: 'eu-west-1' } });
+    // Act + Assess
+    expect(() => new OmsReconciliation(stack, 'Recon', { functionsDir: stubFunctionsDir(), partners: [{ name: 'x', feeds: ['erp-transactions'], principal: 'arn:aws:iam::111122223333:role/up' }] })).toThrow(
+      /partner x: principal arn:aws:iam::111122223333:role\/up is in another account \(111122223333, this stack is in 123456789012\): an externalId is required/,
+    );
+    expect(() => new OmsReconciliation(stack, 'Recon2', { functionsDir: stubFunctionsDir(), partners: [{ name: 'x', feeds: ['erp-transactions'], principal: 'arn:aws:iam::123456789012:role/up' }] })).not.toThrow();
+  });
+
+  it("reserves no ingest concurrency with 'none'", () => {
+    const s = synth({ ingestReservedConcurrency: 'none' });
+    expect(s.json.Resources[logicalIdOf(s, s.stack.recon.functions.ingest)].Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 });
 

@@ -590,6 +590,19 @@ describe('bad input: a bad row is rejected, the run goes on', () => {
     ]);
     // Assess
     expectRejectedRow(r, s, { file: oms, line: 3, reason: /^amount: a number of 100000 digits \(at most 40: limits\.numberDigits\)$/ });
+    });
+  });
+
+  it('a row a partner may not report', async () => {
+    // Prepare: partner acme may report DAL1 only; its count file also carries DAL9
+    const s = setup('partner');
+    const oms = put(s.dir, 'oms-inventory.csv', COUNTS);
+    const counts = put(s.dir, 'warehouse-inventory/acme/counts.csv', csv(INVENTORY_HEADER, ['SKU-1', 'DAL1', '5'], ['SKU-3', 'DAL1', '4'], ['SKU-1', 'DAL9', '3']));
+    const config = put(s.dir, 'recon.json', JSON.stringify({ partners: [{ name: 'acme', facilities: ['DAL1'] }] }));
+    // Act
+    const r = await run(['reconcile', 'inventory', '--oms', oms, '--warehouse', counts, '--config', config, '--out', s.out]);
+    // Assess
+    expectRejectedRow(r, s, { file: counts, line: 4, reason: /^partner acme may not report facility "DAL9" \(acme's facilities: DAL1\)$/ });
   });
 });
 

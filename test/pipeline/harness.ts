@@ -13,7 +13,7 @@
  * swapped, for fault injection.
  */
 import './quiet-sdk.ts';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context, S3Event } from 'aws-lambda';
@@ -24,7 +24,7 @@ import { Prefix, type CompareOutput, type PlanOutput, type RunInput, type Summar
 import type { PipelineDeps } from '../../lib/pipeline/deps.ts';
 import type { PipelineSettings } from '../../lib/pipeline/env.ts';
 import type { IngestOutcome } from '../../lib/pipeline/ingest.ts';
-import { lambdaContext, s3Event, type SnsPublishInput } from '../../lib/pipeline/local.ts';
+import { feedFolderFiles, lambdaContext, s3Event, type SnsPublishInput } from '../../lib/pipeline/local.ts';
 import { getText } from '../../lib/pipeline/objects.ts';
 import { startDynalite, startS3rver, type LocalDynamo, type LocalS3 } from '../../lib/pipeline/standins.ts';
 import { createTable, getFile, readShard } from '../../lib/store/index.ts';
@@ -287,10 +287,7 @@ export function inboxFiles(inbox: string): Array<{ feed: FeedName; name: string;
   const entries = readdirSync(inbox);
   for (const feed of FEED_NAMES) {
     if (!entries.includes(feed)) continue;
-    for (const name of readdirSync(join(inbox, feed)).sort()) {
-      const path = join(inbox, feed, name);
-      if (!name.startsWith('.') && statSync(path).isFile()) out.push({ feed, name, path });
-    }
+    for (const f of feedFolderFiles(join(inbox, feed))) out.push({ feed, ...f });
   }
   return out;
 }
