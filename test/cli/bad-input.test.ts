@@ -590,7 +590,6 @@ describe('bad input: a bad row is rejected, the run goes on', () => {
     ]);
     // Assess
     expectRejectedRow(r, s, { file: oms, line: 3, reason: /^amount: a number of 100000 digits \(at most 40: limits\.numberDigits\)$/ });
-    });
   });
 
   it('a row a partner may not report', async () => {
