@@ -4,6 +4,7 @@
  * raw row ends up in exactly one emitted row, whose `span` says how many it holds.
  */
 import type { RawRow, Table } from '../read/table.ts';
+import { parseDecimal } from '../decimal.ts';
 import { duplicateColumnError, duplicateColumns, normalizeHeader } from '../feeds/catalog.ts';
 
 export interface FoldSpec {
@@ -15,6 +16,16 @@ export interface FoldSpec {
   outWidth: number;
   /** Canonical values (aligned with the output header) of one order's raw rows. */
   fold(group: RawRow[]): string[];
+  /**
+   * A row with no order ID right after an order's rows continues that order (Amazon's Order
+   * Report splits an item over several lines, the extra ones mostly blank). Without it, such a
+   * row is its own row, which the decoder rejects.
+   */
+  continuation?: boolean;
+}
+
+export interface FoldOptions {
+  continuation?: boolean;
 }
 
 /**
@@ -31,14 +42,20 @@ export function strayRow(r: RawRow, width: number, outWidth: number): RawRow {
  * The canonical table of a preset: the export's rows folded per order (`fold`), under the
  * canonical `header`. Rows of one order are consecutive; the key column starts the next order.
  */
-export function foldedTable(table: Table, header: string[], keyIndex: number, fold: FoldSpec['fold']): Table {
+export function foldedTable(table: Table, header: string[], keyIndex: number, fold: FoldSpec['fold'], options: FoldOptions = {}): Table {
   return {
     file: table.file,
     format: table.format,
     delimiter: table.delimiter,
     compressed: table.compressed,
     header,
-    rows: foldConsecutive(table, { keyIndex, width: table.format === 'csv' ? table.header.length : undefined, outWidth: header.length, fold }),
+    rows: foldConsecutive(table, {
+      keyIndex,
+      width: table.format === 'csv' ? table.header.length : undefined,
+      outWidth: header.length,
+      fold,
+      continuation: options.continuation,
+    }),
   };
 }
 
@@ -68,6 +85,10 @@ export function foldConsecutive(table: Table, spec: FoldSpec): () => AsyncIterab
           continue;
         }
         const id = spec.keyIndex < 0 ? '' : (r.values[spec.keyIndex] ?? '').trim();
+        if (id === '' && spec.continuation && group.length > 0 && strays.length === 0) {
+          group.push(r);
+          continue;
+        }
         if (id === '') {
           // No order ID: it cannot join an order, and must not vanish. Its own row, rejected downstream.
           flush(out);
@@ -128,4 +149,38 @@ export function firstValue(group: readonly RawRow[], i: number): { value: string
     }
   }
   return { value: '' };
+}
+
+/** Two amounts equal as exact decimals (`10.0` = `10.00`); texts that are not amounts compare as text. */
+export function sameAmount(a: string, b: string): boolean {
+  if (a === b) return true;
+  const x = parseDecimal(a);
+  const y = parseDecimal(b);
+  return x.ok && y.ok && x.value === y.value;
+}
+
+/** Currency codes equal in any case. */
+export function sameCode(a: string, b: string): boolean {
+  return a.toUpperCase() === b.toUpperCase();
+}
+
+/**
+ * An order-level value of a line-item export: the first non-empty value of column `i` over the
+ * order's rows. Each later row that carries a different value (by `same`) is handed to
+ * `conflict` with the row the kept value came from, so the preset can report it.
+ */
+export function orderValue(
+  group: readonly RawRow[],
+  i: number,
+  same: (a: string, b: string) => boolean,
+  conflict: (kept: { value: string; row: RawRow }, other: { value: string; row: RawRow }) => void,
+): string {
+  const chosen = firstValue(group, i);
+  if (!chosen.row) return '';
+  for (const r of group) {
+    if (r === chosen.row) continue;
+    const v = cell(r, i);
+    if (v !== '' && !same(v, chosen.value)) conflict({ value: chosen.value, row: chosen.row }, { value: v, row: r });
+  }
+  return chosen.value;
 }
