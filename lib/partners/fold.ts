@@ -14,18 +14,39 @@ export interface FoldSpec {
   width: number | undefined;
   /** Width of the canonical header the fold produces. */
   outWidth: number;
-  /** Canonical values (aligned with the output header) of one order's raw rows. */
-  fold(group: RawRow[]): string[];
+  /**
+   * Canonical values (aligned with the output header) of one order's raw rows — or, for an
+   * order that cannot be read, the values with the reason it is rejected.
+   */
+  fold(group: RawRow[]): string[] | Folded;
   /**
    * A row with no order ID right after an order's rows continues that order (Amazon's Order
    * Report splits an item over several lines, the extra ones mostly blank). Without it, such a
    * row is its own row, which the decoder rejects.
    */
   continuation?: boolean;
+  /**
+   * The reason a raw row is not data (a report's footer, an all-blank padding row), if it is
+   * not: it is emitted alone with `skip` set — counted, never decoded, never part of an order.
+   * Asked before the width check (a footer line has its own width).
+   */
+  skip?: (r: RawRow) => string | undefined;
 }
 
-export interface FoldOptions {
-  continuation?: boolean;
+export type FoldOptions = Pick<FoldSpec, 'continuation' | 'skip'>;
+
+/** An order's canonical values, and the reason to reject it when it cannot be read. */
+export interface Folded {
+  values: string[];
+  reject?: string;
+}
+
+/** The row of one folded order: its values, its raw rows (`span`, `members`), and a reject reason if any. */
+function folded(line: number, result: string[] | Folded, members: RawRow[]): RawRow {
+  if (Array.isArray(result)) return { line, values: result, span: members.length, members };
+  const row: RawRow = { line, values: result.values, span: members.length, members };
+  if (result.reject !== undefined) row.reject = result.reject;
+  return row;
 }
 
 /**
@@ -55,6 +76,7 @@ export function foldedTable(table: Table, header: string[], keyIndex: number, fo
       outWidth: header.length,
       fold,
       continuation: options.continuation,
+      skip: options.skip,
     }),
   };
 }
@@ -67,7 +89,7 @@ export function foldConsecutive(table: Table, spec: FoldSpec): () => AsyncIterab
     let strays: RawRow[] = [];
     const flush = (out: RawRow[]): void => {
       if (group.length > 0) {
-        out.push({ line: group[0].line, values: spec.fold(group), span: group.length, members: group });
+        out.push(folded(group[0].line, spec.fold(group), group));
         group = [];
       }
       if (strays.length > 0) {
@@ -78,6 +100,14 @@ export function foldConsecutive(table: Table, spec: FoldSpec): () => AsyncIterab
     for await (const batch of table.rows()) {
       const out: RawRow[] = [];
       for (const r of batch) {
+        const skip = spec.skip?.(r);
+        if (skip !== undefined) {
+          // Not data: alone, after the order in progress (which it does not end).
+          const s: RawRow = { line: r.line, values: new Array<string>(spec.outWidth).fill(''), span: 1, skip };
+          if (group.length > 0) strays.push(s);
+          else out.push(s);
+          continue;
+        }
         if (spec.width !== undefined && r.values.length !== spec.width) {
           const s = strayRow(r, spec.width, spec.outWidth);
           if (group.length > 0) strays.push(s);
@@ -92,7 +122,7 @@ export function foldConsecutive(table: Table, spec: FoldSpec): () => AsyncIterab
         if (id === '') {
           // No order ID: it cannot join an order, and must not vanish. Its own row, rejected downstream.
           flush(out);
-          out.push({ line: r.line, values: spec.fold([r]), span: 1, members: [r] });
+          out.push(folded(r.line, spec.fold([r]), [r]));
           continue;
         }
         if (group.length > 0 && id === key) {

@@ -7,6 +7,7 @@
 import type { FeedName } from '../feeds/catalog.ts';
 import { amazonOrderReport, amazonOrders } from './amazon.ts';
 import { amazonFbaInventory } from './amazon-fba.ts';
+import { ebayOrders } from './ebay.ts';
 import { shipstationShipments } from './shipstation.ts';
 import { shopifyInventory } from './shopify-inventory.ts';
 import { shopifyOrders } from './shopify.ts';
@@ -20,6 +21,7 @@ export const PRESETS: readonly Preset[] = [
   shopifyOrders,
   amazonOrders,
   amazonOrderReport,
+  ebayOrders,
   woocommerceOrders,
   shipstationShipments,
   shopifyInventory,

@@ -37,10 +37,18 @@ const WOO_LEGACY_HEADER =
   'Billing First Name,Billing Last Name,Billing Email,Customer Note,Order Items,Download Permissions Granted,Order Notes,Coupons';
 
 /** Per preset: a header it recognises, its order-ID column and a money column. */
-const SAMPLES: Record<string, { header: string[]; id: string; money: string }> = {
+const EBAY_HEADER =
+  'Sales Record Number,Order Number,Buyer Username,Buyer Name,Buyer Email,Item Number,Item Title,Custom Label,Quantity,Sold For,' +
+  'Shipping And Handling,Total Price,Payment Method,Sale Date,Paid On Date,Shipped On Date,Tracking Number,Transaction ID';
+const EBAY_HISTORY_HEADER =
+  '\t"Sales Record Number",User Id,Buyer Fullname,Buyer Email,Order ID,Item ID,Transaction ID,Item Title,Quantity,Sale Price,' +
+  'Shipping And Handling,Sales Tax,Insurance,Total Price,Payment Method,Sale Date,Checkout Date,Paid on Date';
+
+const SAMPLES: Record<string, { header: string[]; id: string; money: string; skipsBlank?: boolean }> = {
   'shopify-orders': { header: SHOPIFY_HEADER.split(','), id: 'Name', money: 'Total' },
   'amazon-orders': { header: AMAZON_HEADER.split('\t'), id: 'amazon-order-id', money: 'item-price' },
   'amazon-order-report': { header: ORDER_REPORT_HEADER.split('\t'), id: 'order-id', money: 'item-price' },
+  'ebay-orders': { header: EBAY_HEADER.split(','), id: 'Sales Record Number', money: 'Total Price', skipsBlank: true },
   'woocommerce-orders': { header: WOO_HEADER.split(','), id: 'order_id', money: 'order_total' },
 };
 
@@ -51,6 +59,8 @@ describe('preset recognition from the header row alone', () => {
     ['Amazon report with other header casing', AMAZON_HEADER.toUpperCase().split('\t'), 'amazon-orders'],
     ['Amazon Order Report', ORDER_REPORT_HEADER.split('\t'), 'amazon-order-report'],
     ['Amazon unshipped orders report', UNSHIPPED_HEADER.split('\t'), 'amazon-order-report'],
+    ['eBay Seller Hub orders report', EBAY_HEADER.split(','), 'ebay-orders'],
+    ['eBay Sales History, header starting with a tab', EBAY_HISTORY_HEADER.split(','), 'ebay-orders'],
     ['WooCommerce order export (Default)', WOO_HEADER.split(','), 'woocommerce-orders'],
     ['WooCommerce order export (Legacy)', WOO_LEGACY_HEADER.split(','), 'woocommerce-orders'],
     ['canonical channel-orders', ['channel', 'channel_order_id', 'total', 'currency'], undefined],
@@ -114,9 +124,12 @@ describe('rows are never lost', () => {
           for await (const b of applied.rows()) out.push(...b);
           // Assess
           expect(out.reduce((n, r) => n + (r.span ?? 1), 0)).toBe(raw.length);
-          const malformed = raw.filter((r) => r.values.length !== header.length).map((r) => r.line);
-          const passedAlone = out.filter((r) => r.reject !== undefined).map((r) => r.line);
+          // eBay's downloads pad with lines of empty cells: that preset skips them (any width).
+          const blank = (r: RawRow) => sample.skipsBlank === true && r.values.every((v) => v.trim() === '');
+          const malformed = raw.filter((r) => r.values.length !== header.length && !blank(r)).map((r) => r.line);
+          const passedAlone = out.filter((r) => r.reject !== undefined && r.values.every((v) => v === '')).map((r) => r.line);
           expect(passedAlone.sort((a, b) => a - b)).toEqual(malformed);
+          expect(out.filter((r) => r.skip !== undefined).map((r) => r.line)).toEqual(raw.filter(blank).map((r) => r.line));
           expect(out.every((r) => r.values.length === applied.header.length)).toBe(true);
         }),
         { numRuns: 200 },
