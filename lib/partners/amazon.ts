@@ -60,7 +60,19 @@ function amazonItemReport(report: AmazonReport): Preset {
       const currency = col('currency');
       const status = report.status === undefined ? -1 : col(report.status);
 
-      const mode = options.amazonTotal ?? 'none';
+      const configured = options.amazonTotal ?? 'none';
+      // The unshipped orders report carries no prices at all: presence only, said once.
+      const priced = col('item-price') >= 0;
+      if (configured !== 'none' && !priced) {
+        reportProblem(options, {
+          code: 'preset',
+          preset: report.name,
+          file: table.file,
+          lines: [1],
+          message: `amazonTotal "${configured}" is set, but this Amazon ${report.title} has no prices (no item-price column): its orders are compared on presence only`,
+        });
+      }
+      const mode = priced ? configured : 'none';
       const sumColumns = mode === 'none' ? [] : mode.split('+');
       const sumIndexes = sumColumns.map((c) => {
         const i = col(c);
