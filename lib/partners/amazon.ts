@@ -17,14 +17,14 @@
  * Out: one `channel-orders` row per order ID — channel `amazon`, placed_at = purchase-date,
  * currency, status. The reports have no order total: by default none is written (the
  * comparison is presence only); `amazonTotal` names the item columns to add up, exactly, over
- * the order's rows.
+ * the order's rows — promotion discounts taken off by their size, whatever their sign.
  */
-import { formatMoney, parseDecimal, type Decimal } from '../decimal.ts';
+import { abs, formatMoney, parseDecimal, type Decimal } from '../decimal.ts';
 import { ErrorCodes, ReconError } from '../errors.ts';
 import { normalizeHeader } from '../feeds/catalog.ts';
 import type { RawRow, Table } from '../read/table.ts';
 import { cell, columnIndex, firstValue, foldedTable } from './fold.ts';
-import { reportProblem, type Preset, type PresetOptions } from './types.ts';
+import { AMAZON_DISCOUNT_COLUMNS, reportProblem, type Preset, type PresetOptions } from './types.ts';
 
 interface AmazonReport {
   name: string;
@@ -74,6 +74,7 @@ function amazonItemReport(report: AmazonReport): Preset {
       }
       const mode = priced ? configured : 'none';
       const sumColumns = mode === 'none' ? [] : mode.split('+');
+      const discount = sumColumns.map((c) => AMAZON_DISCOUNT_COLUMNS.has(c));
       const sumIndexes = sumColumns.map((c) => {
         const i = col(c);
         if (i < 0) {
@@ -113,7 +114,7 @@ function amazonItemReport(report: AmazonReport): Preset {
               problem(group, r, `line ${r.line}: ${sumColumns[k]} ${d.reason}; the order total is left out`);
               return '';
             }
-            total += d.value;
+            total += discount[k] ? -abs(d.value) : d.value;
             seen = true;
           }
         }

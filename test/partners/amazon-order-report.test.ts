@@ -5,8 +5,10 @@
  * line continues the item, most of its columns blank). And the unshipped orders report, which
  * carries no prices at all.
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectPreset, type PresetProblem } from '../../lib/partners/presets.ts';
+import { errorLine, put, run, tempDir } from '../cli/helpers.ts';
 import { expectEveryRowCounted, fixture, found, openFixture, reconcileFixtures } from './fixtures.ts';
 import { collect, records, tableFrom } from './tables.ts';
 
@@ -36,6 +38,33 @@ describe('amazon-order-report on an Order Report', () => {
     ]);
     expect(rows[0]).not.toHaveProperty('status');
     expect(problems).toEqual([]);
+  });
+
+  it('takes promotion discounts off the total by their size, whichever sign the report gives them', async () => {
+    // Prepare: the fixture writes discounts negative; a report writing them positive must give the same total.
+    const table = await openFixture(P, 'order-report.txt');
+    const mode = 'item-price+shipping-price+item-promotion-discount+ship-promotion-discount';
+    const header = ['order-id', 'order-item-id', 'purchase-date', 'item-price', 'shipping-price', 'item-promotion-discount', 'ship-promotion-discount'];
+    const positive = await tableFrom([header.join('\t'), ['117-1', '1', '2026-11-20', '10.00', '3.00', '2.00', '3.00'].join('\t')].join('\n'), 'p.txt');
+    // Act
+    const rows = await records(detectPreset('channel-orders', table.header)!.apply(table, { amazonTotal: mode }));
+    const pos = await records(detectPreset('channel-orders', positive.header)!.apply(positive, { amazonTotal: mode }));
+    // Assess: 19.99 + 3.99 + 10.00 − 2.00 − 1.00 (the split line's promotion) = 30.98; 5.00 + 2.00 − 2.00 = 5.00.
+    expect(rows.map((r) => r.total)).toEqual(['30.98', '5.00', '49.00', '12.00']);
+    expect(pos.map((r) => r.total)).toEqual(['8.00']);
+  });
+
+  it('refuses an amazonTotal that names no Amazon money column, naming the config path', async () => {
+    // Prepare
+    const dir = tempDir('amazon-total-');
+    const config = put(dir, 'recon.json', JSON.stringify({ presets: { amazonTotal: 'item-price+discount' } }));
+    // Act
+    const r = await run(['reconcile', 'intake', '--channel', fixture(P, 'order-report.txt'), '--oms', fixture(P, 'oms-orders.csv'), '--config', config, '--out', join(dir, 'out')]);
+    // Assess
+    expect(r.code).toBe(2);
+    expect(errorLine(r)).toContain('invalid config at presets.amazonTotal');
+    expect(errorLine(r)).toContain('"discount" is not an Amazon item money column');
+    expect(errorLine(r)).toContain('[E_CONFIG_INVALID]');
   });
 
   it('joins a split line whose order-id is blank to the order above it', async () => {
