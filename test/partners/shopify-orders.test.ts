@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectPreset } from '../../lib/partners/presets.ts';
 import { expectEveryRowCounted, fixture, found, openFixture, reconcileFixtures } from './fixtures.ts';
-import { records } from './tables.ts';
+import { records, tableFrom } from './tables.ts';
 
 const P = 'shopify-orders';
 
@@ -35,6 +35,23 @@ describe('shopify-orders on a Shopify orders export', () => {
       ['10', '1', '#1005', '15.00', 'USD', 'payment voided'],
       ['11', '1', '#1006', '80.00', 'USD', 'paid'],
       ['12', '1', '#1007', '12.00', 'USD', 'paid'],
+    ]);
+  });
+
+  it('reads an export without the Cancelled at column (some stores export fewer columns): status from the payment', async () => {
+    // Prepare: a shorter real-world header, order names without "#".
+    const header = 'Name,Email,Financial Status,Paid at,Fulfillment Status,Fulfilled at,Accepts Marketing,Currency,Subtotal,Shipping,Taxes,Total,Discount Code,Discount Amount,Shipping Method,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem compare at price,Lineitem sku,Notes,Payment Method,Refunded Amount,Vendor,Outstanding Balance,Id,Tags,Risk Level,Source';
+    const row = (name: string, fin: string, total: string) =>
+      `${name},x@example.com,${fin},,unfulfilled,,no,CLP,${total},0,0,${total},,0,,2026-11-20 10:00:00 -0300,1,Item,${total},,SKU,,Card,0,V,0,1,,Low,web`;
+    const table = await tableFrom([header, row('1044', 'paid', '194038'), row('1045', 'voided', '5000')].join('\n'), 'export.csv');
+    // Act
+    const preset = detectPreset('channel-orders', table.header);
+    const rows = await records(preset!.apply(table, {}));
+    // Assess
+    expect(preset?.name).toBe(P);
+    expect(rows.map((r) => [r.channel_order_id, r.total, r.currency, r.status])).toEqual([
+      ['1044', '194038', 'CLP', 'paid'],
+      ['1045', '5000', 'CLP', 'payment voided'],
     ]);
   });
 
