@@ -12,7 +12,8 @@
  *   Id`, `Buyer Fullname`, …, `Item ID`, `Item Title`, `Quantity`, `Sale Price`, …, `Total
  *   Price`, …, `Sale Date`, … — with a blank line before the header, a header that may start
  *   with a tab, and the same kind of footer.
- * Both write money with its sign (`$19.50`) and dates as `Jan-18-16` (or `Jan-18-16 14:05:00`).
+ * Both write money with its sign (`$19.50`; eBay's `US $19.50`, `AU $5.00`, `C $5.00` for
+ * dollars of a named country; `£12.00`, `GBP 12.00`) and dates as `Jan-18-16` (or with a time).
  *
  * Out: one `channel-orders` row per order — channel `ebay`; channel_order_id = `Order Number`
  * (Seller Hub) or `Sales Record Number` (Sales History); total = `Total Price` (or `Total`) of
@@ -49,6 +50,20 @@ function ebayDate(text: string): string {
     if (iso !== undefined) return iso;
   }
   return text; // not eBay's format: the decoder judges it as written
+}
+
+/** eBay's own way to mark dollars of other countries (`US $19.50`, `AU $5.00`, `C $5.00`). */
+const DOLLARS = new Map([['US', 'USD'], ['AU', 'AUD'], ['C', 'CAD'], ['HK', 'HKD'], ['S', 'SGD'], ['NZ', 'NZD']]);
+const EBAY_DOLLAR = /^(US|AU|C|HK|S|NZ)\s?\$\s?/;
+
+/** An eBay amount → canonical decimal text and the ISO code written with it, if any. */
+function ebayAmount(text: string): { value: string; currency?: string } | undefined {
+  const dollar = EBAY_DOLLAR.exec(text);
+  if (dollar) {
+    const amount = readLocalAmount(text.slice(dollar[0].length));
+    return amount && { value: amount.value, currency: DOLLARS.get(dollar[1]) };
+  }
+  return readLocalAmount(text, { currencySign: true });
 }
 
 const RECORD_COUNT = /^\d*\s*,?\s*record\(s\)\s+downloaded\b/i;
@@ -104,7 +119,7 @@ export const ebayOrders: Preset = {
       for (const r of rows) {
         const text = cell(r, totalCol);
         if (text === '') continue;
-        const amount = readLocalAmount(text, { currencySign: true });
+        const amount = ebayAmount(text);
         const d = amount ? parseDecimal(amount.value) : undefined;
         if (!amount || !d || !d.ok) return { total: text, currency };
         if (amount.currency) {

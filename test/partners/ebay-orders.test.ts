@@ -87,6 +87,35 @@ describe('ebay-orders: footers and padding in any export', () => {
     expect(rows.reduce((n, r) => n + (r.span ?? 1), 0)).toBe(8);
   });
 
+  it("reads eBay's money forms, with the currency when the text names one", async () => {
+    // Prepare
+    const text = [
+      'Sales Record Number,Total Price,Sale Date',
+      '1,$19.50,Jan-18-16',
+      '2,"$1,284.40",Jan-18-16 14:05:00',
+      '3,US $7.25,Jan-18-16',
+      '4,AU $5.00,Jan-18-16',
+      '5,C $5.00,Jan-18-16',
+      '6,£12.00,Jan-18-16',
+      '7,GBP 12.00,Jan-18-16',
+      '8,n/a,Jan-18-16',
+    ].join('\n');
+    const table = await tableFrom(text, 'money.csv');
+    // Act
+    const rows = await records(detectPreset('channel-orders', table.header)!.apply(table, {}));
+    // Assess: a total that is no amount passes as written (the decoder rejects that row).
+    expect(rows.map((r) => [r.channel_order_id, r.total, r.currency, r.placed_at])).toEqual([
+      ['1', '19.50', '', '2016-01-18T00:00:00.000Z'],
+      ['2', '1284.40', '', '2016-01-18T14:05:00.000Z'],
+      ['3', '7.25', 'USD', '2016-01-18T00:00:00.000Z'],
+      ['4', '5.00', 'AUD', '2016-01-18T00:00:00.000Z'],
+      ['5', '5.00', 'CAD', '2016-01-18T00:00:00.000Z'],
+      ['6', '12.00', '', '2016-01-18T00:00:00.000Z'],
+      ['7', '12.00', 'GBP', '2016-01-18T00:00:00.000Z'],
+      ['8', 'n/a', '', '2016-01-18T00:00:00.000Z'],
+    ]);
+  });
+
   it('adds up the rows of an order that has no summary row', async () => {
     // Prepare
     const text = ['Sales Record Number,Item ID,Total Price,Sale Date', '9,1,$1.10,Mar-02-26', '9,2,$2.20,Mar-02-26'].join('\n');
