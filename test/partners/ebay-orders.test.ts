@@ -87,6 +87,19 @@ describe('ebay-orders: footers and padding in any export', () => {
     expect(rows.reduce((n, r) => n + (r.span ?? 1), 0)).toBe(8);
   });
 
+  it('rejects a Seller Hub sale without Order Number (not paid yet), naming its record', async () => {
+    // Prepare
+    const text = ['Sales Record Number,Order Number,Item Number,Total Price,Sale Date', '8,,9002,$4.00,Feb-02-26', '9,09-1,9003,$5.00,Feb-02-26'].join('\n');
+    const table = await tableFrom(text, 'hub.csv');
+    // Act
+    const rows = await collect(detectPreset('channel-orders', table.header)!.apply(table, {}));
+    // Assess
+    expect(rows.map((r) => [r.line, r.values[1], r.reject])).toEqual([
+      [2, '', 'Sales Record Number 8 has no Order Number (eBay gives one when the sale is paid)'],
+      [3, '09-1', undefined],
+    ]);
+  });
+
   it("reads eBay's money forms, with the currency when the text names one", async () => {
     // Prepare
     const text = [
