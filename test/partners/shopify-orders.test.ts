@@ -4,8 +4,10 @@
  * comma, quotes and a line break, a cancelled order (`Cancelled at` set, payment `voided`), and
  * an open order whose payment authorisation was voided (not cancelled).
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { detectPreset } from '../../lib/partners/presets.ts';
+import { put, tempDir } from '../cli/helpers.ts';
 import { expectEveryRowCounted, fixture, found, openFixture, reconcileFixtures } from './fixtures.ts';
 import { records, tableFrom } from './tables.ts';
 
@@ -70,5 +72,26 @@ describe('shopify-orders on a Shopify orders export', () => {
     expectEveryRowCounted(report, { 'orders_export_1.csv': 10, 'oms-orders.csv': 8 });
     expect(report.rejected).toEqual([]);
     expect(report.warnings).toEqual([]);
+  });
+
+  it('cancellation through the CLI: a cancelled order the OMS never captured agrees; a voided payment is a live order', async () => {
+    // Prepare: the OMS file without #1003 (cancelled on Shopify), and with #1005 cancelled in the OMS.
+    const dir = tempDir('shopify-cancel-');
+    const oms = readFileSync(fixture(P, 'oms-orders.csv'), 'utf8')
+      .split('\n')
+      .filter((l) => !l.startsWith('shopify,#1003,'))
+      .map((l) => (l.startsWith('shopify,#1005,') ? l.replace(/,open$/, ',cancelled') : l))
+      .join('\n');
+    // Act
+    const { report } = await reconcileFixtures([fixture(P, 'orders_export_1.csv')], put(dir, 'oms-orders.csv', oms));
+    // Assess
+    expect(found(report)).toEqual([
+      'cancellation_mismatch shopify/#1005',
+      'duplicate_in_oms shopify/#1002',
+      'field_mismatch shopify/#1007 total',
+      'missing_in_oms shopify/#1006',
+      'unexpected_in_oms shopify/#1099',
+    ]);
+    expect(report.discrepancies.find((d) => d.type === 'cancellation_mismatch')).toMatchObject({ cancelled_on: 'oms' });
   });
 });
