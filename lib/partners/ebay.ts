@@ -88,7 +88,7 @@ export const ebayOrders: Preset = {
   },
 
   apply(table: Table, options: PresetOptions): Table {
-    const col = columnIndex(ebayHeader(table.header));
+    const col = columnIndex(ebayHeader(table.header), table.file, 'ebay-orders');
     const record = col('Sales Record Number');
     const orderNumber = col('Order Number'); // Seller Hub only
     const item = [col('Item Number'), col('Item ID')].find((i) => i >= 0) ?? -1;
