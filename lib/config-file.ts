@@ -12,6 +12,7 @@ import { ErrorCodes, ReconError } from './errors.ts';
 import { DEFAULT_LIMITS, MAX_KEY_BYTES, MAX_ROW_BYTES } from './limits.ts';
 import { formatPath, loadMappingFile, parseMappingFile } from './partners/mapping-file.ts';
 import type { Mapping } from './partners/mapping.ts';
+import { amazonTotalProblem } from './partners/types.ts';
 
 const decimalText = z
   .union([z.string(), z.number()])
@@ -93,7 +94,11 @@ export const configSchema = z
       .object({
         /** How an Amazon order report gives an order total: not at all (presence only), or a sum of item columns. */
         amazonTotal: z
-          .enum(['none', 'item-price', 'item-price+shipping-price', 'item-price+item-tax+shipping-price+shipping-tax'])
+          .string()
+          .superRefine((v, ctx) => {
+            const problem = amazonTotalProblem(v);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          })
           .default('none'),
         /** The facility_id of the stock in an Amazon "Manage FBA Inventory" report (it has no facility column). */
         amazonFbaFacility: facilityText.default('amazon-fba'),

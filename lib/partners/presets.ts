@@ -5,12 +5,14 @@
  * one canonical row (an order's line items) and say so in `RawRow.span`.
  */
 import type { FeedName } from '../feeds/catalog.ts';
-import { amazonOrders } from './amazon.ts';
+import { amazonOrderReport, amazonOrders } from './amazon.ts';
 import { amazonFbaInventory } from './amazon-fba.ts';
+import { ebayOrders } from './ebay.ts';
 import { shipstationShipments } from './shipstation.ts';
 import { shopifyInventory } from './shopify-inventory.ts';
 import { shopifyOrders } from './shopify.ts';
 import type { Preset } from './types.ts';
+import { woocommerceOrders } from './woocommerce.ts';
 
 export { AMAZON_TOTALS, reportProblem } from './types.ts';
 export type { AmazonTotal, Preset, PresetOptions, PresetProblem } from './types.ts';
@@ -18,6 +20,9 @@ export type { AmazonTotal, Preset, PresetOptions, PresetProblem } from './types.
 export const PRESETS: readonly Preset[] = [
   shopifyOrders,
   amazonOrders,
+  amazonOrderReport,
+  ebayOrders,
+  woocommerceOrders,
   shipstationShipments,
   shopifyInventory,
   amazonFbaInventory,

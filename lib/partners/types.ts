@@ -6,14 +6,47 @@ import type { FeedName } from '../feeds/catalog.ts';
 import type { Table } from '../read/table.ts';
 import type { Warning } from '../report/model.ts';
 
-/** How an Amazon order's total is built from its item rows (SPEC: presence only by default). */
+/** Common ways to build an Amazon order's total from its item lines (SPEC: presence only by default). */
 export const AMAZON_TOTALS = [
   'none',
   'item-price',
   'item-price+shipping-price',
   'item-price+item-tax+shipping-price+shipping-tax',
 ] as const;
-export type AmazonTotal = (typeof AMAZON_TOTALS)[number];
+
+/** The item money columns of Amazon's order reports that `amazonTotal` may add up. */
+export const AMAZON_MONEY_COLUMNS = [
+  'item-price',
+  'item-tax',
+  'shipping-price',
+  'shipping-tax',
+  'gift-wrap-price',
+  'gift-wrap-tax',
+  'item-promotion-discount',
+  'ship-promotion-discount',
+] as const;
+
+/** Discounts: taken off the total by their size, whichever sign the report writes them with. */
+export const AMAZON_DISCOUNT_COLUMNS: ReadonlySet<string> = new Set(['item-promotion-discount', 'ship-promotion-discount']);
+
+/**
+ * How an Amazon order's total is built: `none` (presence only), or item money columns joined
+ * by `+` (each at most once), added exactly over the order's lines — discounts subtracted.
+ */
+export type AmazonTotal = string;
+
+/** Why `text` is not a valid `amazonTotal`, or undefined when it is. */
+export function amazonTotalProblem(text: string): string | undefined {
+  if (text === 'none') return undefined;
+  const parts = text.split('+');
+  const known = new Set<string>(AMAZON_MONEY_COLUMNS);
+  const unknown = parts.filter((p) => !known.has(p));
+  if (unknown.length > 0) {
+    return `"${text}": ${unknown.map((u) => `"${u}"`).join(', ')} is not an Amazon item money column (use "none" or columns joined by "+": ${AMAZON_MONEY_COLUMNS.join(', ')})`;
+  }
+  if (new Set(parts).size !== parts.length) return `"${text}" names a column twice`;
+  return undefined;
+}
 
 /**
  * A data problem a preset found while folding rows, e.g. two rows of one Shopify order with
@@ -29,7 +62,7 @@ export interface PresetProblem extends Warning {
 }
 
 export interface PresetOptions {
-  /** amazon-orders: which item columns add up to the order total (default `none`: no total). */
+  /** The Amazon presets: which item columns add up to the order total (default `none`: no total). */
   amazonTotal?: AmazonTotal;
   /** amazon-fba-inventory: the facility_id of Amazon's fulfilment network (default `amazon-fba`). */
   amazonFbaFacility?: string;
