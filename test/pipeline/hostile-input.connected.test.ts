@@ -64,22 +64,26 @@ describe('hostile input through oms-recon local and the CLI, on the same files',
     }
   });
 
-  it('rejects a future date and a year 0026 with their lines, and reads a copy and a symlink once', () => {
+  it('keeps a future date and a year 0026 in a date financial does not use (one unparsed_values warning), and reads a copy and a symlink once', () => {
     const r = local.financial;
-    expect(rejections(r)).toEqual([
-      'oms-transactions/a.csv:3 date: 2062-01-01T00:00:00.000Z is more than 24 h in the future (after 2026-11-27T06:00:00.000Z; timestamps.futureSkewHours)',
-      'oms-transactions/a.csv:4 date: not a timestamp (year 0026: a two-digit year? years 0000–0099 are not read): "0026-11-20"',
-    ]);
-    expect(warningTexts(r, inbox)).toEqual([
+    // A transaction's date is not compared (SPEC "Values a comparison does not use"): the rows are kept without it.
+    expect(rejections(r)).toEqual([]);
+    const unparsed = r.warnings.filter((w) => w.code === 'unparsed_values');
+    expect(unparsed).toMatchObject([{ column: 'date', count: 2, line: 3, example: '2062-01-01' }]);
+    expect(warningTexts(r, inbox).filter((w) => !w.startsWith('unparsed_values'))).toEqual([
       'duplicate_file: oms-transactions/b.csv has the same content as oms-transactions/a.csv (same sha256): its rows are counted once, from oms-transactions/a.csv',
       'duplicate_file: oms-transactions/c.csv has the same content as oms-transactions/a.csv (same sha256): its rows are counted once, from oms-transactions/a.csv',
       'duplicate_json_key: erp-transactions/erp.json:3: an object holds the key "amount" twice: its last value is used',
     ]);
     // SO-1 agrees (counted once, not three times); SO-4's last amount (4.00) is the one booked
-    expect(r.discrepancies.map((d) => [d.type, d.key.order_id, d.delta])).toEqual([['unexpected_in_erp', 'SO-4', '-4.00']]);
+    expect(r.discrepancies.map((d) => [d.type, d.key.order_id, d.delta])).toEqual([
+      ['not_booked', 'SO-2', '5.00'],
+      ['not_booked', 'SO-3', '7.00'],
+      ['unexpected_in_erp', 'SO-4', '-4.00'],
+    ]);
     expect(fileRows(r)).toEqual([
       'erp-transactions/erp.json read=2 used=2 rejected=0',
-      'oms-transactions/a.csv read=3 used=1 rejected=2',
+      'oms-transactions/a.csv read=3 used=3 rejected=0',
       'oms-transactions/b.csv read=0 used=0 rejected=0',
       'oms-transactions/c.csv read=0 used=0 rejected=0',
     ]);
