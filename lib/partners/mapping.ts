@@ -84,6 +84,18 @@ export function footerRegex(text: string): RegExp {
   return re.global || re.sticky ? new RegExp(re.source, re.flags.replace(/[gy]/g, '')) : re;
 }
 
+/** `skip.footer`: the first matching row and every row after it become skipped rows (undefined: the mapping has none). */
+function footerSkipper(m: Mapping, delimiter: string | undefined): ((r: RawRow) => RawRow | undefined) | undefined {
+  if (m.skip?.footer === undefined) return undefined;
+  const re = footerRegex(m.skip.footer);
+  const reason = `footer: matches skip.footer of mapping "${m.name}"`;
+  let footed = false;
+  return (r) => {
+    if (!footed && re.test(r.values.join(delimiter ?? ','))) footed = true;
+    return footed ? { line: r.line, values: [], span: 1, skip: reason } : undefined;
+  };
+}
+
 /** Lines a mapping skips before the header (undefined: the default, blank lines and lines of empty cells). */
 export function skipBefore(m: Mapping | undefined): number | undefined {
   const b = m?.skip?.before;
@@ -348,7 +360,6 @@ export function mapTable(table: Table, m: Mapping, opts: ApplyOptions = {}): Map
   const canonical = new Map(Object.keys(feed.fields).map((f) => [normalizeHeader(f), f]));
   const mapped = new Set(fields.map((f) => f.name));
   const signs = fields.some((f) => typeof m.columns[f.name] === 'object' && (m.columns[f.name] as FieldSpecDef).currencySign);
-  const footer = m.skip?.footer !== undefined ? footerRegex(m.skip.footer) : undefined;
 
   // The output: the mapped fields; then `currency` when a currency sign may give it and the
   // mapping does not (the file's own currency column first, else the sign's code); then the
@@ -397,14 +408,14 @@ export function mapTable(table: Table, m: Mapping, opts: ApplyOptions = {}): Map
   const fold = m.rows ? makeFolder(m, () => header) : undefined;
 
   async function* rows(): AsyncIterable<RawRow[]> {
-    let footed = false;
+    const footer = footerSkipper(m, table.delimiter);
     for await (const batch of table.rows()) {
       layout();
       const out: RawRow[] = [];
       for (const r of batch) {
-        if (!footed && footer !== undefined && footer.test(r.values.join(table.delimiter ?? ','))) footed = true;
-        if (footed) {
-          out.push({ line: r.line, values: [], span: 1, skip: `footer: matches skip.footer of mapping "${m.name}"` });
+        const skipped = footer?.(r);
+        if (skipped) {
+          out.push(skipped);
           continue;
         }
         if (rawWidth !== undefined && r.values.length !== rawWidth) {
@@ -657,7 +668,6 @@ function extendPreset(table: Table, m: Mapping, fields: Field[], opts: ApplyOpti
       { file: table.file, line: table.headerLine ?? 1 },
     );
   }
-  const footer = m.skip?.footer !== undefined ? footerRegex(m.skip.footer) : undefined;
   const takes = m.rows?.take ?? {};
   const slots = fields.map((_, k) => k);
   const perRow = new WeakMap<RawRow, { values: string[]; bad?: string }>();
@@ -672,13 +682,13 @@ function extendPreset(table: Table, m: Mapping, fields: Field[], opts: ApplyOpti
       return table.header;
     },
     rows: async function* () {
-      let footed = false;
+      const footer = footerSkipper(m, table.delimiter);
       for await (const batch of table.rows()) {
         const keep: RawRow[] = [];
         for (const r of batch) {
-          if (!footed && footer !== undefined && footer.test(r.values.join(table.delimiter ?? ','))) footed = true;
-          if (footed) {
-            footers.push({ line: r.line, values: [], span: 1, skip: `footer: matches skip.footer of mapping "${m.name}"` });
+          const skipped = footer?.(r);
+          if (skipped) {
+            footers.push(skipped);
             continue;
           }
           if (rawWidth === undefined || r.values.length === rawWidth) {
