@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RawRow, Table } from '../../lib/read/table.ts';
+import type { RawRow } from '../../lib/read/table.ts';
+import { batchedTable } from './tables.ts';
 import { detectPreset, PRESETS } from '../../lib/partners/presets.ts';
 
 const SHOPIFY_HEADER =
@@ -112,12 +113,7 @@ describe('rows are never lost', () => {
             if (s.widthDelta < 0) values.pop();
             return { line: i + 2, values };
           });
-          const table: Table = {
-            file: 'f', format: 'csv', compressed: false, header,
-            async *rows() {
-              for (let i = 0; i < raw.length; i += batch) yield raw.slice(i, i + batch);
-            },
-          };
+          const table = batchedTable(header, raw, batch);
           // Act
           const applied = preset.apply(table, { amazonTotal: 'item-price', problems: [] });
           const out: RawRow[] = [];

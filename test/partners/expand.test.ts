@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { presetByName } from '../../lib/partners/presets.ts';
-import type { RawRow, Table } from '../../lib/read/table.ts';
+import type { RawRow } from '../../lib/read/table.ts';
+import { batchedTable } from './tables.ts';
 
 const HEADERS: Record<string, string[]> = {
   'shipstation-shipments': ['Order - Number', 'Order - Status', 'Date - Ship Date', 'Shipment - Tracking Number', 'Item - SKU', 'Item - Qty'],
@@ -31,12 +32,7 @@ describe('row-by-row presets: rows are never lost', () => {
               if (s.widthDelta < 0) values.pop();
               return { line: i + 2, values };
             });
-            const table: Table = {
-              file: 'f', format: 'csv', compressed: false, header,
-              async *rows() {
-                for (let i = 0; i < raw.length; i += batch) yield raw.slice(i, i + batch);
-              },
-            };
+            const table = batchedTable(header, raw, batch);
             // Act
             const applied = preset.apply(table, {});
             const out: RawRow[] = [];

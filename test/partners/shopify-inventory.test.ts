@@ -12,9 +12,9 @@ import { reconcileFiles } from '../../lib/engine/reconcile.ts';
 import { compileDecoder, isRejection } from '../../lib/feeds/decode.ts';
 import { FEEDS } from '../../lib/feeds/catalog.ts';
 import { detectPreset, type PresetProblem } from '../../lib/partners/presets.ts';
-import type { RawRow, Table } from '../../lib/read/table.ts';
+import type { RawRow } from '../../lib/read/table.ts';
 import { readReport, run, tempDir } from '../cli/helpers.ts';
-import { collect, tableFrom } from './tables.ts';
+import { batchedTable, collect, tableFrom } from './tables.ts';
 
 const DIR = 'test/fixtures/partners/shopify-inventory';
 const ROWS = join(DIR, 'rows/inventory_export_1.csv');
@@ -213,12 +213,7 @@ describe('shopify-inventory: a column per location', () => {
           if (s.widthDelta < 0) values.pop();
           return { line: i + 2, values };
         });
-        const table: Table = {
-          file: 'f', format: 'csv', compressed: false, header,
-          async *rows() {
-            for (let i = 0; i < raw.length; i += batch) yield raw.slice(i, i + batch);
-          },
-        };
+        const table = batchedTable(header, raw, batch);
         // Act
         const out = await collect(detectPreset('warehouse-inventory', header)!.apply(table, {}));
         // Assess
