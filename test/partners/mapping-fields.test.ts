@@ -4,10 +4,9 @@
  * ones of the exports the issue reproduced.
  */
 import { describe, expect, it } from 'vitest';
-import { ReconError } from '../../lib/errors.ts';
 import { parseMappingFile } from '../../lib/partners/mapping-file.ts';
 import { found } from '../support/feeds.ts';
-import { readWith, reconcileWith } from './mapping-support.ts';
+import { invalid, readWith, reconcileWith } from './mapping-support.ts';
 
 /** A mapping of channel orders for a file with an `id` column. */
 const orders = (columns: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
@@ -18,17 +17,6 @@ const orders = (columns: Record<string, unknown>, extra: Record<string, unknown>
   constants: { channel: 'shop' },
   ...extra,
 });
-
-/** The CONFIG_INVALID message a mapping list gets on load. */
-function invalid(mappings: unknown[]): string {
-  try {
-    parseMappingFile({ mappings }, 'mappings.json');
-  } catch (e) {
-    if (e instanceof ReconError && e.code === 'E_CONFIG_INVALID') return e.message;
-    throw e;
-  }
-  throw new Error('expected E_CONFIG_INVALID');
-}
 
 describe('format: dates in the partner\'s own format', () => {
   it.each([

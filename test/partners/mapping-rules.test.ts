@@ -7,19 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { ReconError } from '../../lib/errors.ts';
 import { compileGlob } from '../../lib/partners/glob.ts';
-import { parseMappingFile } from '../../lib/partners/mapping-file.ts';
 import { found } from '../support/feeds.ts';
-import { readWith, reconcileWith } from './mapping-support.ts';
-
-function invalid(mappings: unknown[]): string {
-  try {
-    parseMappingFile({ mappings }, 'mappings.json');
-  } catch (e) {
-    if (e instanceof ReconError && e.code === 'E_CONFIG_INVALID') return e.message;
-    throw e;
-  }
-  throw new Error('expected E_CONFIG_INVALID');
-}
+import { invalid, readWith, reconcileWith } from './mapping-support.ts';
 
 async function failure(p: Promise<unknown>): Promise<ReconError> {
   try {

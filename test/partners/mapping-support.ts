@@ -6,6 +6,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BOUNDARY } from '../../lib/boundaries/index.ts';
+import { ReconError } from '../../lib/errors.ts';
+import { parseMappingFile } from '../../lib/partners/mapping-file.ts';
 import { parseConfig, type ReconConfigInput } from '../../lib/config-file.ts';
 import { readFeedFile } from '../../lib/engine/read-feed.ts';
 import { reconcileFiles } from '../../lib/engine/reconcile.ts';
@@ -75,4 +77,15 @@ export function recipe(title: string): { mappings: unknown[]; sample?: string } 
   const sample = blocks.find((b) => b[1] === '');
   if (!json) throw new Error(`recipe "${title}" has no json block`);
   return { mappings: (JSON.parse(json[2]) as { mappings: unknown[] }).mappings, sample: sample?.[2] };
+}
+
+/** The CONFIG_INVALID message a mapping list gets on load. */
+export function invalid(mappings: unknown[]): string {
+  try {
+    parseMappingFile({ mappings }, 'mappings.json');
+  } catch (e) {
+    if (e instanceof ReconError && e.code === 'E_CONFIG_INVALID') return e.message;
+    throw e;
+  }
+  throw new Error('expected E_CONFIG_INVALID');
 }
