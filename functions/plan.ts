@@ -2,7 +2,7 @@
 import middy from '@middy/core';
 import { awsClients, jsonLog, type PipelineDeps } from '../lib/pipeline/deps.ts';
 import { lazySettings } from '../lib/pipeline/env.ts';
-import { plan } from '../lib/pipeline/compare.ts';
+import { plan } from '../lib/pipeline/plan.ts';
 import type { PlanInput } from '../lib/pipeline/contracts.ts';
 
 export function createHandler(deps: PipelineDeps) {

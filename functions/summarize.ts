@@ -2,7 +2,7 @@
 import middy from '@middy/core';
 import { awsClients, jsonLog, type PipelineDeps } from '../lib/pipeline/deps.ts';
 import { lazySettings } from '../lib/pipeline/env.ts';
-import { summarize } from '../lib/pipeline/compare.ts';
+import { summarize } from '../lib/pipeline/summarize.ts';
 import type { SummarizeInput } from '../lib/pipeline/contracts.ts';
 
 export function createHandler(deps: PipelineDeps) {
