@@ -58,10 +58,10 @@ export async function intakePair(dir: string, rows: number, seed = 2): Promise<{
  * Daily inventory snapshots of one boundary, as partners drop them: `skus × facilities` rows
  * per side each day; each day a share `change` of the counts moves (on both sides: real stock
  * movement), and a fixed ~1% of rows differ between the sides (planted discrepancies).
- * `stamps` says what the rows' time column holds: `changed` — the time the count last
- * changed (a row whose count did not move is byte-for-byte the same as the day before);
- * `daily` — the drop's time on every row (every row differs from the day before);
- * `none` — no time column.
+ * `stamps` says what the rows' time column holds: `daily` — the drop's snapshot time on every
+ * row, as a snapshot file has it (only the time differs from the day before on an unmoved
+ * row); `changed` — the time the row's count last moved (an unmoved row is byte-for-byte the
+ * day before's); `none` — no time column.
  */
 export class InventoryDrops {
   private readonly qty: Int32Array;
@@ -74,7 +74,7 @@ export class InventoryDrops {
     readonly skus: number,
     readonly facilities: number,
     readonly change = 0.05,
-    readonly stamps: 'changed' | 'daily' | 'none' = 'changed',
+    readonly stamps: 'changed' | 'daily' | 'none' = 'daily',
     readonly start = Date.UTC(2026, 10, 1, 5, 30),
     seed = 7,
   ) {

@@ -13,7 +13,8 @@
  *   BENCH_DAYS=30                        daily drops
  *   BENCH_COMPARE_EVERY=10               run a comparison on day 1, every N-th day and the last
  *   BENCH_CHANGE=0.05                    share of counts that move each day
- *   BENCH_STAMPS=changed|daily|none      the rows' time column: when the count last moved | the drop's time | none
+ *   BENCH_STAMPS=daily|changed|none      the rows' time column (as_of / counted_at): the drop's snapshot time on
+ *                                        every row, as a snapshot file has it | when the row's count last moved | none
  *   BENCH_SHARDS=16                      shards (as deployed)
  *   BENCH_RATE_ROWS=5000                 rows per side for the ingest-vs-raw-BatchWriteItem rate
  *   BENCH_COST_ROWS=10000000             rows per side of the boundary in the monthly cost table
@@ -46,7 +47,7 @@ const FACILITIES = num('BENCH_FACILITIES', 5);
 const DAYS = num('BENCH_DAYS', 30);
 const COMPARE_EVERY = num('BENCH_COMPARE_EVERY', 10);
 const CHANGE = Number(process.env.BENCH_CHANGE ?? 0.05);
-const STAMPS = (process.env.BENCH_STAMPS ?? 'changed') as 'changed' | 'daily' | 'none';
+const STAMPS = (process.env.BENCH_STAMPS ?? 'daily') as 'changed' | 'daily' | 'none';
 if (!['changed', 'daily', 'none'].includes(STAMPS)) throw new Error(`BENCH_STAMPS must be changed, daily or none, got "${STAMPS}"`);
 const SHARDS = num('BENCH_SHARDS', 16);
 const RATE_ROWS = num('BENCH_RATE_ROWS', 5000);
@@ -291,7 +292,7 @@ async function main() {
       let ingestSeconds = 0, ingestCpu = 0, rows = 0;
       for (const [feed, body] of [['oms-inventory', oms], ['warehouse-inventory', warehouse]] as const) {
         const r = await deliver(stage, dropKey(feed, drops.time()), body);
-        if (r.stored !== drops.rows) throw new Error(`day ${d} ${feed}: stored ${r.stored} of ${drops.rows} rows`);
+        if (r.read !== drops.rows) throw new Error(`day ${d} ${feed}: read ${r.read} of ${drops.rows} rows`);
         ingestSeconds += r.seconds;
         ingestCpu += r.cpu;
         rows += r.read;
@@ -374,6 +375,9 @@ async function main() {
       `storage ${fmt(first.billedBytes! / live)} B a live key on day 1, ${fmt(last.billedBytes! / live)} on day ${last.day}, ${fmt(measured.billedBytesPerLiveKeySteady)} at day ${RETENTION_DAYS}; ` +
       `compare time ${fmt(first.compareSeconds!, 1)} s on day 1, ${fmt(last.compareSeconds!, 1)} s on day ${last.day} (×${fmt(last.compareSeconds! / first.compareSeconds!, 2)})`);
 
+    const share = (measured.ingestWcuPerRow * PRICES.dynamoWriteUnit + measured.ingestRcuPerRow * PRICES.dynamoReadUnit) / PRICES.dynamoWriteUnit;
+    say(`  checks: a daily drop (${fmt(CHANGE * 100, 1)}% of counts moved) costs ${fmt(share * 100, 1)}% of writing every row (issue 10 target ≤ 20%); ` +
+      `storage per live key day ${last.day} / day 1 = ×${fmt(last.billedBytes! / first.billedBytes!, 2)}, compare read units ×${fmt(last.compare!.rcu / first.compare!.rcu, 2)}, compare time ×${fmt(last.compareSeconds! / first.compareSeconds!, 2)} (flat = ×1)`);
     say(`\n  Cost per 1M rows per run (AWS on-demand prices, ${PRICES.region}, read ${PRICES.date}; bench/cost.ts cites the pages):\n`);
     say(table(perMillionRows(measured), 'per 1M rows'));
     const scenario = { rowsPerSide: COST_ROWS, dropsPerMonth: 30, runsPerDay: RUNS_PER_DAY, pitr: true };
