@@ -186,7 +186,7 @@ async function ingestRate(standIns: StandIns, m: Meters): Promise<{ ingestRowsPe
   await rawOnce(first);
   await rawOnce(first);
   await ingestOnce();
-  return { ingestRowsPerS: ingestRows / ingestS, rawItemsPerS: rawItems / rawS, items, rows: ingestRows / 2 };
+  return { ingestRowsPerS: ingestRows / ingestS, rawItemsPerS: rawItems / rawS, items, rows: drops.rows };
 }
 
 /** WCU per row and item bytes per row of each sample feed, ingested by the real handler (sizes as partners' files make them). */
@@ -347,7 +347,8 @@ async function main() {
       compareRcuPerRowLast: last.compare!.rcu / live,
       compareRcuPerRowSteady: atRetention((r) => r.compare!.rcu / live),
       compareWcuPerRun: avg(compared.map((r) => r.compare!.wcu)),
-      compareGbSecondsPerRow: atRetention((r) => r.compareLambdaGbS! / live),
+      // CPU follows what a run reads: its CPU per read unit (all runs measured), times the steady state's read units.
+      compareGbSecondsPerRow: (compared.reduce((t, r) => t + r.compareLambdaGbS!, 0) / compared.reduce((t, r) => t + r.compare!.rcu, 0)) * atRetention((r) => r.compare!.rcu / live),
       compareInvocationsPerRun: 2 + SHARDS,
       billedBytesPerLiveKeySteady: atRetention((r) => r.billedBytes! / live),
       transitionsPerRun: transitions,
