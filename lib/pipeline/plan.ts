@@ -25,6 +25,13 @@ export interface RunScope {
   fileWarningTotal?: number;
   /** Every part of the files' full lists, for the report to name when it keeps only the first. */
   fullLists?: { rejected: string[]; warnings: string[] };
+  /** When each file of `files` arrived (its S3 event time), for feed health. */
+  fileTimes?: Record<string, string>;
+}
+
+/** A file's arrival: the S3 event time its version starts with (ingest.ts), else when its ingestion finished. */
+function arrivalOf(version: string, finishedAt: string): string {
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/.exec(version)?.[0] ?? finishedAt;
 }
 
 /** What one shard leaves in S3. */
@@ -89,6 +96,7 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
       rejected: entries.flatMap((e) => e.m.rejectedParts ?? (e.rejectedKey ? [e.rejectedKey] : [])),
       warnings: entries.flatMap((e) => e.m.warningParts ?? (e.m.keptWarningsKey ? [e.m.keptWarningsKey] : [])),
     },
+    fileTimes: Object.fromEntries(all.map((e) => [e.m.stats.file, arrivalOf(e.m.facts.version, e.finishedAt)])),
   };
   const scopeKey = runKeys.scope(boundary.name, input.runId);
   await putJson(deps.s3, s.bucketName, scopeKey, run);
