@@ -5,24 +5,12 @@
  * the next one (runs/<boundary>/<runId>/feed-health.json).
  */
 import type { BoundaryName } from '../feeds/catalog.ts';
-import { feedHealth, type FeedHealth } from '../report/feed-health.ts';
-import type { FileStats } from '../report/model.ts';
+import { feedFiles, feedHealth, type FeedHealth } from '../report/feed-health.ts';
 import { latestRun } from '../store/index.ts';
 import type { RunItem } from '../store/types.ts';
 import type { PipelineDeps } from './deps.ts';
 import { getJson, putJson, runKeys } from './objects.ts';
 import type { RunScope } from './plan.ts';
-
-/** The files of a report as feed-health input: data rows read, arrival time when known. */
-export function feedFiles(files: readonly FileStats[], times: Readonly<Record<string, string>> = {}) {
-  return files.map((f) => ({
-    file: f.file,
-    feed: f.feed,
-    rows: f.read,
-    ...(Object.hasOwn(times, f.file) ? { at: times[f.file] } : {}),
-    ...(f.duplicateOf !== undefined ? { duplicateOf: f.duplicateOf } : {}),
-  }));
-}
 
 /** The latest run before `before` that finished (compared something or not): its health is the baseline. */
 async function previousRun(deps: PipelineDeps, boundary: BoundaryName, before: string): Promise<RunItem | undefined> {

@@ -19,6 +19,7 @@
 import type { ReconConfig } from '../config.ts';
 import { partnerOfPath, partnersByName } from '../engine/binding.ts';
 import { FEED_NAMES, FEEDS, type BoundaryName, type FeedName, type SideName } from '../feeds/catalog.ts';
+import type { FileStats } from './model.ts';
 
 export type FeedFlag = 'feed_late' | 'feed_empty' | 'feed_shrunk';
 
@@ -81,6 +82,17 @@ export interface FeedHealthInput {
   previous?: FeedHealth;
   /** The clock for `feed_late` (pipeline: the run's time). Without it no feed is judged late. */
   now?: string;
+}
+
+/** The files of a report as feed-health input: data rows read, arrival time when known. */
+export function feedFiles(files: readonly FileStats[], times: Readonly<Record<string, string>> = {}): FeedFile[] {
+  return files.map((f) => ({
+    file: f.file,
+    feed: f.feed,
+    rows: f.read,
+    ...(Object.hasOwn(times, f.file) ? { at: times[f.file] } : {}),
+    ...(f.duplicateOf !== undefined ? { duplicateOf: f.duplicateOf } : {}),
+  }));
 }
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
