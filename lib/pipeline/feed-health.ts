@@ -32,7 +32,10 @@ export async function runFeedHealth(deps: PipelineDeps, run: RunScope, now: stri
       deps.log?.({ level: 'WARN', message: 'no feed health of the previous run', boundary: run.boundary, runId: prev.runId, error: (e as Error).message });
     }
   }
-  const health = feedHealth({ boundary: run.boundary, files: feedFiles(run.files, run.fileTimes), config: s.config, previous, now });
+  // Files that came with no data row failed ingestion (E_NO_ROWS): they are feed_empty, not missing.
+  const files = feedFiles(run.files, run.fileTimes);
+  for (const e of run.emptyFiles ?? []) files.push({ file: e.file, feed: e.feed, at: e.at, rows: 0 });
+  const health = feedHealth({ boundary: run.boundary, files, config: s.config, previous, now });
   await putJson(deps.s3, s.bucketName, runKeys.feedHealth(run.boundary, run.runId), health);
   return health;
 }

@@ -4,7 +4,8 @@
  *
  * - `feed_empty`: a file of the latest drop holds no data row;
  * - `feed_shrunk`: the latest drop's rows are down by more than `feeds.<feed>.shrinkShare`
- *   (default 0.5) from the previous drop's (needs history: the previous run's health);
+ *   (default 0.5) from the previous drop's (needs history: the previous run's health); a drop
+ *   whose files are all empty is `feed_empty` only;
  * - `feed_late`: no file within `feeds.<feed>.expectEvery` (e.g. `26h`) of the clock
  *   (needs a clock of arrival: the pipeline's run time).
  *
@@ -177,7 +178,8 @@ export function feedHealth(input: FeedHealthInput): FeedHealth {
       if (prev) entry.previousRows = prev.rows;
       for (const f of drop) if (!f.duplicateOf && f.rows === 0) warn('feed_empty', `${f.file} holds no data rows (${where})`, f.file);
       const share = cfg?.shrinkShare ?? DEFAULT_SHRINK_SHARE;
-      if (prev && prev.rows > 0 && prev.rows - entry.rows > share * prev.rows) {
+      // A drop of empty files only is feed_empty already, not also shrunk.
+      if (prev && prev.rows > 0 && entry.rows > 0 && prev.rows - entry.rows > share * prev.rows) {
         const down = Math.round(((prev.rows - entry.rows) / prev.rows) * 100);
         warn('feed_shrunk', `${where}: ${entry.rows} rows in the latest drop, down ${down}% from ${prev.rows} in the previous one (more than ${Math.round(share * 100)}%)`, last.file);
       }
