@@ -239,5 +239,8 @@ describe('the CLI and oms-recon local on the same files', () => {
     expect(res.code).toBe(2);
     expect(res.err).toMatch(/empty\.csv:2: no data rows \(the file has a header only\) \[E_NO_ROWS\]/);
     expect(empties(local.reports.inventory!.feedHealth!)).toEqual(['warehouse-inventory empty.csv']);
+    // The captured publish carries the message attributes subscriptions filter on.
+    expect(local.notifications.map((n) => n.MessageAttributes?.boundary?.StringValue)).toEqual(['inventory']);
+    expect(local.notifications[0].MessageAttributes?.severity).toEqual({ DataType: 'String', StringValue: 'warning' });
   }, 180_000);
 });
