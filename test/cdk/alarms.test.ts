@@ -210,7 +210,7 @@ describe('the dashboard', () => {
 
   it('shows the alarms, Lambda errors and throttles, the queues and the table throttles', () => {
     const status = widgets.find((w) => w.type === 'alarm');
-    expect(status.properties.alarms).toHaveLength(Object.keys(s.stack.recon.alarms.alarms).length);
+    expect(status!.properties.alarms).toHaveLength(Object.keys(s.stack.recon.alarms.alarms).length);
     expect(rows('Lambda errors and throttles').map((m) => m[1]).sort()).toEqual([...FunctionNames.map(() => 'Errors'), ...FunctionNames.map(() => 'Throttles')].sort());
     expect(rows('Dead-letter queues and DynamoDB throttles').map((m) => m[1])).toEqual(['ApproximateNumberOfMessagesVisible', 'ApproximateNumberOfMessagesVisible', 'ReadThrottleEvents', 'WriteThrottleEvents']);
   });

@@ -23,7 +23,7 @@ describe('metric dimensions and values', () => {
     for (const folder of ['__proto__', 'constructor', 'x'.repeat(5000), 'Bigco', 'evil"} MetricName="x']) {
       expect(partnerDimension(`inbound/warehouse-inventory/${folder}/f.csv`, 'warehouse-inventory', CONFIG)).toBe(UNBOUND_PARTNER);
     }
-    expect(partnerDimension('inbound/warehouse-inventory/bigco/f.csv', 'warehouse-inventory', {})).toBe(UNBOUND_PARTNER);
+    expect(partnerDimension('inbound/warehouse-inventory/bigco/f.csv', 'warehouse-inventory', { partners: [] })).toBe(UNBOUND_PARTNER);
   });
 
   it('takes finite values CloudWatch accepts and nothing else', () => {
