@@ -207,6 +207,9 @@ interface FunctionSpec {
   /** Reads the object version an S3 event names (s3:GetObjectVersion). */
   readVersions?: boolean;
   write: string[];
+  /** Lists its read prefixes (a missing object is then a 404, told apart from a denied read) and writes with multipart uploads. */
+  listRead?: boolean;
+  multipart?: boolean;
 }
 
 export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
@@ -250,6 +253,10 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     // reports/ read too: the pre-signed report link in the message is signed with this role.
     read: [Prefix.runs, Prefix.rejected, Prefix.reports],
     write: [Prefix.reports, Prefix.runs],
+    // An expired previous run or rejected-rows object is a warning, not a failure: it must read as missing (404).
+    listRead: true,
+    // The report's files are streamed to S3 in parts (lib-storage Upload).
+    multipart: true,
   },
 };
 
@@ -517,7 +524,7 @@ export class OmsReconciliation extends Construct {
       },
     });
     new TableBinding(fn, 'Table', fn, { table: this.table, actions: spec.table });
-    new BucketBinding(fn, 'Bucket', fn, { bucket: this.bucket, read: spec.read, readVersions: spec.readVersions, write: spec.write });
+    new BucketBinding(fn, 'Bucket', fn, { bucket: this.bucket, read: spec.read, readVersions: spec.readVersions, write: spec.write, listRead: spec.listRead, multipart: spec.multipart });
 
     const bucketId = logicalIdOf(this.bucket);
     const prefixes = [...new Set([...spec.read, ...spec.write])];
