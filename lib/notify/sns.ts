@@ -126,7 +126,7 @@ function facts(report: Report, list: ListFacts = ListFacts.of(report)): Facts {
     ongoingCount,
     hasStatus: newCount + ongoingCount > 0,
     oldestOngoing: oldest,
-    resolved: report.resolved?.length ?? 0,
+    resolved: list.resolved,
     byType: names.map((n) => [n, counts[n] ?? 0, newByType.get(n) ?? 0]),
   };
 }
