@@ -21,7 +21,7 @@ const inMemory = args.includes('--in-memory');
 const counts = args.filter((a) => /^\d+$/.test(a)).map(Number);
 const memoryMb = FUNCTION_SPECS.summarize.memorySize;
 
-interface ChildResult { ok: boolean; error?: string; ms: number; peakHeapMb: number; peakRssMb: number; discrepancies?: number }
+interface ChildResult { ok: boolean; error?: string; ms: number; cpuMs?: number; peakHeapMb: number; peakRssMb: number; discrepancies?: number }
 
 async function measure(count: number): Promise<ChildResult> {
   const db = await startDynalite({ tableName: 'bench-summarize' });
@@ -50,7 +50,7 @@ for (const count of counts.length ? counts : [200_000, 1_000_000]) {
   const r = await measure(count);
   process.stdout.write(
     r.ok
-      ? `${count.toLocaleString('en').padStart(10)} discrepancies: ${(r.ms / 1000).toFixed(1)} s, peak heap ${r.peakHeapMb.toFixed(0)} MB, peak RSS ${r.peakRssMb.toFixed(0)} MB\n`
+      ? `${count.toLocaleString('en').padStart(10)} discrepancies: ${(r.ms / 1000).toFixed(1)} s (CPU of the step: ${((r.cpuMs ?? NaN) / 1000).toFixed(1)} s), peak heap ${r.peakHeapMb.toFixed(0)} MB, peak RSS ${r.peakRssMb.toFixed(0)} MB\n`
       : `${count.toLocaleString('en').padStart(10)} discrepancies: FAILED ${r.error}\n`,
   );
 }

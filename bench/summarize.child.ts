@@ -19,6 +19,7 @@ const sample = () => {
 const timer = setInterval(sample, 10);
 (globalThis as { gc?: () => void }).gc?.();
 const t0 = Date.now();
+const cpu0 = process.cpuUsage();
 try {
   let n: number;
   if (input.inMemory) {
@@ -33,7 +34,8 @@ try {
   }
   sample();
   clearInterval(timer);
-  process.send!({ ok: true, ms: Date.now() - t0, peakHeapMb: mb(peakHeap), peakRssMb: mb(peakRss), discrepancies: n });
+  const cpu = process.cpuUsage(cpu0);
+  process.send!({ ok: true, ms: Date.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, peakHeapMb: mb(peakHeap), peakRssMb: mb(peakRss), discrepancies: n });
 } catch (e) {
   clearInterval(timer);
   process.send!({ ok: false, error: (e as Error).message, ms: Date.now() - t0, peakHeapMb: mb(peakHeap), peakRssMb: mb(peakRss) });
