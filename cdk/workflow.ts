@@ -18,6 +18,8 @@
  *   PublishSummary   sns:publish { TopicArn, Subject.$, Message.$, MessageStructure: 'json' } from
  *                    $.notification; result discarded, so the execution output is SummarizeOutput
  *
+ *   retries: transient Lambda errors on every Lambda task (lambdaRetry); any other error of
+ *   CompareShard (per shard, inside the Map) and Summarize twice more (taskRetry)
  *   on any error of Plan / CompareShards / Summarize / PublishSummary (Catch States.ALL,
  *   ResultPath $.error = { Error, Cause }):
  *   DescribeFailure  Pass → $.failure { subject, text, chat } (States.Format of the error)
@@ -89,6 +91,25 @@ const lambdaRetry: sfn.RetryProps = {
   jitterStrategy: sfn.JitterType.FULL,
 };
 
+/**
+ * Any other failure of compare or summarize (a store error the SDK gave up on, a read that
+ * timed out, a bug one run's data hits once): the whole task again, twice, after a backoff
+ * of up to 30 s then 60 s (full jitter). Both tasks are idempotent: they overwrite their own
+ * S3 objects and run item. It is the last retrier (ASL requires `States.ALL` to be alone and
+ * last), so a transient Lambda error still gets its own, longer, retrier above and does not
+ * fall through to this one. A failure that outlasts it fails the Map (a report without one
+ * shard would be wrong) and reaches PublishFailure. See AWS, "Handling errors in Step Functions
+ * workflows" (Retry: IntervalSeconds, MaxAttempts, BackoffRate, MaxDelaySeconds, JitterStrategy).
+ */
+export const taskRetry: sfn.RetryProps = {
+  errors: [sfn.Errors.ALL],
+  interval: Duration.seconds(30),
+  maxAttempts: 2,
+  backoffRate: 2,
+  maxDelay: Duration.minutes(2),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
 const publishRetry: sfn.RetryProps = {
   errors: ['States.TaskFailed'],
   interval: Duration.seconds(2),
@@ -130,6 +151,7 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
     },
   });
   compare.addRetry(lambdaRetry);
+  compare.addRetry(taskRetry);
 
   const compareShards = new sfn.Map(scope, States.compareShards, {
     comment: 'One iteration per shard; results are references to S3 partials.',
@@ -166,6 +188,7 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
     },
   });
   summarize.addRetry(lambdaRetry);
+  summarize.addRetry(taskRetry);
 
   const publish = new tasks.SnsPublish(scope, States.publish, {
     topic: props.topic,

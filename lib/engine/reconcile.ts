@@ -11,7 +11,7 @@ import { ErrorCodes, ReconError } from '../errors.ts';
 import type { BoundaryName, SideName } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
 import type { TableSource } from '../read/table.ts';
-import { buildSummary, sortDiscrepancies } from '../report/merge.ts';
+import { buildSummary, sortDiscrepancies, type SummaryTotals } from '../report/merge.ts';
 import type { Discrepancy, FileStats, Rejection, Report, Warning } from '../report/model.ts';
 import { nothingCompared } from '../report/verdict.ts';
 import { GroupIndex } from './groups.ts';
@@ -268,6 +268,8 @@ export function buildReport(p: {
   /** Where the full lists are (files beside the report, or S3 keys), named in `truncated` when a list was cut. */
   full?: { rejected?: string[]; warnings?: string[] };
   runId?: string;
+  /** The discrepancies' totals, when they are not in `tally` (a streamed report: `discrepancies` is left empty, to be written from the stream). */
+  totals?: SummaryTotals;
 }): Report {
   const rows = { read: 0, used: 0, rejected: 0, skipped: 0 };
   for (const f of p.files) {
@@ -276,12 +278,12 @@ export function buildReport(p: {
     rows.rejected += f.rejected;
     rows.skipped += f.skipped ?? 0;
   }
-  const discrepancies = sortDiscrepancies(p.tally.discrepancies, p.boundary.name);
+  const discrepancies = p.totals ? [] : sortDiscrepancies(p.tally.discrepancies, p.boundary.name);
   const report: Report = {
     boundary: p.boundary.name,
     sides: [p.boundary.sides[0], p.boundary.sides[1]],
     generatedAt: p.generatedAt,
-    summary: buildSummary({ ...p.tally, discrepancies, rows }),
+    summary: p.totals ? p.totals.summary({ ...p.tally, rows }) : buildSummary({ ...p.tally, discrepancies, rows }),
     files: p.files,
     discrepancies,
     rejected: [...p.rejected].sort(byFileLine),

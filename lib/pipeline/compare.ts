@@ -10,6 +10,7 @@ import type { PipelineDeps } from './deps.ts';
 import { getJson, putJson, runKeys, S3Lines } from './objects.ts';
 import { DEFAULT_LIMITS } from '../limits.ts';
 import { keptWarnings } from '../report/kept.ts';
+import { sortDiscrepancies } from '../report/merge.ts';
 import type { RunScope } from './plan.ts';
 
 export interface ShardResult {
@@ -20,7 +21,11 @@ export interface ShardResult {
   matched: number;
   outOfScope: number;
   outOfScopeReasons: Array<[string, number]>;
-  discrepancies: Discrepancy[];
+  /** Older results: the discrepancies inline, in any order. */
+  discrepancies?: Discrepancy[];
+  /** The shard's discrepancies in report order (sortDiscrepancies), NDJSON parts, and how many: summarize merges the shards' streams. */
+  discrepancyParts?: string[];
+  discrepancyCount?: number;
   /** The first warnings (limits.keptWarnings), how many there were, and the full list's parts when it was cut. */
   warnings: Warning[];
   warningTotal?: number;
@@ -65,13 +70,21 @@ export async function compareShard(deps: PipelineDeps, input: CompareInput): Pro
     matched: tally.matched,
     outOfScope: tally.outOfScope,
     outOfScopeReasons: [...tally.outOfScopeReasons],
-    discrepancies: tally.discrepancies,
+    discrepancyParts: [],
+    discrepancyCount: tally.discrepancies.length,
     warnings: tally.warnings.kept,
     warningTotal: tally.warnings.total,
   };
   const resultKey = runKeys.shard(boundary.name, input.runId, input.shard);
   if (tally.warnings.omitted > 0) result.warningParts = await fullList.end();
+  // Sorted here, where a shard's list fits: summarize only merges the shards' sorted streams.
+  const sorted = new S3Lines(deps.s3, s.bucketName, runKeys.shardDiscrepancies(boundary.name, input.runId, input.shard), 0);
+  for (const d of sortDiscrepancies(tally.discrepancies, boundary.name)) {
+    sorted.add(d);
+    await sorted.drain();
+  }
+  result.discrepancyParts = await sorted.end();
   await putJson(deps.s3, s.bucketName, resultKey, result);
-  return { shard: input.shard, resultKey, discrepancies: result.discrepancies.length, left: result.left, right: result.right, matched: result.matched };
+  return { shard: input.shard, resultKey, discrepancies: tally.discrepancies.length, left: result.left, right: result.right, matched: result.matched };
 }
 

@@ -233,7 +233,8 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
       say(`compare  ${boundary}: state machine run ${runId} (${settings.shards} shards)`);
       try {
         const execution = machine.run(input as never, {
-          overrides: { taskResourceLocalHandlers: taskHandlers as never },
+          // The retriers' attempts as on AWS, without their waits.
+          overrides: { taskResourceLocalHandlers: taskHandlers as never, retryIntervalOverrides: Object.fromEntries(Object.keys(synth.taskFunctions).map((state) => [state, 0])) },
           context: { Execution: { Name: runId, Id: `arn:aws:states:us-east-1:123456789012:execution:local:${runId}`, Input: input as never, StartTime: now().toISOString() } },
         });
         const output = (await execution.result) as Partial<SummarizeOutput>;

@@ -5,7 +5,7 @@ import { duplicateFileWarning, duplicateStats, SameContent } from '../engine/rec
 import type { BoundaryName, FeedName } from '../feeds/catalog.ts';
 import { ErrorCodes } from '../errors.ts';
 import type { FileStats, Warning } from '../report/model.ts';
-import { listFiles, putRun } from '../store/index.ts';
+import { expiresAt, listFiles, putRun } from '../store/index.ts';
 import type { PlanInput, PlanOutput } from './contracts.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { ManifestFacts } from './ingest.ts';
@@ -41,11 +41,12 @@ function arrivalOf(version: string, finishedAt: string): string {
 export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOutput> {
   const s = deps.settings();
   const boundary = BOUNDARY[input.boundary];
-  const startedAt = (deps.now?.() ?? new Date()).toISOString();
+  const now = deps.now?.() ?? new Date();
+  const startedAt = now.toISOString();
   // The current version of each file: the latest ingested one (a re-upload replaces the file whole).
   const latest = new Map<string, { m: ManifestFacts; rejectedKey?: string; finishedAt: string; checksum?: string }>();
   const failed = new Map<string, { message: string; finishedAt: string; code?: string; feed: FeedName; startedAt: string }>();
-  for await (const f of listFiles(deps.dynamo, s.tableName, boundary.name)) {
+  for await (const f of listFiles(deps.dynamo, s.tableName, boundary.name, { now })) {
     const file = `s3://${f.bucket}/${f.key}`;
     if (f.status === 'failed') {
       const cur = failed.get(file);
@@ -106,7 +107,7 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
   };
   const scopeKey = runKeys.scope(boundary.name, input.runId);
   await putJson(deps.s3, s.bucketName, scopeKey, run);
-  await putRun(deps.dynamo, s.tableName, { boundary: boundary.name, runId: input.runId, startedAt, status: 'running' });
+  await putRun(deps.dynamo, s.tableName, { boundary: boundary.name, runId: input.runId, startedAt, status: 'running', ttl: expiresAt(startedAt, s.retentionDays) });
   return { boundary: boundary.name, runId: input.runId, scopeKey, shards: Array.from({ length: s.shards }, (_, shard) => ({ shard })) };
 }
 

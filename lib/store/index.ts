@@ -9,4 +9,5 @@ export type { ClaimInput, ClaimResult, CompleteInput, FailInput, ListFilesOption
 export { putRun, latestRun, runPk } from './runs.ts';
 export type { LatestRunOptions } from './runs.ts';
 export { itemSize } from './attr.ts';
+export { expiresAt, isLive } from './ttl.ts';
 export { isRetryable } from './retry.ts';

@@ -22,6 +22,7 @@ import { attrToJson, jsonToAttr, num, str, type Item } from './attr.ts';
 import { MAX_SK_BYTES, PART_END } from './keys.ts';
 import { isConditionFailure, queryItems, resolveRetry, withRetry } from './retry.ts';
 import type { FileManifest, FileRef, FileStatus, RetryOptions } from './types.ts';
+import { isLive } from './ttl.ts';
 
 export const DEFAULT_LEASE_MS = 15 * 60_000;
 export const MAX_WARNINGS = 20;
@@ -283,9 +284,11 @@ export interface ListFilesOptions extends RetryOptions {
   status?: FileStatus;
   /** Only files finished strictly after this ISO time. */
   finishedAfter?: string;
+  /** The clock that decides which manifests are past their `ttl` (left out: DynamoDB deletes them later). Default: now. */
+  now?: Date;
 }
 
-/** Every manifest of a boundary (optionally filtered), in sk order. */
+/** Every live manifest of a boundary (optionally filtered), in sk order: one past its `ttl` is gone, deleted yet or not. */
 export async function* listFiles(client: DynamoDBClient, tableName: string, boundary: BoundaryName, opts: ListFilesOptions = {}): AsyncIterable<FileManifest> {
   const retry = resolveRetry(opts);
   const filters: string[] = [];
@@ -308,5 +311,9 @@ export async function* listFiles(client: DynamoDBClient, tableName: string, boun
     ExpressionAttributeValues: values,
     ConsistentRead: true,
   };
-  for await (const item of queryItems(client, input, `Query ${filePk(boundary)}`, retry)) yield decodeManifest(boundary, item);
+  const now = opts.now ?? new Date();
+  for await (const item of queryItems(client, input, `Query ${filePk(boundary)}`, retry)) {
+    const m = decodeManifest(boundary, item);
+    if (isLive(m.ttl, now)) yield m;
+  }
 }

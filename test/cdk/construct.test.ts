@@ -130,7 +130,10 @@ describe('OmsReconciliation with defaults', () => {
     );
     expect(actionsOf('plan')).toEqual([...common, 'dynamodb:PutItem', 'dynamodb:Query', 's3:PutObject'].sort());
     expect(actionsOf('compare')).toEqual([...common, 'dynamodb:Query', 's3:GetObject', 's3:PutObject'].sort());
-    expect(actionsOf('summarize')).toEqual([...common, 'dynamodb:PutItem', 'dynamodb:Query', 's3:GetObject', 's3:PutObject'].sort());
+    expect(actionsOf('summarize')).toEqual([...common, 'dynamodb:PutItem', 'dynamodb:Query', 's3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject'].sort());
+    // summarize lists only the prefixes it reads (so a missing object is a 404 it can tell from a denied read)
+    const list = statementsOf('summarize').find((st) => [st.Action].flat().includes('s3:ListBucket')) as any;
+    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['runs/*', 'rejected/*', 'reports/*'] } });
     for (const name of FunctionNames) {
       for (const st of statementsOf(name)) {
         expect(st.Effect).toBe('Allow');
@@ -318,6 +321,7 @@ describe('OmsReconciliation with options', () => {
       ],
       unboundFiles: 'reject',
       inboundRetentionDays: 7,
+      retentionDays: 50,
       workflowLogLevel: 'ALL',
       workflowLogExecutionData: true,
       ingestReservedConcurrency: 25,
@@ -329,6 +333,16 @@ describe('OmsReconciliation with options', () => {
     expect(rules.filter((r) => r.Prefix === Prefix.inbound)).toEqual([
       { Id: 'expire-inbound', Prefix: Prefix.inbound, ExpirationInDays: 7, NoncurrentVersionExpiration: { NoncurrentDays: 7 }, Status: 'Enabled' },
     ]);
+  });
+
+  it('keeps runs/ and rejected/ objects exactly as long as the DynamoDB items that name them (retentionDays)', () => {
+    const rules = s.json.Resources[logicalIdOf(s, s.stack.recon.bucket)].Properties.LifecycleConfiguration.Rules as Array<Record<string, any>>;
+    for (const prefix of [Prefix.runs, Prefix.rejected]) {
+      expect(rules.find((r) => r.Prefix === prefix), prefix).toMatchObject({ ExpirationInDays: 50, NoncurrentVersionExpiration: { NoncurrentDays: 50 } });
+    }
+    for (const name of FunctionNames) {
+      expect(s.json.Resources[logicalIdOf(s, s.stack.recon.functions[name])].Properties.Environment.Variables[Env.RETENTION_DAYS], name).toBe('50');
+    }
   });
 
   it('logs the state machine at the configured level, and reserves the configured ingest concurrency', () => {

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CompareInput, CompareOutput, PlanInput, PlanOutput, SummarizeInput, SummarizeOutput } from '../../lib/pipeline/contracts.ts';
 import { States } from '../../lib/pipeline/contracts.ts';
 import { forEachState, synthesizeDefinition, TASK_FUNCTIONS, type AslState, type SynthesizedDefinition } from '../../cdk/asl.ts';
-import { ExtraStates, failedAt, LAMBDA_TRANSIENT_ERRORS } from '../../cdk/workflow.ts';
+import { ExtraStates, failedAt, LAMBDA_TRANSIENT_ERRORS, taskRetry } from '../../cdk/workflow.ts';
 import { buildFailureNotice, type FailureInput } from '../../lib/notify/failure.ts';
 import { aslValidator, polyfillWithResolvers } from './helpers.ts';
 
@@ -73,7 +73,7 @@ async function run(s: SynthesizedDefinition, input: unknown, handlers: Record<st
   let sm = machines.get(s);
   if (!sm) machines.set(s, (sm = new StateMachine(structuredClone(s.definition) as never)));
   const execution = sm.run(input as never, {
-    overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: { [States.settle]: 0 }, retryIntervalOverrides: { [States.plan]: 0, [States.compare]: 0 } },
+    overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: { [States.settle]: 0 }, retryIntervalOverrides: { [States.plan]: 0, [States.compare]: 0, [States.summarize]: 0 } },
     context: { Execution: { Name: executionName, Id: `arn:aws:states:us-east-1:123456789012:execution:sm:${executionName}` } } as never,
   });
   const events: any[] = [];
@@ -142,11 +142,25 @@ describe('the synthesized state machine definition', () => {
   it('retries transient Lambda errors with backoff on every Lambda task', () => {
     for (const name of Object.keys(TASK_FUNCTIONS)) {
       const retry = (states[name].Retry as any[]) ?? [];
-      expect(retry, name).toHaveLength(1);
       expect(retry[0].ErrorEquals).toEqual(expect.arrayContaining([...LAMBDA_TRANSIENT_ERRORS, 'Lambda.TooManyRequestsException']));
       expect(retry[0].BackoffRate).toBeGreaterThan(1);
       expect(retry[0].MaxAttempts).toBeGreaterThanOrEqual(3);
     }
+  });
+
+  it('retries any other failure of compare and summarize with backoff and full jitter, in a last States.ALL retrier', () => {
+    for (const name of [States.compare, States.summarize]) {
+      const retry = (states[name].Retry as any[]) ?? [];
+      expect(retry, name).toHaveLength(2);
+      const last = retry[1];
+      expect(last.ErrorEquals).toEqual(['States.ALL']);
+      expect(last.MaxAttempts).toBeGreaterThanOrEqual(2);
+      expect(last.IntervalSeconds).toBeGreaterThanOrEqual(10);
+      expect(last.BackoffRate).toBeGreaterThan(1);
+      expect(last.MaxDelaySeconds).toBeGreaterThanOrEqual(last.IntervalSeconds);
+      expect(last.JitterStrategy).toBe('FULL');
+    }
+    expect(states[States.plan].Retry as any[]).toHaveLength(1);
   });
 
   it('catches every error of the main chain into the failure notification', () => {
@@ -278,6 +292,52 @@ describe('the definition run by aws-local-stepfunctions with contract-shaped han
     expect(calls.publish.map((p) => p.state)).toEqual([States.publish]);
   });
 
+  it('completes the run when a shard fails once and then succeeds', async () => {
+    // Prepare: shard 1 fails on its first attempt only
+    const { calls, handlers } = fakePipeline();
+    const compare = handlers[States.compare];
+    let failures = 0;
+    handlers[States.compare] = (input: { Payload: CompareInput }) => {
+      if (input.Payload.shard === 1 && failures === 0) {
+        failures++;
+        calls.compare.push(input.Payload);
+        const e = new Error('shard store unreadable');
+        e.name = 'ReconError';
+        throw e;
+      }
+      return compare(input);
+    };
+    // Act
+    const { output, error } = await run(s, { boundary: 'inventory' }, handlers, 'inventory-retry-1');
+    // Assess: shard 1 ran twice, the others once; every shard's result reached summarize
+    expect(error).toBeUndefined();
+    expect(calls.compare.filter((c) => c.shard === 1)).toHaveLength(2);
+    expect(calls.compare).toHaveLength(4);
+    expect(calls.summarize).toHaveLength(1);
+    expect(calls.summarize[0].results.map((r) => r.shard)).toEqual([0, 1, 2]);
+    expect((output as SummarizeOutput).discrepancies).toBe(0 + 1 + 2);
+    expect(calls.publish.map((p) => p.state)).toEqual([States.publish]);
+  });
+
+  it('retries a failing summarize, and sends the failure notice when it keeps failing', async () => {
+    // Prepare
+    const { calls, handlers } = fakePipeline();
+    handlers[States.summarize] = ({ Payload }: { Payload: SummarizeInput }) => {
+      calls.summarize.push(Payload);
+      const e = new Error('cannot write the report');
+      e.name = 'ReconError';
+      throw e;
+    };
+    // Act
+    const { error } = await run(s, { boundary: 'financial' }, handlers, 'financial-summarize-broken');
+    // Assess: the first try and the retrier's attempts, then the failure notice
+    const attempts = 1 + taskRetry.maxAttempts!;
+    expect(error).toBeDefined();
+    expect(calls.summarize).toHaveLength(attempts);
+    expect(calls.publish.map((p) => p.state)).toEqual([States.failed]);
+    expect(calls.publish[0].input.Message).toContain('cannot write the report');
+  });
+
   it('publishes a failure notice and fails the run when a shard fails', async () => {
     // Prepare
     const { calls, handlers } = fakePipeline({ failShard: 1 });
@@ -286,6 +346,8 @@ describe('the definition run by aws-local-stepfunctions with contract-shaped han
     // Assess
     expect(error).toBeDefined();
     expect(String(error.message)).toContain('shard store unreadable');
+    // the failing shard was tried again (the retrier's attempts) before the run gave up
+    expect(calls.compare.filter((c) => c.shard === 1)).toHaveLength(1 + taskRetry.maxAttempts!);
     expect(calls.summarize).toEqual([]);
     expect(calls.publish).toHaveLength(1);
     const published = calls.publish[0];

@@ -234,7 +234,8 @@ export class Stage {
     const input: RunInput = { boundary, trigger: 'manual', settleSeconds: 0 };
     const machine = new StateMachine(structuredClone(definition) as never);
     const execution = machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: local as never },
+      // The retriers' attempts as on AWS, without their waits.
+      overrides: { taskResourceLocalHandlers: local as never, retryIntervalOverrides: Object.fromEntries(Object.keys(taskFunctions).map((state) => [state, 0])) },
       context: { Execution: { Name: runId, Id: `arn:aws:states:us-east-1:123456789012:execution:test:${runId}`, Input: input as never, StartTime: this.clock.now.toISOString() } },
     });
     const run: MachineRun = { runId, published };
