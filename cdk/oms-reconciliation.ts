@@ -103,6 +103,12 @@ export interface OmsReconciliationProps {
   readonly inboundRetentionDays?: number;
   /** Days reports under `reports/` are kept. Default 400. */
   readonly reportRetentionDays?: number;
+  /**
+   * DynamoDB point-in-time recovery on the table. Default false: the table holds current
+   * state rebuilt from the files in `inbound/` (re-upload to restore); PITR bills ~20 % of the
+   * table's storage again (docs/data-model.md).
+   */
+  readonly pointInTimeRecovery?: boolean;
   /** Days S3 server access logs are kept. Default 365. */
   readonly accessLogRetentionDays?: number;
   /** Default wait before planning, when the execution input has no `settleSeconds`. Default 120. */
@@ -221,10 +227,10 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'oms-recon: parses a feed file from inbound/ into keyed records',
     memorySize: 2048,
     timeout: Duration.minutes(15),
-    table: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
+    table: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
     read: [Prefix.inbound],
     readVersions: true,
-    write: [Prefix.rejected],
+    write: [Prefix.rejected, Prefix.state],
   },
   plan: {
     description: 'oms-recon: fixes the scope and shard list of a run',
@@ -239,7 +245,7 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     memorySize: 2048,
     timeout: Duration.minutes(10),
     table: ['dynamodb:Query'],
-    read: [Prefix.runs],
+    read: [Prefix.runs, Prefix.state],
     write: [Prefix.runs],
   },
   summarize: {
@@ -308,6 +314,7 @@ export class OmsReconciliation extends Construct {
         { id: 'expire-inbound', prefix: Prefix.inbound, expiration: inboundDays, noncurrentVersionExpiration: inboundDays },
         { id: 'expire-rejected', prefix: Prefix.rejected, expiration: days, noncurrentVersionExpiration: days },
         { id: 'expire-runs', prefix: Prefix.runs, expiration: days, noncurrentVersionExpiration: days },
+        { id: 'expire-state', prefix: Prefix.state, expiration: days, noncurrentVersionExpiration: days },
         { id: 'expire-reports', prefix: Prefix.reports, expiration: Duration.days(cfg.reportRetentionDays), noncurrentVersionExpiration: days },
         { id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(2) },
@@ -318,7 +325,7 @@ export class OmsReconciliation extends Construct {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? false },
       timeToLiveAttribute: 'ttl',
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,

@@ -13,6 +13,7 @@ import { DEFAULT_LIMITS, MAX_KEY_BYTES, MAX_ROW_BYTES } from './limits.ts';
 import { formatPath, loadMappingFile, parseMappingFile } from './partners/mapping-file.ts';
 import type { Mapping } from './partners/mapping.ts';
 import { amazonTotalProblem } from './partners/types.ts';
+import { FEED_NAMES, FEEDS, type FeedName } from './feeds/catalog.ts';
 
 const decimalText = z
   .union([z.string(), z.number()])
@@ -134,6 +135,21 @@ export const configSchema = z
     }),
     /** Rows of files under no partner folder: `allow` (default) or `reject`. */
     unboundFiles: z.enum(['allow', 'reject']).default('allow'),
+    /**
+     * Per feed: `mode` `snapshot` (each drop is the whole state of its side: a key absent from the
+     * newest snapshot is absent) or `incremental` (upserts; the default). Inventory feeds are
+     * always snapshots (docs/data-model.md, lib/boundaries/snapshot.ts).
+     */
+    feeds: z
+      .partialRecord(z.enum(FEED_NAMES), z.object({ mode: z.enum(['snapshot', 'incremental']) }).strict())
+      .superRefine((fs, ctx) => {
+        for (const [feed, f] of Object.entries(fs)) {
+          if (f?.mode === 'incremental' && FEEDS[feed as FeedName].boundary === 'inventory') {
+            ctx.addIssue({ code: 'custom', path: [feed, 'mode'], message: `${feed} holds inventory counts: it is always a snapshot feed` });
+          }
+        }
+      })
+      .optional(),
   })
   .strict();
 

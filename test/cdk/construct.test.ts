@@ -70,7 +70,7 @@ describe('OmsReconciliation with defaults', () => {
     expect(logBucket.PublicAccessBlockConfiguration.RestrictPublicBuckets).toBe(true);
   });
 
-  it('keeps pk/sk strings on demand, with point-in-time recovery, TTL on ttl and encryption', () => {
+  it('keeps pk/sk strings on demand, with point-in-time recovery off by default, TTL on ttl and encryption', () => {
     s.template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
@@ -81,7 +81,7 @@ describe('OmsReconciliation with defaults', () => {
         { AttributeName: 'sk', AttributeType: 'S' },
       ],
       BillingMode: 'PAY_PER_REQUEST',
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
       TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
       SSESpecification: { SSEEnabled: true },
     });
