@@ -61,6 +61,8 @@ export class Tally {
 
   private readonly resolver: Resolver;
   private readonly snapshotSide: (side: SideName) => boolean;
+  /** A row's snapshot time (snapshot sides), when the boundary has any. */
+  private readonly rank: ((r: CanonRecord) => string) | undefined;
 
   constructor(
     readonly boundary: Boundary,
@@ -71,7 +73,8 @@ export class Tally {
     const snapshot = new Map(boundary.sides.map((side) => [side, isSnapshotSide(boundary, side, config)] as const));
     this.snapshotSide = (side) => snapshot.get(side) === true;
     const drop = scope.drop ?? '';
-    this.resolver = new Resolver(boundary, [...snapshot.values()].some(Boolean) ? (r) => (this.snapshotSide(r.side) ? snapshotTimeOf(r, drop) : '') : undefined);
+    this.rank = [...snapshot.values()].some(Boolean) ? (r) => (this.snapshotSide(r.side) ? snapshotTimeOf(r, drop) : '') : undefined;
+    this.resolver = new Resolver(boundary, this.rank);
     this.warnings = keptWarnings((config.limits ?? DEFAULT_LIMITS).keptWarnings, spill);
   }
 
@@ -85,7 +88,11 @@ export class Tally {
     const current = snapshots ? liveRows(this.boundary, counted, snapshots, this.snapshotSide) : counted;
     if (current.length === 0) return { discrepancies: [], left: 0, right: 0, keys: 0, matched: 0, outOfScope: 0 };
     const { records, superseded } = this.resolver.resolve(current);
-    for (const s of superseded) this.warnings.add(duplicateWarning(this.boundary, s.loser, s.winner));
+    for (const s of superseded) {
+      // Rows of two snapshots are not duplicates (the older is superseded, and said once per file).
+      if (this.rank && this.rank(s.loser) !== this.rank(s.winner)) continue;
+      this.warnings.add(duplicateWarning(this.boundary, s.loser, s.winner));
+    }
     const o = this.boundary.classify(records, this.scope, this.config);
     this.left += o.left;
     this.right += o.right;

@@ -142,7 +142,8 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
     ttlSeconds,
     now,
     ignoreField: timeField === undefined ? undefined : () => timeField,
-    sameDrop: (_r, stored) => dropOf(versionUpload(stored.version).split(' ')[0]) === drop,
+    // Another file's row of one identity is a duplicate when it is of the same drop (and, for a snapshot, of the same snapshot time), as in the CLI.
+    sameDrop: (r, stored) => dropOf(versionUpload(stored.version).split(' ')[0]) === drop && (!snapshot || stored.version.split(' ')[0] === r.version.split(' ')[0]),
     onDuplicate: (d) => {
       if (duplicates.length < 10_000) duplicates.push(d);
     },
