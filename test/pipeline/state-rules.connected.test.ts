@@ -11,7 +11,9 @@ import type { BoundaryName } from '../../lib/feeds/catalog.ts';
 import { runLocalPipeline } from '../../lib/pipeline/local.ts';
 import type { Report } from '../../lib/report/model.ts';
 import { put, tempDir } from '../cli/helpers.ts';
-import { cliReport, counts, discrepancyDetails, identities, inboxFiles, warningTexts } from './harness.ts';
+import { cliReport, counts, discrepancyDetails, identities, inboxFiles, startStandIns, warningTexts } from './harness.ts';
+import { DEFAULT_CONFIG } from '../../lib/config.ts';
+import { parseConfig } from '../../lib/config-file.ts';
 
 const OMS = 'sku,facility_id,on_hand,as_of';
 const WH = 'sku,facility_id,on_hand,counted_at';
@@ -42,7 +44,9 @@ function sameAnswer(box: string, { cli, local }: { cli: Report; local: Report })
   expect(warningTexts(local, box)).toEqual(warningTexts(cli, box));
 }
 
-const rows = (head: string, ...lines: string[]) => [head, ...lines].join('\n') + '\n';
+const rows = (head: string, ...lines: string[]) => table(head, lines);
+/** A CSV text from a header and many lines (no spread: 100,000 arguments overflow the stack). */
+const table = (head: string, lines: readonly string[]) => head + '\n' + lines.join('\n') + '\n';
 
 describe('snapshot feeds, through the CLI and oms-recon local alike', () => {
   it('a newer snapshot replaces the older: a SKU absent from it is absent (zero on hand), not its old count', { timeout: 300_000 }, async () => {
@@ -110,11 +114,11 @@ describe('snapshot feeds, through the CLI and oms-recon local alike', () => {
       oms.push(`${sku},${fac},${i % 97},${D2}`);
       wh.push(`${sku},${fac},${i % 1000 === 7 ? (i % 97) + 1 : i % 97},${D2}`);
     }
-    const whole = inbox({ 'oms-inventory/all.csv': rows(OMS, ...oms), 'warehouse-inventory/wh.csv': rows(WH, ...wh) });
+    const whole = inbox({ 'oms-inventory/all.csv': table(OMS, oms), 'warehouse-inventory/wh.csv': table(WH, wh) });
     const split = inbox({
-      'oms-inventory/part-1.csv': rows(OMS, ...oms.slice(0, 100_000)),
-      'oms-inventory/part-2.csv': rows(OMS, ...oms.slice(100_000)),
-      'warehouse-inventory/wh.csv': rows(WH, ...wh),
+      'oms-inventory/part-1.csv': table(OMS, oms.slice(0, 100_000)),
+      'oms-inventory/part-2.csv': table(OMS, oms.slice(100_000)),
+      'warehouse-inventory/wh.csv': table(WH, wh),
     });
     // Act
     const cliWhole = await cliReport(inboxFiles(whole), 'inventory');
@@ -145,5 +149,42 @@ describe('incremental feeds, through the CLI and oms-recon local alike', () => {
     expect(r.cli.discrepancies).toEqual([]);
     expect(r.cli.summary.matched).toBe(2);
     sameAnswer(box, r);
+  });
+});
+
+describe('a feed configured as a snapshot (`feeds: { "oms-orders": { mode: "snapshot" } }`)', () => {
+  it('leaves out an order absent from the next drop, as the CLI does on that drop; incremental (the default) keeps it', { timeout: 300_000 }, async () => {
+    // Prepare: two drops a day apart (the pipeline's drop: the files of one run window)
+    const channel = rows('channel,channel_order_id', 'shopify,#1', 'shopify,#2');
+    const day1 = rows('channel,channel_order_id,oms_order_id', 'shopify,#1,O-1', 'shopify,#2,O-2');
+    const day2 = rows('channel,channel_order_id,oms_order_id', 'shopify,#1,O-1');
+    const snapshot = parseConfig({ feeds: { 'oms-orders': { mode: 'snapshot' } } });
+    const standIns = await startStandIns();
+    try {
+      const reports: Report[] = [];
+      for (const config of [snapshot, DEFAULT_CONFIG]) {
+        const stage = await standIns.stage({ shards: 2, config });
+        await stage.deliver('inbound/channel-orders/ch.csv', channel);
+        await stage.deliver('inbound/oms-orders/day1.csv', day1);
+        stage.clock.advance(86_400_000);
+        await stage.deliver('inbound/oms-orders/day2.csv', day2);
+        // Act
+        reports.push(await stage.compare('intake'));
+      }
+      const box = inbox({ 'channel-orders/ch.csv': channel, 'oms-orders/day2.csv': day2 });
+      const cli = await cliReport(inboxFiles(box), 'intake', snapshot);
+      // Assess
+      expect(identities(reports[0])).toEqual(['missing_in_oms {channel=shopify channel_order_id=#2}']);
+      expect(identities(reports[0])).toEqual(identities(cli));
+      expect(counts(reports[0])).toEqual(counts(cli));
+      expect(identities(reports[1])).toEqual([]);
+    } finally {
+      await standIns.stop();
+    }
+  });
+
+  it('is refused for an inventory feed set to incremental (counts are always snapshots)', () => {
+    expect(() => parseConfig({ feeds: { 'oms-inventory': { mode: 'incremental' } } })).toThrow(/oms-inventory holds inventory counts: it is always a snapshot feed/);
+    expect(() => parseConfig({ feeds: { 'oms-stuff': { mode: 'snapshot' } } })).toThrow(/invalid config at feeds/);
   });
 });
