@@ -34,6 +34,8 @@ export interface Scope {
   channels?: string[];
   /** Snapshot feeds: `<side>␟<facility>` (inventory) or `<side>␟` → the current snapshot's time and files (lib/boundaries/snapshot.ts). */
   current?: Record<string, { time: string; files: string[] }>;
+  /** Some file holds an older snapshot than the current one of a facility (the CLI then filters rows by `current`). */
+  superseded?: boolean;
   /** The drop time of the run's files (the CLI: one drop): the snapshot time of rows without an as-of. */
   drop?: string;
   /** inventory: facilities counted on both sides (the others are coverage gaps). */

@@ -73,7 +73,7 @@ function partsOf(b: Boundary, f: FileFacts): Record<string, string | null> {
  * file left out of a part's current snapshot is named in a `superseded_snapshot` warning when
  * it is of the same drop as the current one, or arrived after it (a late older count).
  */
-export function currentSnapshots(b: Boundary, facts: readonly FileFacts[], config: ReconConfig): { current: CurrentSnapshots; warnings: Warning[] } {
+export function currentSnapshots(b: Boundary, facts: readonly FileFacts[], config: ReconConfig): { current: CurrentSnapshots; warnings: Warning[]; superseded: boolean } {
   const best = new Map<string, { time: string; files: FileFacts[] }>();
   const lost = new Map<string, FileFacts[]>();
   for (const f of facts) {
@@ -101,7 +101,7 @@ export function currentSnapshots(b: Boundary, facts: readonly FileFacts[], confi
       warnings.push({ code: 'superseded_snapshot', message: `${what} in ${f.file} is superseded by the newer one in ${win.file}`, file: f.file });
     }
   }
-  return { current, warnings };
+  return { current, warnings, superseded: lost.size > 0 };
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

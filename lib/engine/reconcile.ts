@@ -85,7 +85,7 @@ export class Tally {
     const counted = files ? rows.filter((r) => Object.hasOwn(files, r.file) && files[r.file] === r.version) : rows;
     // Snapshot feeds: identities that no file of the current snapshot holds are absent.
     const snapshots = this.scope.current;
-    const current = snapshots ? liveRows(this.boundary, counted, snapshots, this.snapshotSide) : counted;
+    const current = snapshots && this.scope.superseded ? liveRows(this.boundary, counted, snapshots, this.snapshotSide) : counted;
     if (current.length === 0) return { discrepancies: [], left: 0, right: 0, keys: 0, matched: 0, outOfScope: 0 };
     const { records, superseded } = this.resolver.resolve(current);
     for (const s of superseded) {
@@ -121,6 +121,7 @@ export function runScope(boundary: Boundary, facts: readonly FileFacts[], config
   const snap = currentSnapshots(boundary, withDrop, config);
   const scope: Scope = { ...scoped.scope };
   if (Object.keys(snap.current).length > 0) scope.current = snap.current;
+  if (snap.superseded) scope.superseded = true;
   if (drop !== undefined) scope.drop = drop;
   return { scope, warnings: [...snap.warnings, ...scoped.warnings] };
 }
