@@ -22,6 +22,7 @@ export const TABLE_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:BatchWriteItem',
+  'dynamodb:BatchGetItem',
 ] as const;
 export type TableAction = (typeof TABLE_ACTIONS)[number];
 

@@ -110,6 +110,12 @@ export interface OmsReconciliationProps {
   readonly inboundRetentionDays?: number;
   /** Days reports under `reports/` are kept. Default 400. */
   readonly reportRetentionDays?: number;
+  /**
+   * DynamoDB point-in-time recovery on the table. Default false: the table holds current
+   * state rebuilt from the files in `inbound/` (re-upload to restore); PITR bills ~20 % of the
+   * table's storage again (docs/data-model.md).
+   */
+  readonly pointInTimeRecovery?: boolean;
   /** Days S3 server access logs are kept. Default 365. */
   readonly accessLogRetentionDays?: number;
   /** Default wait before planning, when the execution input has no `settleSeconds`. Default 120. */
@@ -226,7 +232,8 @@ interface FunctionSpec {
 export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
   // Access as lib/pipeline/{ingest,compare}.ts and lib/store use it:
   // ingest claims the file (conditional PutItem, GetItem of the current claim), writes
-  // records (BatchWriteItem), completes or fails the manifest (UpdateItem), reads the object
+  // records (BatchGetItem, then conditional PutItem), raises snapshot pointers (UpdateItem),
+  // completes or fails the manifest (UpdateItem), reads the object
   // version of the event, puts rejected rows and starts the run (states:StartExecution);
   // plan lists the manifests (Query) and puts the run item; compare reads its shard (Query);
   // summarize finds the previous run (Query), reads the shards' results and the rejected rows
@@ -235,10 +242,10 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'oms-recon: parses a feed file from inbound/ into keyed records',
     memorySize: 2048,
     timeout: Duration.minutes(15),
-    table: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
+    table: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
     read: [Prefix.inbound],
     readVersions: true,
-    write: [Prefix.rejected],
+    write: [Prefix.rejected, Prefix.state],
   },
   plan: {
     description: 'oms-recon: fixes the scope and shard list of a run',
@@ -253,7 +260,7 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     memorySize: 2048,
     timeout: Duration.minutes(10),
     table: ['dynamodb:Query'],
-    read: [Prefix.runs],
+    read: [Prefix.runs, Prefix.state],
     write: [Prefix.runs],
   },
   summarize: {
@@ -337,6 +344,7 @@ export class OmsReconciliation extends Construct {
         { id: 'expire-inbound', prefix: Prefix.inbound, expiration: inboundDays, noncurrentVersionExpiration: inboundDays },
         { id: 'expire-rejected', prefix: Prefix.rejected, expiration: days, noncurrentVersionExpiration: days },
         { id: 'expire-runs', prefix: Prefix.runs, expiration: days, noncurrentVersionExpiration: days },
+        { id: 'expire-state', prefix: Prefix.state, expiration: days, noncurrentVersionExpiration: days },
         { id: 'expire-reports', prefix: Prefix.reports, expiration: Duration.days(cfg.reportRetentionDays), noncurrentVersionExpiration: days },
         { id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(2) },
@@ -347,7 +355,7 @@ export class OmsReconciliation extends Construct {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? false },
       timeToLiveAttribute: 'ttl',
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,

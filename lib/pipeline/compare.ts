@@ -4,7 +4,12 @@ import { Tally } from '../engine/reconcile.ts';
 import { fromKeyed } from '../engine/keyed.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
 import type { Discrepancy, Warning } from '../report/model.ts';
-import { readShard } from '../store/index.ts';
+import { encodeRecordSk, keyHash, readShard, recordPk } from '../store/index.ts';
+import type { KeyedRecord } from '../store/types.ts';
+import type { Boundary } from '../boundaries/boundary.ts';
+import { isSnapshotSide, SNAPSHOT_TIME_FIELD, snapshotKey } from '../boundaries/snapshot.ts';
+import type { SideName } from '../feeds/catalog.ts';
+import { Confirmed, confirmedKey } from './confirm.ts';
 import type { CompareInput, CompareOutput } from './contracts.ts';
 import type { PipelineDeps } from './deps.ts';
 import { getJson, putJson, runKeys, S3Lines } from './objects.ts';
@@ -38,15 +43,19 @@ export async function compareShard(deps: PipelineDeps, input: CompareInput): Pro
   const run = await getJson<RunScope>(deps.s3, s.bucketName, input.scopeKey);
   // The shard's warnings: the first N kept, the full list put to S3 beside its result.
   const fullList = new S3Lines(deps.s3, s.bucketName, runKeys.shard(boundary.name, input.runId, input.shard).replace(/\.json$/, '.warnings.ndjson'), (s.config.limits ?? DEFAULT_LIMITS).keptWarnings);
-  const tally = new Tally(boundary, run.scope, s.config, (w) => fullList.add(w));
-  const files = run.scope.files;
+  // The snapshot rule is applied below, against the stored records (the CLI applies it to rows).
+  const tally = new Tally(boundary, { ...run.scope, current: undefined }, s.config, (w) => fullList.add(w));
+  const names = run.fileNames ?? {};
+  const live = await liveSnapshots(deps, boundary, run, input.shard);
   const unreadable = new Map<string, { count: number; first: string }>();
   for await (const group of readShard(deps.dynamo, s.tableName, boundary.name, input.shard)) {
-    // Only rows of the current version of a file count: a stored row of a replaced version is
-    // never read back (so a corrected re-upload restores the boundary, whatever the old one held).
     const rows: CanonRecord[] = [];
     for (const k of group) {
-      if (files && (!Object.hasOwn(files, k.file) || files[k.file] !== k.version)) continue;
+      // Only records of files in scope count (fully ingested, current version, not a copy of another file).
+      if (!Object.hasOwn(names, k.fileId)) continue;
+      k.file = names[k.fileId];
+      // Snapshot sides: only keys a file of the current snapshot holds.
+      if (live.snapshotSide(k.side) && !live.accept(k)) continue;
       try {
         rows.push(fromKeyed(k));
       } catch (e) {
@@ -88,3 +97,49 @@ export async function compareShard(deps: PipelineDeps, input: CompareInput): Pro
   return { shard: input.shard, resultKey, discrepancies: tally.discrepancies.length, left: result.left, right: result.right, matched: result.matched };
 }
 
+
+/**
+ * The snapshot rule on stored records: a record of a snapshot side counts iff a file of the
+ * current snapshot of its (side, facility) holds its key (its confirmation set says so). It is
+ * then shown as that file's row: its source file and line, and the snapshot's time as its
+ * as-of (an unchanged row was not rewritten, so the item may name an older file).
+ */
+async function liveSnapshots(deps: PipelineDeps, boundary: Boundary, run: RunScope, shard: number) {
+  const s = deps.settings();
+  const current = run.scope.current ?? {};
+  const files = run.snapshotFiles ?? {};
+  const sets = new Map<string, Confirmed>();
+  for (const c of Object.values(current)) {
+    for (const name of c.files) {
+      const f = Object.hasOwn(files, name) ? files[name] : undefined;
+      if (!f || sets.has(f.fileId) || !f.confirmed.includes(shard)) continue;
+      sets.set(f.fileId, await Confirmed.load(deps.s3, s.bucketName, confirmedKey(boundary.name, f.fileId, shard)));
+    }
+  }
+  const snapshot = new Map(boundary.sides.map((side) => [side, isSnapshotSide(boundary, side, s.config)] as const));
+  const pk = recordPk(boundary.name, shard);
+  return {
+    snapshotSide: (side: SideName) => snapshot.get(side) === true,
+    accept(k: KeyedRecord): boolean {
+      const key = snapshotKey(k.side, boundary.name === 'inventory' ? (k.fields.facility_id ?? '') : '');
+      const c = Object.hasOwn(current, key) ? current[key] : undefined;
+      if (!c) return false;
+      const hash = keyHash(pk, encodeRecordSk(k));
+      // The file that wrote the record first (of two parts holding a key, the stored one is the winner).
+      if (c.files.includes(k.file) && sets.get(k.fileId)?.line(hash) !== undefined) return true;
+      for (const name of c.files) {
+        const f = Object.hasOwn(files, name) ? files[name] : undefined;
+        const line = f && sets.get(f.fileId)?.line(hash);
+        if (line === undefined) continue;
+        if (f!.fileId !== k.fileId) {
+          k.file = name;
+          k.line = line;
+          const field = SNAPSHOT_TIME_FIELD[k.feed];
+          if (field !== undefined && Object.hasOwn(k.fields, field)) k.fields[field] = c.time;
+        }
+        return true;
+      }
+      return false;
+    },
+  };
+}

@@ -32,6 +32,8 @@ export const Prefix = {
   rejected: 'rejected/',
   runs: 'runs/',
   reports: 'reports/',
+  /** Snapshot files' confirmation sets (lib/pipeline/confirm.ts). */
+  state: 'state/',
 } as const;
 
 /** Step Functions execution input (schedule or ingest). */

@@ -10,14 +10,17 @@ import type { Readable } from 'node:stream';
 import type { FileFacts } from '../boundaries/boundary.ts';
 import { BOUNDARY } from '../boundaries/index.ts';
 import { readFeedFile } from '../engine/read-feed.ts';
-import { toKeyed } from '../engine/keyed.ts';
+import { fromKeyed, toKeyed } from '../engine/keyed.ts';
 import { duplicateWarning } from '../engine/resolve.ts';
-import { groupKey, SEP } from '../boundaries/boundary.ts';
+import { SEP } from '../boundaries/boundary.ts';
+import { feedMode, partitionOf, SNAPSHOT_TIME_FIELD, snapshotTimeOf } from '../boundaries/snapshot.ts';
+import { ConfirmSets } from './confirm.ts';
 import { isReconError } from '../errors.ts';
 import { FEEDS, type BoundaryName } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
 import type { FileStats, Rejection, Warning } from '../report/model.ts';
-import { claimFile, completeFile, failFile, writeRecords } from '../store/index.ts';
+import { claimFile, completeFile, encodeRecordSk, failFile, fileIdOf, keyHash, listFiles, raiseSnapshot, RecordUpserter, recordPk, recordVersion, shardOf, versionUpload } from '../store/index.ts';
+import type { StoredRef, UpsertCounts } from '../store/index.ts';
 import type { FileRef, KeyedRecord } from '../store/types.ts';
 import type { RunInput } from './contracts.ts';
 import type { PipelineDeps } from './deps.ts';
@@ -45,6 +48,12 @@ export interface ManifestFacts {
   /** S3 keys of the full lists, part by part (the first part of rejected rows is the manifest's rejectedKey). */
   rejectedParts?: string[];
   warningParts?: string[];
+  /** The file's short id, as its records carry it. */
+  fileId?: string;
+  /** What the write path did with the file's rows (docs/data-model.md). */
+  writes?: UpsertCounts & { olderSnapshot: number };
+  /** Snapshot files: the shards with a confirmation set (lib/pipeline/confirm.ts). */
+  confirmed?: number[];
 }
 
 export type IngestOutcome =
@@ -84,7 +93,8 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
   const now = deps.now?.() ?? new Date();
   const ttlSeconds = settings.retentionDays * 86_400;
 
-  const claim = await claimFile(deps.dynamo, settings.tableName, { file: ref, feed: feed.name, ttlSeconds, now });
+  // The manifest outlives the records it names by a day (a record's TTL is counted from its write).
+  const claim = await claimFile(deps.dynamo, settings.tableName, { file: ref, feed: feed.name, ttlSeconds: ttlSeconds + 86_400, now });
   if (!claim.claimed) {
     const done = claim.current.status === 'done';
     const reason = done ? 'already ingested' : 'another delivery is ingesting it';
@@ -105,16 +115,79 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
   const rejectedLines = new S3Lines(deps.s3, bucket, rejectedKeyFor(key), limits.keptRejected);
   const warningLines = new S3Lines(deps.s3, bucket, warningsKeyFor(key), limits.keptWarnings);
   const warnings = keptWarnings(limits.keptWarnings, (w) => warningLines.add(w));
-  let buffer: KeyedRecord[] = [];
-  let written = 0;
-  const seen = new Map<string, number>();
+  // The write path (docs/data-model.md): one item per record identity, read first, written
+  // only when new or changed; snapshot files also confirm every key they hold (confirm.ts).
+  const fileId = fileIdOf(ref);
+  const sequencer = event.s3.object.sequencer;
+  const snapshot = feedMode(feed.name, settings.config) === 'snapshot';
+  const windowMs = settings.runWindowMinutes * 60_000;
+  const dropOf = (iso: string) => new Date(Math.floor(new Date(iso).getTime() / windowMs) * windowMs).toISOString();
+  const drop = dropOf(eventTime);
+  const timeField = SNAPSHOT_TIME_FIELD[feed.name];
+  const confirm = snapshot ? new ConfirmSets() : undefined;
+  /** part (facility) → the newest snapshot time the store has seen for it (the pointer). */
+  const pointers = new Map<string, string>();
+  let olderSnapshot = 0;
+  let names: Map<string, string> | undefined;
+  const nameOf = async (id: string): Promise<string> => {
+    if (id === fileId) return name;
+    if (!names) {
+      names = new Map();
+      for await (const f of listFiles(deps.dynamo, settings.tableName, boundary.name)) if (f.fileId) names.set(f.fileId, `s3://${f.bucket}/${f.key}`);
+    }
+    return names.get(id) ?? `file ${id}`;
+  };
+  const duplicates: Array<{ record: KeyedRecord; stored: StoredRef; kept: 'new' | 'stored' }> = [];
+  const upserter = new RecordUpserter(deps.dynamo, settings.tableName, {
+    shards: settings.shards,
+    ttlSeconds,
+    now,
+    ignoreField: timeField === undefined ? undefined : () => timeField,
+    // Another file's row of one identity is a duplicate when it is of the same drop (and, for a snapshot, of the same snapshot time), as in the CLI.
+    sameDrop: (r, stored) => dropOf(versionUpload(stored.version).split(' ')[0]) === drop && (!snapshot || stored.version.split(' ')[0] === r.version.split(' ')[0]),
+    onDuplicate: (d) => {
+      if (duplicates.length < 10_000) duplicates.push(d);
+    },
+  });
+  let buffer: CanonRecord[] = [];
   const warn = (w: Warning) => warnings.add(w);
+  const sayDuplicates = async () => {
+    for (const d of duplicates.splice(0)) {
+      const here = fromKeyed(d.record);
+      const other: CanonRecord = { ...here, file: await nameOf(d.stored.fileId), line: d.stored.line };
+      warn(d.kept === 'new' ? duplicateWarning(boundary, other, here) : duplicateWarning(boundary, here, other));
+    }
+  };
   const flush = async () => {
     if (buffer.length === 0) return;
     const batch = buffer;
     buffer = [];
-    const w = await writeRecords(deps.dynamo, settings.tableName, batch, { shards: settings.shards, ttlSeconds, now });
-    written += w.written;
+    for (const r of batch) {
+      let version: string;
+      if (snapshot) {
+        const t = snapshotTimeOf(r, drop);
+        const part = partitionOf(boundary, r);
+        const pk = r.side + SEP + part;
+        let newest = pointers.get(pk);
+        if (newest === undefined || t > newest) {
+          newest = await raiseSnapshot(deps.dynamo, settings.tableName, { boundary: boundary.name, side: r.side, part, time: t, ttl: Math.floor(now.getTime() / 1000) + ttlSeconds });
+          pointers.set(pk, newest);
+        }
+        // A row of an older snapshot than the store has seen for its facility: not written, not confirmed.
+        if (t < newest) {
+          olderSnapshot++;
+          continue;
+        }
+        version = recordVersion({ snapshot: t, eventTime, sequencer, line: r.line });
+      } else version = recordVersion({ eventTime, sequencer, line: r.line });
+      const k = toKeyed(boundary, r, { version, fileId });
+      if (confirm) {
+        const pk = recordPk(boundary.name, shardOf(k.group, settings.shards));
+        confirm.add(shardOf(k.group, settings.shards), keyHash(pk, encodeRecordSk(k)), r.line);
+      }
+      await upserter.add(k);
+    }
+    await sayDuplicates();
   };
 
   let result: Awaited<ReturnType<typeof readFeedFile>>;
@@ -132,12 +205,8 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
       checksum: true,
       sink: {
         record(r: CanonRecord) {
-          // Two rows of one identity in one file: the later is stored (as the CLI uses it), and we say so.
-          const id = groupKey(boundary, r) + SEP + r.side + SEP + boundary.identityKey(r);
-          const before = seen.get(id);
-          if (before !== undefined) warn(duplicateWarning(boundary, { ...r, line: before }, r));
-          seen.set(id, r.line);
-          buffer.push(toKeyed(boundary, r));
+          // Two rows of one identity in one file are found through the store (RecordUpserter): no per-row map here.
+          buffer.push(r);
         },
         reject: (r) => rejectedLines.add({ file: r.file, line: r.line, reason: r.reason }),
         warn,
@@ -149,10 +218,21 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
       },
     });
     await flush();
+    const writes = await upserter.end();
+    await sayDuplicates();
+    const confirmedShards = confirm ? await confirm.put(deps.s3, bucket, boundary.name, fileId) : undefined;
 
     const rejectedParts = await rejectedLines.end();
     const rejectedKey: string | undefined = rejectedParts[0];
-    const manifest: ManifestFacts = { facts: result.facts, stats: result.stats, warnings: [], warningTotal: warnings.total };
+    const manifest: ManifestFacts = {
+      facts: { ...result.facts, drop },
+      stats: result.stats,
+      warnings: [],
+      warningTotal: warnings.total,
+      fileId,
+      writes: { ...writes, olderSnapshot },
+    };
+    if (confirmedShards) manifest.confirmed = confirmedShards;
     if (rejectedParts.length > 1) manifest.rejectedParts = rejectedParts;
     if (warnings.total > 0) {
       manifest.keptWarningsKey = warningsKeyFor(key).replace(/\.ndjson$/, '.kept.json');
@@ -173,7 +253,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
       warnings: warnings.kept.slice(0, 20).map((w) => w.message),
       warningCount,
     });
-    log({ level: 'INFO', message: 'ingested', file: name, feed: feed.name, read: result.stats.read, stored: rowsStored, written, rejected: result.stats.rejected, warnings: warningCount });
+    log({ level: 'INFO', message: 'ingested', file: name, feed: feed.name, read: result.stats.read, stored: rowsStored, ...writes, olderSnapshot, rejected: result.stats.rejected, warnings: warningCount });
     deps.metrics?.(ingestMetrics({ boundary: boundary.name, feed: feed.name, partner: partnerDimension(key, feed.name, settings.config), file: name, read: result.stats.read, stored: rowsStored, rejected: result.stats.rejected }));
   } catch (e) {
     const error = isReconError(e) ? { code: e.code, message: e.describe() } : { code: 'E_INTERNAL', message: (e as Error).message };

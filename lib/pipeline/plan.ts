@@ -1,7 +1,7 @@
 /** Plan: list the ingested files of a boundary, fix the run's scope in S3, fan out shards. */
 import type { FileFacts, Scope } from '../boundaries/boundary.ts';
 import { BOUNDARY } from '../boundaries/index.ts';
-import { duplicateFileWarning, duplicateStats, SameContent } from '../engine/reconcile.ts';
+import { duplicateFileWarning, duplicateStats, runScope, SameContent } from '../engine/reconcile.ts';
 import type { BoundaryName, FeedName } from '../feeds/catalog.ts';
 import { ErrorCodes } from '../errors.ts';
 import type { FileStats, Warning } from '../report/model.ts';
@@ -26,6 +26,14 @@ export interface RunScope {
   fileWarningTotal?: number;
   /** Every part of the files' full lists, for the report to name when it keeps only the first. */
   fullLists?: { rejected: string[]; warnings: string[] };
+  /**
+   * The files whose records count, by file id → name: the current version of each fully
+   * ingested file (not a failed one, not a copy of another's content). A stored record of any
+   * other file is left out; compare names sources through this map.
+   */
+  fileNames?: Record<string, string>;
+  /** Snapshot files: name → file id and the shards that have a confirmation set (compare checks current-snapshot keys against them). */
+  snapshotFiles?: Record<string, { fileId: string; confirmed: number[] }>;
   /** When each file of `files` arrived (its S3 event time), for feed health. */
   fileTimes?: Record<string, string>;
   /** Files that arrived with no data row (ingestion failed with E_NO_ROWS), for feed health's feed_empty. */
@@ -44,7 +52,7 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
   const now = deps.now?.() ?? new Date();
   const startedAt = now.toISOString();
   // The current version of each file: the latest ingested one (a re-upload replaces the file whole).
-  const latest = new Map<string, { m: ManifestFacts; rejectedKey?: string; finishedAt: string; checksum?: string }>();
+  const latest = new Map<string, { m: ManifestFacts; rejectedKey?: string; finishedAt: string; checksum?: string; fileId?: string }>();
   const failed = new Map<string, { message: string; finishedAt: string; code?: string; feed: FeedName; startedAt: string }>();
   for await (const f of listFiles(deps.dynamo, s.tableName, boundary.name, { now })) {
     const file = `s3://${f.bucket}/${f.key}`;
@@ -56,7 +64,7 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
     if (f.status !== 'done' || !f.facts) continue;
     const m = f.facts as unknown as ManifestFacts;
     const cur = latest.get(m.facts.file);
-    if (!cur || m.facts.version > cur.m.facts.version) latest.set(m.facts.file, { m, rejectedKey: f.rejectedKey, finishedAt: f.finishedAt ?? '', checksum: f.checksum });
+    if (!cur || m.facts.version > cur.m.facts.version) latest.set(m.facts.file, { m, rejectedKey: f.rejectedKey, finishedAt: f.finishedAt ?? '', checksum: f.checksum, fileId: f.fileId ?? m.fileId });
   }
   // A file that could not be ingested is said in the report, unless a good version of it came since.
   const failures: Warning[] = [];
@@ -85,8 +93,15 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
     return false;
   });
   const facts: FileFacts[] = entries.map((e) => e.m.facts);
-  const scoped = boundary.scope(facts, s.config);
-  const scope: Scope = { ...scoped.scope, files: Object.fromEntries(facts.map((f) => [f.file, f.version])) };
+  const scoped = runScope(boundary, facts, s.config);
+  const scope: Scope = scoped.scope;
+  const fileNames: Record<string, string> = Object.create(null) as Record<string, string>;
+  const snapshotFiles: Record<string, { fileId: string; confirmed: number[] }> = Object.create(null) as Record<string, { fileId: string; confirmed: number[] }>;
+  for (const e of entries) {
+    if (e.fileId === undefined) continue;
+    fileNames[e.fileId] = e.m.facts.file;
+    if (e.m.confirmed) snapshotFiles[e.m.facts.file] = { fileId: e.fileId, confirmed: e.m.confirmed };
+  }
   const run: RunScope = {
     boundary: boundary.name,
     runId: input.runId,
@@ -102,6 +117,8 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
       rejected: entries.flatMap((e) => e.m.rejectedParts ?? (e.rejectedKey ? [e.rejectedKey] : [])),
       warnings: entries.flatMap((e) => e.m.warningParts ?? (e.m.keptWarningsKey ? [e.m.keptWarningsKey] : [])),
     },
+    fileNames,
+    snapshotFiles,
     emptyFiles,
     fileTimes: Object.fromEntries(all.map((e) => [e.m.stats.file, arrivalOf(e.m.facts.version, e.finishedAt)])),
   };

@@ -19,7 +19,7 @@ import {
 import { ReconError, ErrorCodes } from '../errors.ts';
 import type { BoundaryName, FeedName } from '../feeds/catalog.ts';
 import { attrToJson, jsonToAttr, num, str, type Item } from './attr.ts';
-import { MAX_SK_BYTES, PART_END } from './keys.ts';
+import { fileIdOf, MAX_SK_BYTES, PART_END } from './keys.ts';
 import { isConditionFailure, queryItems, resolveRetry, withRetry } from './retry.ts';
 import type { FileManifest, FileRef, FileStatus, RetryOptions } from './types.ts';
 import { isLive } from './ttl.ts';
@@ -61,6 +61,8 @@ function decodeManifest(boundary: BoundaryName, item: Item): FileManifest {
     startedAt: str(item, 'startedAt') ?? '',
     leaseUntil: num(item, 'leaseUntil') ?? 0,
   };
+  const fileId = str(item, 'fileId');
+  if (fileId !== undefined) m.fileId = fileId;
   const opt = {
     finishedAt: str(item, 'finishedAt'),
     checksum: str(item, 'checksum'),
@@ -112,6 +114,7 @@ export async function claimFile(client: DynamoDBClient, tableName: string, input
     claim: { S: token },
     startedAt: { S: now.toISOString() },
     leaseUntil: { N: String(leaseUntil) },
+    fileId: { S: fileIdOf(f) },
   };
   if (input.ttlSeconds !== undefined) item.ttl = { N: String(Math.floor(now.getTime() / 1000) + input.ttlSeconds) };
   const values: Record<string, AttributeValue> = { ':processing': { S: 'processing' }, ':now': { N: String(now.getTime()) } };

@@ -56,6 +56,7 @@ describe('OmsReconciliation with defaults', () => {
       [Prefix.inbound]: [DEFAULTS.inboundRetentionDays, DEFAULTS.inboundRetentionDays, 'Enabled'],
       [Prefix.rejected]: [DEFAULTS.retentionDays, DEFAULTS.retentionDays, 'Enabled'],
       [Prefix.runs]: [DEFAULTS.retentionDays, DEFAULTS.retentionDays, 'Enabled'],
+      [Prefix.state]: [DEFAULTS.retentionDays, DEFAULTS.retentionDays, 'Enabled'],
       [Prefix.reports]: [DEFAULTS.reportRetentionDays, DEFAULTS.retentionDays, 'Enabled'],
     });
     expect(DEFAULTS.inboundRetentionDays).toBe(35);
@@ -75,7 +76,7 @@ describe('OmsReconciliation with defaults', () => {
     expect(logBucket.PublicAccessBlockConfiguration.RestrictPublicBuckets).toBe(true);
   });
 
-  it('keeps pk/sk strings on demand, with point-in-time recovery, TTL on ttl and encryption', () => {
+  it('keeps pk/sk strings on demand, with point-in-time recovery off by default, TTL on ttl and encryption', () => {
     s.template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
@@ -86,7 +87,7 @@ describe('OmsReconciliation with defaults', () => {
         { AttributeName: 'sk', AttributeType: 'S' },
       ],
       BillingMode: 'PAY_PER_REQUEST',
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
       TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
       SSESpecification: { SSEEnabled: true },
     });
@@ -126,7 +127,7 @@ describe('OmsReconciliation with defaults', () => {
     const common = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
     // Act + Assess (lib/pipeline/ingest.ts, compare.ts and lib/store: what each one sends)
     expect(actionsOf('ingest')).toEqual(
-      [...common, 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution'].sort(),
+      [...common, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution'].sort(),
     );
     expect(actionsOf('plan')).toEqual([...common, 'dynamodb:PutItem', 'dynamodb:Query', 's3:PutObject'].sort());
     expect(actionsOf('compare')).toEqual([...common, 'dynamodb:Query', 's3:GetObject', 's3:PutObject'].sort());
@@ -149,9 +150,10 @@ describe('OmsReconciliation with defaults', () => {
       return JSON.stringify(p.Properties.PolicyDocument);
     };
     const objectsOf = (doc: string) => [...doc.matchAll(/"\/([a-z]+\/)\*"/g)].map((m) => m[1]).sort();
-    expect(objectsOf(policyOf('ingest'))).toEqual([Prefix.inbound, Prefix.rejected]);
+    // state/: the confirmation sets of snapshot files (ingest writes them, compare reads them).
+    expect(objectsOf(policyOf('ingest'))).toEqual([Prefix.inbound, Prefix.rejected, Prefix.state]);
     expect(objectsOf(policyOf('plan'))).toEqual([Prefix.runs]);
-    expect(objectsOf(policyOf('compare'))).toEqual([Prefix.runs, Prefix.runs]);
+    expect(objectsOf(policyOf('compare'))).toEqual([Prefix.runs, Prefix.runs, Prefix.state]);
     // reports/ read and write: it writes the report and signs the link to it.
     expect(objectsOf(policyOf('summarize'))).toEqual([Prefix.rejected, Prefix.reports, Prefix.reports, Prefix.runs, Prefix.runs]);
     for (const name of FunctionNames) {
