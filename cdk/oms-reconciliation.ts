@@ -10,7 +10,7 @@
  * come from lib/pipeline/contracts.ts.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -776,9 +776,19 @@ function bindingOf(p: PartnerProps): PartnerBinding {
 export function stubFunctionsDir(): string {
   // Outside the package: the installed package may be read-only.
   const dir = join(tmpdir(), 'oms-recon-cdk-stub-functions');
-  if (!FunctionNames.every((n) => existsSync(join(dir, `${n}.ts`)))) {
-    mkdirSync(dir, { recursive: true });
-    for (const n of FunctionNames) writeFileSync(join(dir, `${n}.ts`), `export const handler = async () => ({}); // stub for synth without bundling: ${n}\n`);
+  // One stub per function the construct knows, and per handler file of the package (a new
+  // function gets its stub as soon as its file exists).
+  const names = new Set<string>(FunctionNames);
+  if (existsSync(DEFAULT_FUNCTIONS_DIR)) {
+    for (const e of readdirSync(DEFAULT_FUNCTIONS_DIR, { withFileTypes: true })) {
+      if (e.isFile() && e.name.endsWith('.ts')) names.add(e.name.slice(0, -3));
+      else if (e.isDirectory()) names.add(e.name);
+    }
+  }
+  mkdirSync(dir, { recursive: true });
+  for (const n of names) {
+    const file = join(dir, `${n}.ts`);
+    if (!existsSync(file)) writeFileSync(file, `export const handler = async () => ({}); // stub for synth without bundling: ${n}\n`);
   }
   return dir;
 }
