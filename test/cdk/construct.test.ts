@@ -10,6 +10,11 @@ import { createApp } from '../../cdk/stack.ts';
 import { logicalIdOf, outdir, resourcesOf, synth, type Synthesized } from './helpers.ts';
 
 const ROLE = 'arn:aws:iam::123456789012:role/uploader';
+/** The schedule rules (the construct's other rule is the run-status rule of test/cdk/alarms.test.ts). */
+function scheduleRules(s: Synthesized): any[] {
+  const runStatus = logicalIdOf(s, s.stack.recon.alarms.runStatusRule);
+  return Object.entries(resourcesOf(s, 'AWS::Events::Rule')).filter(([id]) => id !== runStatus).map(([, r]) => r);
+}
 const COMMON_ENV = [Env.TABLE_NAME, Env.BUCKET_NAME, Env.SHARDS, Env.RECON_CONFIG, Env.RETENTION_DAYS];
 
 describe('OmsReconciliation with defaults', () => {
@@ -173,7 +178,8 @@ describe('OmsReconciliation with defaults', () => {
 
   it('encrypts the topic and allows publishing over TLS only', () => {
     const topicId = logicalIdOf(s, s.stack.recon.topic);
-    expect(JSON.stringify(s.json.Resources[topicId].Properties.KmsMasterKeyId)).toContain('alias/aws/sns');
+    // The construct's customer-managed key (aws/sns takes no alarms: test/cdk/alarms.test.ts)
+    expect(s.json.Resources[topicId].Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [logicalIdOf(s, s.stack.recon.topicKey as never), 'Arn'] });
     s.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topicId }],
       PolicyDocument: { Statement: [Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })] },
@@ -211,7 +217,7 @@ describe('OmsReconciliation with defaults', () => {
 
   it('keeps undeliverable schedule events in an encrypted, TLS-only dead-letter queue', () => {
     const queueId = logicalIdOf(s, s.stack.recon.deliveryFailureQueue);
-    const rules = Object.values(resourcesOf(s, 'AWS::Events::Rule'));
+    const rules = scheduleRules(s);
     expect(rules).toHaveLength(BOUNDARIES.length);
     for (const r of rules) expect(r.Properties.Targets[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
     expect(s.json.Resources[queueId].Properties.SqsManagedSseEnabled).toBe(true);
@@ -227,7 +233,7 @@ describe('OmsReconciliation with defaults', () => {
   });
 
   it('schedules each boundary with the schedule input', () => {
-    const rules = Object.values(resourcesOf(s, 'AWS::Events::Rule'));
+    const rules = scheduleRules(s);
     const inputs = rules.map((r) => {
       expect(r.Properties.ScheduleExpression).toBe(DEFAULTS.schedule);
       expect(r.Properties.Targets[0].Arn).toEqual({ Ref: logicalIdOf(s, s.stack.recon.stateMachine) });
@@ -352,20 +358,20 @@ describe('OmsReconciliation with options', () => {
   it('sends undelivered emails to the dead-letter queue', () => {
     const queueArn = { 'Fn::GetAtt': [logicalIdOf(s, s.stack.recon.deliveryFailureQueue), 'Arn'] };
     const subs = Object.values(resourcesOf(s, 'AWS::SNS::Subscription'));
-    expect(subs.map((x) => [x.Properties.Protocol, x.Properties.RedrivePolicy])).toEqual([
-      ['email', { deadLetterTargetArn: queueArn }],
-      ['email', { deadLetterTargetArn: queueArn }],
-    ]);
+    // Two addresses, on the summary topic and (opsEmails defaults to alertEmails) on the ops topic
+    expect(subs.map((x) => [x.Properties.Protocol, x.Properties.RedrivePolicy])).toEqual(Array(4).fill(['email', { deadLetterTargetArn: queueArn }]));
   });
 
   it('subscribes each email address and the Slack channel', () => {
-    s.template.resourceCountIs('AWS::SNS::Subscription', 2);
-    s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    s.template.resourceCountIs('AWS::SNS::Subscription', 4);
+    for (const topic of [s.stack.recon.topic, s.stack.recon.opsTopic]) {
+      s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: logicalIdOf(s, topic) } });
+    }
     s.template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
       ConfigurationName: 'recon-alerts',
       SlackWorkspaceId: 'T0123ABCD',
       SlackChannelId: 'C0123ABCD',
-      SnsTopicArns: [{ Ref: logicalIdOf(s, s.stack.recon.topic) }],
+      SnsTopicArns: [{ Ref: logicalIdOf(s, s.stack.recon.topic) }, { Ref: logicalIdOf(s, s.stack.recon.opsTopic) }],
       UserRoleRequired: false,
     });
   });
@@ -382,7 +388,7 @@ describe('OmsReconciliation with options', () => {
   });
 
   it('passes shards, schedule and config through', () => {
-    const rules = Object.values(resourcesOf(s, 'AWS::Events::Rule'));
+    const rules = scheduleRules(s);
     expect(rules).toHaveLength(1);
     expect(rules[0].Properties.ScheduleExpression).toBe('rate(1 hour)');
     const vars = s.json.Resources[logicalIdOf(s, s.stack.recon.functions.compare)].Properties.Environment.Variables;
@@ -425,7 +431,9 @@ describe('OmsReconciliation with options', () => {
         Condition: { StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } } },
       },
     ]);
-    expect(JSON.stringify(s.json.Resources)).not.toMatch(/"AWS":\{"Fn::Join":\["",\["arn:",\{"Ref":"AWS::Partition"\},":iam::",\{"Ref":"AWS::AccountId"\},":root"\]\]\}/);
+    // (The KMS key's default policy names the account root as the key's administrator: not a trust.)
+    const nonKey = Object.values(s.json.Resources).filter((r) => r.Type !== 'AWS::KMS::Key');
+    expect(JSON.stringify(nonKey)).not.toMatch(/"AWS":\{"Fn::Join":\["",\["arn:",\{"Ref":"AWS::Partition"\},":iam::",\{"Ref":"AWS::AccountId"\},":root"\]\]\}/);
   });
 
   it('sets MaxConcurrency of the Map from the props', () => {
