@@ -18,7 +18,7 @@ const shared: OmsReconciliationProps = {
 };
 
 /** Properties that name something but are not unique names in an account. */
-const NOT_PHYSICAL = new Set(['DisplayName', 'AWS::IAM::Policy PolicyName']);
+const NOT_PHYSICAL = new Set(['DisplayName', 'MetricName', 'AWS::IAM::Policy PolicyName']);
 
 type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>; Outputs?: Record<string, { Export?: { Name?: unknown } }> };
 
