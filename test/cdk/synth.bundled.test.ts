@@ -23,7 +23,7 @@ describe('npx cdk synth', () => {
     const r = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', out], {
       cwd: root,
       encoding: 'utf8',
-      timeout: 240_000,
+      timeout: 540_000,
       env: { ...process.env, AWS_REGION: 'us-east-1', CDK_DISABLE_VERSION_CHECK: '1', CI: 'true' },
     });
     // Assess
@@ -42,5 +42,5 @@ describe('npx cdk synth', () => {
       expect(typeof mod.handler, file).toBe('function');
     }
     expect(functions.length).toBeGreaterThanOrEqual(FunctionNames.length);
-  }, 300_000);
+  }, 600_000);
 });

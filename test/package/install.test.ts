@@ -38,7 +38,7 @@ interface LockEntry {
 }
 
 const env = { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', npm_config_update_notifier: 'false', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-function run(cmd: string, args: string[], cwd: string, timeout = 400_000): SpawnSyncReturns<string> {
+function run(cmd: string, args: string[], cwd: string, timeout = 540_000): SpawnSyncReturns<string> {
   return spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, env });
 }
 const show = (r: SpawnSyncReturns<string>) => `exit ${r.status}\n${r.stdout}\n${r.stderr}`;
@@ -207,7 +207,7 @@ describe('the packed package, installed offline into a fresh CDK app', () => {
       const mod = await import(pathToFileURL(join(dir, 'index.mjs')).href);
       expect(typeof mod.handler, dir).toBe('function');
     }
-  }, 300_000);
+  }, 600_000);
 
   it('runs the engine from the installed package: the CLI, and `oms-recon` as a library', () => {
     // The CLI: sample feeds, then one boundary reconciled (exit 1: the sample plants discrepancies)
@@ -226,5 +226,5 @@ describe('the packed package, installed offline into a fresh CDK app', () => {
     const demo = run(bin, ['demo', '--out', join(work, 'demo')], app);
     expect(demo.status, show(demo)).toBe(2);
     expect(demo.stderr).toMatch(/not installed: dynalite, s3rver, aws-local-stepfunctions.*npm install --save-dev dynalite@\^4\.0\.0 s3rver@\^3\.7\.1 aws-local-stepfunctions@\^3\.0\.0/);
-  }, 120_000);
+  }, 300_000);
 });
