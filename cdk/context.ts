@@ -23,7 +23,7 @@ export const CONTEXT_KEYS = {
   alertEmails: 'comma-separated email addresses subscribed to the summary topic',
   slackWorkspaceId: 'AWS Chatbot Slack workspace ID (with slackChannelId)',
   slackChannelId: 'Slack channel ID (with slackWorkspaceId)',
-  slackChannelName: 'name of the AWS Chatbot channel configuration',
+  slackChannelName: 'name of the AWS Chatbot channel configuration (default <stackName>-<slackChannelId>)',
   schedule: 'EventBridge cron(...) or rate(...) expression of the scheduled runs (UTC)',
   boundaries: 'comma-separated boundaries with a scheduled run (intake,fulfillment,inventory,financial)',
   shards: 'shards per boundary (1-256)',

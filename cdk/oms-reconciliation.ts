@@ -9,10 +9,12 @@
  * Names shared with the handlers (environment variables, prefixes, state names, payloads)
  * come from lib/pipeline/contracts.ts.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -21,7 +23,6 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
@@ -37,12 +38,13 @@ import { Env, FunctionNames, Prefix, type FunctionName } from '../lib/pipeline/c
 import { BOUND_BY, PARTNER_NAME_PATTERN, type PartnerBinding, type UnboundFiles } from '../lib/engine/binding.ts';
 import { BucketBinding, StateMachineBinding, TableBinding, type TableAction } from './access.ts';
 import { PipelineAlarms } from './alarms.ts';
+import { DEFAULT_FUNCTIONS_DIR, HANDLER, functionCode } from './bundling.ts';
 import { PipelineDashboard } from './dashboard.ts';
 import { OpsTopic } from './ops-topic.ts';
 import { METRICS_NAMESPACE } from '../lib/pipeline/metrics.ts';
 import { buildWorkflow } from './workflow.ts';
 
-/** The repository root (this file lives in `<root>/cdk/`). */
+/** The repository root from the sources (`<root>/cdk/`); `dist/` in the built package. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** A partner that drops files into the bucket. */
@@ -81,7 +83,11 @@ export interface SlackProps {
   readonly workspaceId: string;
   /** The Slack channel ID (e.g. `C0123ABCD`); invite the `@aws` app to the channel. */
   readonly channelId: string;
-  /** The channel configuration's name in AWS Chatbot. Default: `oms-recon-<channelId>`. */
+  /**
+   * The channel configuration's name in AWS Chatbot (1–128 of letters, digits, `-`, `_`),
+   * unique in the account. Default: `<stack name>-<channelId>` (cut to 128 with a hash of the
+   * whole), so that dev and prod stacks can notify the same channel.
+   */
   readonly channelName?: string;
 }
 
@@ -169,9 +175,11 @@ export interface OmsReconciliationProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Directory holding the handlers `ingest.ts`, `plan.ts`, `compare.ts`, `summarize.ts`
-   * (each exports `handler`). Default: `<repo>/functions`. Tests and `cdk/asl.ts` point it
-   * at stubs when bundling is skipped.
+   * Directory holding the handlers, per function either `<name>/index.mjs` (prebuilt by
+   * `npm run build`, deployed as is) or `<name>.ts` (bundled at synth with esbuild). Default:
+   * the package's own, `dist/functions/` when the construct is loaded from the built package
+   * and `functions/` from the sources (cdk/bundling.ts). Tests and `cdk/asl.ts` point it at
+   * stubs when bundling is skipped.
    */
   readonly functionsDir?: string;
 }
@@ -290,7 +298,7 @@ export class OmsReconciliation extends Construct {
   readonly table: dynamodb.Table;
   readonly topic: sns.Topic;
   readonly stateMachine: sfn.StateMachine;
-  readonly functions: Readonly<Record<FunctionName, nodejs.NodejsFunction>>;
+  readonly functions: Readonly<Record<FunctionName, lambda.Function>>;
   readonly ingestDeadLetterQueue: sqs.Queue;
   /** Email deliveries SNS gave up on and schedule events EventBridge could not deliver. */
   readonly deliveryFailureQueue: sqs.Queue;
@@ -385,7 +393,7 @@ export class OmsReconciliation extends Construct {
     if (props.slack) this.slackChannel = this.addSlack(props.slack);
 
     // --- functions ----------------------------------------------------------------------
-    const functionsDir = props.functionsDir ?? join(REPO_ROOT, 'functions');
+    const functionsDir = props.functionsDir ?? DEFAULT_FUNCTIONS_DIR;
     const stack = Stack.of(this);
     this.serviceName = `${stack.stackName}/${this.node.path.split('/').slice(stack.node.path.split('/').length).join('/')}`;
     const common: Record<string, string> = {
@@ -403,7 +411,7 @@ export class OmsReconciliation extends Construct {
     });
     acknowledgeDeadLetterQueue(this.ingestDeadLetterQueue, 'the on-failure destination (dead-letter queue) of the ingest function');
 
-    const fns = {} as Record<FunctionName, nodejs.NodejsFunction>;
+    const fns = {} as Record<FunctionName, lambda.Function>;
     for (const name of FunctionNames) {
       fns[name] = this.makeFunction(name, functionsDir, common, logRetention, removalPolicy);
     }
@@ -529,7 +537,7 @@ export class OmsReconciliation extends Construct {
     common: Record<string, string>,
     logRetention: logs.RetentionDays,
     removalPolicy: RemovalPolicy,
-  ): nodejs.NodejsFunction {
+  ): lambda.Function {
     const spec = FUNCTION_SPECS[name];
     const id = name[0].toUpperCase() + name.slice(1);
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: logRetention, removalPolicy });
@@ -539,9 +547,9 @@ export class OmsReconciliation extends Construct {
       description: `oms-recon ${name} function`,
     });
     logGroup.grantWrite(role);
-    const fn = new nodejs.NodejsFunction(this, id, {
-      entry: join(functionsDir, `${name}.ts`),
-      handler: 'handler',
+    const fn = new lambda.Function(this, id, {
+      code: functionCode(name, functionsDir),
+      handler: HANDLER,
       description: spec.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -555,23 +563,6 @@ export class OmsReconciliation extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       recursiveLoop: lambda.RecursiveLoop.TERMINATE,
       environment: { ...common, NODE_OPTIONS: '--enable-source-maps' },
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        platform: 'node',
-        mainFields: ['module', 'main'],
-        sourceMap: true,
-        sourceMapMode: nodejs.SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        minify: true,
-        // ESM output with CommonJS dependencies: give them a `require`.
-        banner: "import { createRequire as __omsCreateRequire } from 'node:module'; const require = __omsCreateRequire(import.meta.url);",
-        // The Node.js runtimes ship AWS SDK v3; keep it out of the bundle.
-        externalModules: ['@aws-sdk/*'],
-        forceDockerBundling: false,
-      },
     });
     new TableBinding(fn, 'Table', fn, { table: this.table, actions: spec.table });
     new BucketBinding(fn, 'Bucket', fn, { bucket: this.bucket, read: spec.read, readVersions: spec.readVersions, write: spec.write, listRead: spec.listRead, multipart: spec.multipart });
@@ -603,7 +594,7 @@ export class OmsReconciliation extends Construct {
       description: 'oms-recon Slack channel (notifications only, no permissions)',
     });
     return new chatbot.SlackChannelConfiguration(this, 'SlackChannel', {
-      slackChannelConfigurationName: slack.channelName ?? `oms-recon-${slack.channelId}`,
+      slackChannelConfigurationName: slack.channelName ?? slackConfigurationName(Stack.of(this), slack.channelId),
       slackWorkspaceId: slack.workspaceId,
       slackChannelId: slack.channelId,
       notificationTopics: [this.topic, this.opsTopic],
@@ -649,6 +640,23 @@ export class OmsReconciliation extends Construct {
     });
   }
 }
+
+/**
+ * The AWS Chatbot configuration name of a stack's channel: names are unique per account
+ * (CreateSlackChannelConfiguration: 1-128 of `[A-Za-z0-9-_]`), so two stacks (dev, prod)
+ * notifying one channel need names of their own: `<stack name>-<channel ID>`, cut to 128 with
+ * a hash of the whole when longer.
+ */
+export function slackConfigurationName(stack: Stack, channelId: string): string {
+  const stackName = Token.isUnresolved(stack.stackName) ? Names.uniqueResourceName(stack, { maxLength: 64, separator: '-' }) : stack.stackName;
+  const name = `${stackName}-${channelId}`.replace(/[^A-Za-z0-9_-]/g, '-');
+  if (name.length <= SLACK_CONFIGURATION_NAME_MAX) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, SLACK_CONFIGURATION_NAME_MAX - hash.length - 1)}-${hash}`;
+}
+
+/** AWS Chatbot's limit on a channel configuration name. */
+export const SLACK_CONFIGURATION_NAME_MAX = 128;
 
 function describeObjectAccess(prefix: string, spec: FunctionSpec): string {
   const r = spec.read.includes(prefix);
@@ -823,11 +831,21 @@ function bindingOf(p: PartnerProps): PartnerBinding {
  * the real functions are not needed (cdk/asl.ts, tests). Never under functions/.
  */
 export function stubFunctionsDir(): string {
-  // Under the project root (NodejsFunction requires it), in node_modules/.cache (ignored by git).
-  const dir = join(REPO_ROOT, 'node_modules', '.cache', 'oms-recon-cdk-stub-functions');
-  if (!FunctionNames.every((n) => existsSync(join(dir, `${n}.ts`)))) {
-    mkdirSync(dir, { recursive: true });
-    for (const n of FunctionNames) writeFileSync(join(dir, `${n}.ts`), `export const handler = async () => ({}); // stub for synth without bundling: ${n}\n`);
+  // Outside the package: the installed package may be read-only.
+  const dir = join(tmpdir(), 'oms-recon-cdk-stub-functions');
+  // One stub per function the construct knows, and per handler file of the package (a new
+  // function gets its stub as soon as its file exists).
+  const names = new Set<string>(FunctionNames);
+  if (existsSync(DEFAULT_FUNCTIONS_DIR)) {
+    for (const e of readdirSync(DEFAULT_FUNCTIONS_DIR, { withFileTypes: true })) {
+      if (e.isFile() && e.name.endsWith('.ts')) names.add(e.name.slice(0, -3));
+      else if (e.isDirectory()) names.add(e.name);
+    }
+  }
+  mkdirSync(dir, { recursive: true });
+  for (const n of names) {
+    const file = join(dir, `${n}.ts`);
+    if (!existsSync(file)) writeFileSync(file, `export const handler = async () => ({}); // stub for synth without bundling: ${n}\n`);
   }
   return dir;
 }

@@ -23,7 +23,7 @@ import type { PipelineDeps } from './deps.ts';
 import { PRESIGN_MAX_SECONDS, type PipelineSettings } from './env.ts';
 import type { IngestOutcome } from './ingest.ts';
 import { getText, runKeys } from './objects.ts';
-import { startDynalite, startS3rver } from './standins.ts';
+import { checkLocalPackages, startDynalite, startS3rver } from './standins.ts';
 
 export interface SnsPublishInput {
   TopicArn: string;
@@ -156,6 +156,7 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
   const say = opts.progress ?? (() => {});
   const now = opts.now ?? (() => new Date());
   const files = await scanInbox(opts.inbox);
+  checkLocalPackages();
   polyfillWithResolvers();
 
   say(`start    dynalite (DynamoDB) and s3rver (S3) on loopback`);

@@ -11,9 +11,35 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { ErrorCodes, ReconError } from '../errors.ts';
 import { createTable } from '../store/table.ts';
 
 const require = createRequire(import.meta.url);
+
+/**
+ * The packages `oms-recon local` and `demo` run on, with the versions we test: devDependencies
+ * of a clone (`npm ci`), optional peer dependencies of the installed package (a team that only
+ * deploys the construct never gets them).
+ */
+export const LOCAL_PACKAGES: Readonly<Record<string, string>> = { dynalite: '^4.0.0', s3rver: '^3.7.1', 'aws-local-stepfunctions': '^3.0.0' };
+
+/** Throws E_ENVIRONMENT naming what to install when a package of {@link LOCAL_PACKAGES} is missing. */
+export function checkLocalPackages(resolve: (name: string) => string = require.resolve): void {
+  const missing = Object.keys(LOCAL_PACKAGES).filter((name) => {
+    try {
+      resolve(name);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length === 0) return;
+  throw new ReconError(
+    ErrorCodes.ENVIRONMENT,
+    `oms-recon local and demo run the pipeline on local stand-ins for AWS, which are not installed: ${missing.join(', ')}. ` +
+      `Install them beside oms-recon: npm install --save-dev ${missing.map((n) => `${n}@${LOCAL_PACKAGES[n]}`).join(' ')} (a clone's npm ci has them)`,
+  );
+}
 type DynaliteFactory = (options?: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
 type S3rverCtor = new (options: Record<string, unknown>) => { run(): Promise<AddressInfo>; close(): Promise<void> };
 
