@@ -1,10 +1,10 @@
 /**
  * Ingestion of one S3 object: claim it (idempotency), stream it through the engine's reader
  * and decoder, write its records keyed into DynamoDB, put its rejected rows next to it,
- * record the manifest (rows read = stored + rejected), then ask for a comparison run.
+ * record the manifest (rows read = stored + rejected), then record the drop and start a
+ * comparison run through the run trigger (lib/pipeline/trigger.ts).
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { FileFacts } from '../boundaries/boundary.ts';
@@ -24,6 +24,9 @@ import type { PipelineDeps } from './deps.ts';
 import { decodeS3Key, feedOfKey, putJson, putText, rejectedKeyFor, S3Lines, warningsKeyFor } from './objects.ts';
 import { DEFAULT_LIMITS } from '../limits.ts';
 import { keptWarnings } from '../report/kept.ts';
+import { startRun } from './trigger.ts';
+
+export { startRun } from './trigger.ts';
 
 /** The part of an S3 event record ingestion reads (real S3 shape). */
 export interface S3ObjectEvent {
@@ -88,8 +91,8 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
     const done = claim.current.status === 'done';
     const reason = done ? 'already ingested' : 'another delivery is ingesting it';
     log({ level: 'INFO', message: 'skipped', file: name, reason });
-    // A redelivery after a failed StartExecution must still start the run (idempotent per window).
-    if (done) await startRun(deps, boundary.name, now);
+    // A redelivery after a failed StartExecution must still start the run (the trigger de-duplicates).
+    if (done) await startRun(deps, boundary.name, 'ingest');
     return { status: 'skipped', file: name, reason };
   }
 
@@ -182,7 +185,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
     throw e;
   }
   // Outside the try: if this throws, the redelivered event finds the file done and starts the run then.
-  await startRun(deps, boundary.name, now);
+  await startRun(deps, boundary.name, 'ingest');
   return { status: 'ingested', file: name, boundary: boundary.name, read: result.stats.read, stored: result.stats.used, rejected: result.stats.rejected };
 }
 
@@ -190,19 +193,4 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
 function checksumOf(result: { checksum?: string }): string {
   if (result.checksum === undefined) throw new Error('the reader finished without hashing the whole object');
   return result.checksum;
-}
-
-/** One execution per boundary per window: the execution name carries the window, so a second start is refused. */
-export async function startRun(deps: PipelineDeps, boundary: BoundaryName, now: Date): Promise<void> {
-  const s = deps.settings();
-  if (!deps.sfn || !s.stateMachineArn) return;
-  const windowMs = s.runWindowMinutes * 60_000;
-  const start = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
-  const name = `${boundary}-${start.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
-  const input: RunInput = { boundary, trigger: 'ingest' };
-  try {
-    await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: s.stateMachineArn, name, input: JSON.stringify(input) }));
-  } catch (e) {
-    if ((e as Error).name !== 'ExecutionAlreadyExists') throw e;
-  }
 }

@@ -10,3 +10,5 @@ export { putRun, latestRun, runPk } from './runs.ts';
 export type { LatestRunOptions } from './runs.ts';
 export { itemSize } from './attr.ts';
 export { isRetryable } from './retry.ts';
+export { markArrival, arm, disarm, acquire, release, getDrop, isPending, liveHolder, liveWaiter, dropPk } from './drops.ts';
+export type { DropState } from './drops.ts';
