@@ -46,7 +46,7 @@ export interface LocalRunOptions {
   reportLinkExpiresSeconds?: number;
   /** Keep the stand-ins' data (DynamoDB items, S3 objects) in this folder between runs. */
   state?: string;
-  /** The run trigger's debounce and longest wait (default 1 s and 60 s), and the real length of one Settle wait (default 100 ms). */
+  /** The run trigger's debounce and longest wait (default 3 s and 60 s), and the real length of one Settle wait (default 100 ms). */
   debounceSeconds?: number;
   maxWaitSeconds?: number;
   pollMs?: number;
@@ -279,8 +279,8 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
   }
 }
 
-/** Local defaults of the run trigger: waits scaled down (a second of quiet, a 100 ms poll) so a local run stays quick. */
-export const LOCAL_DEBOUNCE_SECONDS = 1;
+/** Local defaults of the run trigger: waits scaled down (3 s of quiet, a 100 ms poll) so a local run stays quick. */
+export const LOCAL_DEBOUNCE_SECONDS = 3;
 export const LOCAL_MAX_WAIT_SECONDS = 60;
 export const LOCAL_POLL_MS = 100;
 
@@ -359,6 +359,7 @@ export class LocalStepFunctions {
   }
 
   private async execute(e: LocalExecution): Promise<void> {
+    polyfillWithResolvers();
     const { StateMachine } = await import('aws-local-stepfunctions');
     const { forEachState } = await import('../../cdk/asl.ts');
     this.machine ??= new StateMachine(structuredClone(this.opts.synth.definition) as never);

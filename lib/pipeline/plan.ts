@@ -111,11 +111,12 @@ export function inFlightWarnings(boundary: BoundaryName, files: UnfinishedFile[]
   const waited = input.drop?.waitedOut ? ` after waiting ${input.drop.waitedSeconds} s, the longest allowed` : '';
   const names = files.slice(0, NAMED_IN_FLIGHT).map((f) => `${f.file} (since ${f.startedAt})`);
   if (files.length > NAMED_IN_FLIGHT) names.push(`and ${files.length - NAMED_IN_FLIGHT} more`);
-  const n = files.length === 1 ? '1 file was' : `${files.length} files were`;
+  const one = files.length === 1;
   return [
     {
       code: 'files_in_flight',
-      message: `${n} still being ingested when this ${boundary} run planned${waited}, and ${files.length === 1 ? 'is' : 'are'} not in it (a follow-up run takes ${files.length === 1 ? 'it' : 'them'}): ${names.join(', ')}`,
+      // The names first: a message shows the start of a warning.
+      message: `${names.join(', ')}: still being ingested when this ${boundary} run planned${waited}; not in this run (a follow-up run takes ${one ? 'it' : 'them'})`,
       file: files[0].file,
     },
   ];

@@ -112,10 +112,11 @@ const S = (s: string): AttributeValue => ({ S: s });
  * moves lastArrival, so the debounce waits for quiet after it; a scheduled trigger does not.
  */
 export async function markArrival(client: DynamoDBClient, tableName: string, boundary: BoundaryName, input: { now: Date; touch: boolean } & RetryOptions): Promise<DropState> {
-  const values: Record<string, AttributeValue> = { ':one': N(1) };
-  let expression = 'ADD pendingSeq :one';
+  const values: Record<string, AttributeValue> = { ':one': N(1), ':zero': N(0) };
+  // consumedSeq always exists once anything arrived (a condition cannot default it).
+  let expression = 'ADD pendingSeq :one SET consumedSeq = if_not_exists(consumedSeq, :zero)';
   if (input.touch) {
-    expression += ' SET lastArrival = :now';
+    expression += ', lastArrival = :now';
     values[':now'] = N(input.now.getTime());
   }
   return (await update(client, tableName, boundary, 'arrival', { update: expression, values }, input))!;
@@ -137,9 +138,8 @@ export async function arm(
 ): Promise<DropState | undefined> {
   const now = input.now.getTime();
   let condition = FREE;
-  if (input.onlyIfPending) condition += ' AND pendingSeq > if_not_exists(consumedSeq, :zero)';
+  if (input.onlyIfPending) condition += ' AND pendingSeq > consumedSeq';
   const values: Record<string, AttributeValue> = { ':now': N(now), ':owner': S(input.owner), ':until': N(now + input.leaseMs) };
-  if (input.onlyIfPending) values[':zero'] = N(0);
   // armedAt: kept when the owner already holds the slot (a later check extends its lease).
   const current = await getDrop(client, tableName, boundary, input);
   const keep = current.waiter === input.owner && current.armedAt !== undefined;
