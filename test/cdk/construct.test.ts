@@ -99,7 +99,9 @@ describe('OmsReconciliation with defaults', () => {
       const vars = Object.keys(props.Environment.Variables);
       expect(vars, name).toEqual(expect.arrayContaining(COMMON_ENV));
       expect(vars.includes(Env.STATE_MACHINE_ARN), `${name} STATE_MACHINE_ARN`).toBe(name === 'ingest');
-      expect(vars.includes(Env.RUN_WINDOW_MINUTES), `${name} RUN_WINDOW_MINUTES`).toBe(name === 'ingest');
+      // The run trigger: the wait loop (CheckDrop) runs in plan.
+      expect(props.Environment.Variables[Env.DEBOUNCE_SECONDS], `${name} DEBOUNCE_SECONDS`).toBe(name === 'plan' ? String(DEFAULTS.debounceSeconds) : undefined);
+      expect(props.Environment.Variables[Env.MAX_WAIT_SECONDS], `${name} MAX_WAIT_SECONDS`).toBe(name === 'plan' ? String(DEFAULTS.maxWaitSeconds) : undefined);
       // No link base by default: summarize pre-signs a link to report.html, valid 7 days.
       expect(vars.includes(Env.REPORT_LINK_BASE), `${name} REPORT_LINK_BASE`).toBe(false);
       expect(props.Environment.Variables[Env.REPORT_LINK_EXPIRES], `${name} REPORT_LINK_EXPIRES`).toBe(name === 'summarize' ? '604800' : undefined);
@@ -123,7 +125,8 @@ describe('OmsReconciliation with defaults', () => {
     expect(actionsOf('ingest')).toEqual(
       [...common, 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution'].sort(),
     );
-    expect(actionsOf('plan')).toEqual([...common, 'dynamodb:PutItem', 'dynamodb:Query', 's3:PutObject'].sort());
+    // plan also runs CheckDrop / ReleaseRun: the trigger item (GetItem, UpdateItem).
+    expect(actionsOf('plan')).toEqual([...common, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:PutObject'].sort());
     expect(actionsOf('compare')).toEqual([...common, 'dynamodb:Query', 's3:GetObject', 's3:PutObject'].sort());
     expect(actionsOf('summarize')).toEqual([...common, 'dynamodb:PutItem', 'dynamodb:Query', 's3:GetObject', 's3:PutObject'].sort());
     for (const name of FunctionNames) {
@@ -182,15 +185,19 @@ describe('OmsReconciliation with defaults', () => {
     s.template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
   });
 
-  it('gives the state machine and the schedule rules no wildcard action', () => {
+  it('gives the state machine no wildcard action, and lets only its rules invoke the run trigger', () => {
     const roleIds = [logicalIdOf(s, s.stack.recon.stateMachine.role as never)];
-    for (const r of Object.values(resourcesOf(s, 'AWS::Events::Rule'))) if (r.Properties.Targets[0].RoleArn) roleIds.push(r.Properties.Targets[0].RoleArn['Fn::GetAtt'][0]);
     const policies = Object.values(resourcesOf(s, 'AWS::IAM::Policy')).filter((p) => p.Properties.Roles.some((r: any) => roleIds.includes(r.Ref)));
-    expect(policies.length).toBeGreaterThanOrEqual(2);
+    expect(policies.length).toBeGreaterThanOrEqual(1);
     const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((st: any) => [st.Action].flat()));
     expect(actions).toContain('lambda:InvokeFunction');
-    expect(actions).toContain('states:StartExecution');
     expect(actions.filter((a: string) => a.includes('*'))).toEqual([]);
+    // The rules invoke the ingest function (the run trigger) through its resource policy, each rule by its ARN.
+    const rules = Object.keys(resourcesOf(s, 'AWS::Events::Rule'));
+    const ingestId = logicalIdOf(s, s.stack.recon.functions.ingest);
+    const permissions = Object.values(resourcesOf(s, 'AWS::Lambda::Permission')).filter((p) => p.Properties.Principal === 'events.amazonaws.com');
+    expect(permissions.map((p) => p.Properties.SourceArn['Fn::GetAtt'][0]).sort()).toEqual([...rules].sort());
+    for (const p of permissions) expect(p.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': [ingestId, 'Arn'] } });
   });
 
   it('logs state machine errors without execution data, and traces with X-Ray', () => {
@@ -209,10 +216,10 @@ describe('OmsReconciliation with defaults', () => {
     }
   });
 
-  it('keeps undeliverable schedule events in an encrypted, TLS-only dead-letter queue', () => {
+  it('keeps undeliverable schedule and run-end events in an encrypted, TLS-only dead-letter queue', () => {
     const queueId = logicalIdOf(s, s.stack.recon.deliveryFailureQueue);
     const rules = Object.values(resourcesOf(s, 'AWS::Events::Rule'));
-    expect(rules).toHaveLength(BOUNDARIES.length);
+    expect(rules).toHaveLength(BOUNDARIES.length + 1);
     for (const r of rules) expect(r.Properties.Targets[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
     expect(s.json.Resources[queueId].Properties.SqsManagedSseEnabled).toBe(true);
     s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -226,16 +233,28 @@ describe('OmsReconciliation with defaults', () => {
     });
   });
 
-  it('schedules each boundary with the schedule input', () => {
-    const rules = Object.values(resourcesOf(s, 'AWS::Events::Rule'));
+  it('schedules each boundary through the run trigger (the ingest function), with the schedule input', () => {
+    const rules = Object.values(resourcesOf(s, 'AWS::Events::Rule')).filter((r) => r.Properties.ScheduleExpression);
     const inputs = rules.map((r) => {
       expect(r.Properties.ScheduleExpression).toBe(DEFAULTS.schedule);
-      expect(r.Properties.Targets[0].Arn).toEqual({ Ref: logicalIdOf(s, s.stack.recon.stateMachine) });
+      expect(r.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [logicalIdOf(s, s.stack.recon.functions.ingest), 'Arn'] });
       return JSON.parse(r.Properties.Targets[0].Input);
     });
     expect(inputs.sort((a, b) => a.boundary.localeCompare(b.boundary))).toEqual(
       [...BOUNDARIES].sort().map((boundary) => ({ boundary, trigger: 'schedule' })),
     );
+  });
+
+  it("hands each execution's end (any final status) to the run trigger, to release the lock and start a follow-up", () => {
+    const ended = Object.values(resourcesOf(s, 'AWS::Events::Rule')).filter((r) => r.Properties.EventPattern);
+    expect(ended).toHaveLength(1);
+    expect(ended[0].Properties.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { stateMachineArn: [{ Ref: logicalIdOf(s, s.stack.recon.stateMachine) }], status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] },
+    });
+    expect(ended[0].Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [logicalIdOf(s, s.stack.recon.functions.ingest), 'Arn'] });
+    expect(ended[0].Properties.Targets[0].Input).toBeUndefined();
   });
 
   it('outputs the bucket, inbound prefix, topic, state machine and table', () => {
@@ -382,7 +401,7 @@ describe('OmsReconciliation with options', () => {
   });
 
   it('passes shards, schedule and config through', () => {
-    const rules = Object.values(resourcesOf(s, 'AWS::Events::Rule'));
+    const rules = Object.values(resourcesOf(s, 'AWS::Events::Rule')).filter((r) => r.Properties.ScheduleExpression);
     expect(rules).toHaveLength(1);
     expect(rules[0].Properties.ScheduleExpression).toBe('rate(1 hour)');
     const vars = s.json.Resources[logicalIdOf(s, s.stack.recon.functions.compare)].Properties.Environment.Variables;
