@@ -46,7 +46,7 @@ export interface LocalRunOptions {
   reportLinkExpiresSeconds?: number;
   /** Keep the stand-ins' data (DynamoDB items, S3 objects) in this folder between runs. */
   state?: string;
-  /** The run trigger's debounce and longest wait (default 3 s and 60 s), and the real length of one Settle wait (default 100 ms). */
+  /** The run trigger's debounce and longest wait (default 5 s and 60 s), and the real length of one Settle wait (default 100 ms). */
   debounceSeconds?: number;
   maxWaitSeconds?: number;
   pollMs?: number;
@@ -169,7 +169,7 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
 
   const state = opts.state ? resolve(opts.state) : undefined;
   if (state) {
-    await mkdir(state, { recursive: true });
+    await openState(state, opts.shards ?? 4);
     say(`start    dynalite (DynamoDB) and s3rver (S3) on loopback, their data kept in ${state}`);
   } else {
     say(`start    dynalite (DynamoDB) and s3rver (S3) on loopback`);
@@ -210,6 +210,7 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
       onPublish: (input) => result.notifications.push({ TopicArn: input.TopicArn, Subject: input.Subject, Message: input.Message, MessageStructure: input.MessageStructure }),
     });
     deps.sfn = sfn;
+    await sfn.ready();
     // A lock or waiter slot a previous local process left behind belongs to no live execution.
     if (state) await releaseStale(deps);
 
@@ -279,8 +280,31 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
   }
 }
 
-/** Local defaults of the run trigger: waits scaled down (3 s of quiet, a 100 ms poll) so a local run stays quick. */
-export const LOCAL_DEBOUNCE_SECONDS = 3;
+/**
+ * A `--state` folder: created if new; its `oms-recon-state.json` records the shard count,
+ * since records stored under one count are not found under another.
+ */
+async function openState(dir: string, shards: number): Promise<void> {
+  const file = join(dir, 'oms-recon-state.json');
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw new ReconError(ErrorCodes.USAGE, `--state: cannot use ${dir} as a folder: ${(e as Error).message}`, { file: dir }, { cause: e });
+  }
+  let kept: { shards?: unknown } | undefined;
+  try {
+    kept = JSON.parse(await readFile(file, 'utf8')) as { shards?: unknown };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new ReconError(ErrorCodes.USAGE, `--state: ${file} is not an oms-recon state file: ${(e as Error).message}`, { file }, { cause: e });
+  }
+  if (kept !== undefined && kept.shards !== shards) {
+    throw new ReconError(ErrorCodes.USAGE, `--state: the data in ${dir} was stored with --shards ${String(kept.shards)}; run with --shards ${String(kept.shards)}, or use a new --state folder`, { file });
+  }
+  if (kept === undefined) await writeFile(file, JSON.stringify({ shards }, null, 2) + '\n');
+}
+
+/** Local defaults of the run trigger: waits scaled down (5 s of quiet, a 100 ms poll) so a local run stays quick. */
+export const LOCAL_DEBOUNCE_SECONDS = 5;
 export const LOCAL_MAX_WAIT_SECONDS = 60;
 export const LOCAL_POLL_MS = 100;
 
@@ -358,11 +382,20 @@ export class LocalStepFunctions {
     return this.opts.synth.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
   }
 
-  private async execute(e: LocalExecution): Promise<void> {
+  /**
+   * Builds the interpreter's state machine (it validates the definition: seconds of CPU on a
+   * busy machine). Done before the first file lands, so that it never stalls an ingest.
+   */
+  async ready(): Promise<void> {
     polyfillWithResolvers();
     const { StateMachine } = await import('aws-local-stepfunctions');
-    const { forEachState } = await import('../../cdk/asl.ts');
     this.machine ??= new StateMachine(structuredClone(this.opts.synth.definition) as never);
+  }
+
+  private async execute(e: LocalExecution): Promise<void> {
+    await this.ready();
+    const { StateMachine } = await import('aws-local-stepfunctions');
+    const { forEachState } = await import('../../cdk/asl.ts');
     const machine = this.machine as InstanceType<typeof StateMachine>;
     const local: Record<string, (input: never) => Promise<unknown>> = {};
     for (const [state, fn] of Object.entries(this.opts.synth.taskFunctions)) {
