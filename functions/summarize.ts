@@ -1,12 +1,12 @@
 /** State machine step: merge the shards, write the report, compare with the last run, build the message. */
-import middy from '@middy/core';
-import { awsClients, jsonLog, type PipelineDeps } from '../lib/pipeline/deps.ts';
-import { lazySettings } from '../lib/pipeline/env.ts';
 import { summarize } from '../lib/pipeline/summarize.ts';
 import type { SummarizeInput } from '../lib/pipeline/contracts.ts';
+import type { PipelineDeps } from '../lib/pipeline/deps.ts';
+import { createObservability, lambdaDeps, observe, type Observability } from '../lib/pipeline/observability.ts';
 
-export function createHandler(deps: PipelineDeps) {
-  return middy((input: SummarizeInput) => summarize(deps, input));
+export function createHandler(deps: PipelineDeps, obs?: Observability) {
+  return observe(obs, (input: SummarizeInput) => ({ runId: input.runId, boundary: input.boundary }), (input: SummarizeInput) => summarize(deps, input));
 }
 
-export const handler = createHandler({ ...awsClients(), settings: lazySettings(), log: jsonLog });
+const obs = createObservability();
+export const handler = createHandler(lambdaDeps(obs), obs);

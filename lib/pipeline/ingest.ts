@@ -24,6 +24,7 @@ import type { PipelineDeps } from './deps.ts';
 import { decodeS3Key, feedOfKey, putJson, putText, rejectedKeyFor, S3Lines, warningsKeyFor } from './objects.ts';
 import { DEFAULT_LIMITS } from '../limits.ts';
 import { keptWarnings } from '../report/kept.ts';
+import { failedFileMetrics, ingestMetrics, partnerDimension } from './metrics.ts';
 import { startRun } from './trigger.ts';
 
 export { startRun } from './trigger.ts';
@@ -176,12 +177,16 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
       warningCount,
     });
     log({ level: 'INFO', message: 'ingested', file: name, feed: feed.name, read: result.stats.read, stored: rowsStored, written, rejected: result.stats.rejected, warnings: warningCount });
+    deps.metrics?.(ingestMetrics({ boundary: boundary.name, feed: feed.name, partner: partnerDimension(key, feed.name, settings.config), file: name, read: result.stats.read, stored: rowsStored, rejected: result.stats.rejected }));
   } catch (e) {
     const error = isReconError(e) ? { code: e.code, message: e.describe() } : { code: 'E_INTERNAL', message: (e as Error).message };
     await failFile(deps.dynamo, settings.tableName, ref, claim.token, { error }).catch(() => false);
     log({ level: 'ERROR', message: 'ingest failed', file: name, error });
     // A file the reader cannot read is final: it is recorded as failed, and retrying will not help.
-    if (isReconError(e) && e.code !== 'E_STORAGE') return { status: 'skipped', file: name, reason: error.message };
+    if (isReconError(e) && e.code !== 'E_STORAGE') {
+      deps.metrics?.(failedFileMetrics({ boundary: boundary.name, feed: feed.name, partner: partnerDimension(key, feed.name, settings.config), file: name }));
+      return { status: 'skipped', file: name, reason: error.message };
+    }
     throw e;
   }
   // Outside the try: if this throws, the redelivered event finds the file done and starts the run then.

@@ -15,6 +15,7 @@ import { DEFAULT_LIMITS } from '../limits.ts';
 import { keptRejected, keptWarnings } from '../report/kept.ts';
 import type { RunScope } from './plan.ts';
 import type { ShardResult } from './compare.ts';
+import { emitRunMetrics } from './metrics.ts';
 
 const OUTPUT_LIMIT = 240_000; // Step Functions passes at most 256 KB between states.
 
@@ -98,6 +99,7 @@ export async function summarize(deps: PipelineDeps, input: SummarizeInput): Prom
   }
   if (nothing) deps.log?.({ level: 'WARN', message: 'nothing compared', boundary: boundary.name, runId: input.runId, reason: report.nothingCompared });
   deps.log?.({ level: 'INFO', message: 'summarized', boundary: boundary.name, runId: input.runId, ...counts, discrepancies: report.discrepancies.length });
+  emitRunMetrics(deps, report, { runId: input.runId, durationMs: Date.parse(now) - Date.parse(run.startedAt), counts });
   return out;
 }
 

@@ -10,6 +10,14 @@ import { createApp } from '../../cdk/stack.ts';
 import { logicalIdOf, outdir, resourcesOf, synth, type Synthesized } from './helpers.ts';
 
 const ROLE = 'arn:aws:iam::123456789012:role/uploader';
+/** The schedule rules (the construct's other rule is the run-status rule of test/cdk/alarms.test.ts). */
+function scheduleRules(s: Synthesized): any[] {
+  return Object.values(resourcesOf(s, 'AWS::Events::Rule')).filter((r) => r.Properties.ScheduleExpression);
+}
+/** The rule that hands each execution's end to the run trigger. */
+function runEndedRule(s: Synthesized): any {
+  return s.json.Resources[logicalIdOf(s, s.stack.recon.runEndedRule)];
+}
 const COMMON_ENV = [Env.TABLE_NAME, Env.BUCKET_NAME, Env.SHARDS, Env.RECON_CONFIG, Env.RETENTION_DAYS];
 
 describe('OmsReconciliation with defaults', () => {
@@ -176,7 +184,8 @@ describe('OmsReconciliation with defaults', () => {
 
   it('encrypts the topic and allows publishing over TLS only', () => {
     const topicId = logicalIdOf(s, s.stack.recon.topic);
-    expect(JSON.stringify(s.json.Resources[topicId].Properties.KmsMasterKeyId)).toContain('alias/aws/sns');
+    // The construct's customer-managed key (aws/sns takes no alarms: test/cdk/alarms.test.ts)
+    expect(s.json.Resources[topicId].Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [logicalIdOf(s, s.stack.recon.topicKey as never), 'Arn'] });
     s.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topicId }],
       PolicyDocument: { Statement: [Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })] },
@@ -193,7 +202,7 @@ describe('OmsReconciliation with defaults', () => {
     expect(actions).toContain('lambda:InvokeFunction');
     expect(actions.filter((a: string) => a.includes('*'))).toEqual([]);
     // The rules invoke the ingest function (the run trigger) through its resource policy, each rule by its ARN.
-    const rules = Object.keys(resourcesOf(s, 'AWS::Events::Rule'));
+    const rules = Object.keys(resourcesOf(s, 'AWS::Events::Rule')).filter((id) => id !== logicalIdOf(s, s.stack.recon.alarms.runStatusRule));
     const ingestId = logicalIdOf(s, s.stack.recon.functions.ingest);
     const permissions = Object.values(resourcesOf(s, 'AWS::Lambda::Permission')).filter((p) => p.Properties.Principal === 'events.amazonaws.com');
     expect(permissions.map((p) => p.Properties.SourceArn['Fn::GetAtt'][0]).sort()).toEqual([...rules].sort());
@@ -218,8 +227,8 @@ describe('OmsReconciliation with defaults', () => {
 
   it('keeps undeliverable schedule and run-end events in an encrypted, TLS-only dead-letter queue', () => {
     const queueId = logicalIdOf(s, s.stack.recon.deliveryFailureQueue);
-    const rules = Object.values(resourcesOf(s, 'AWS::Events::Rule'));
-    expect(rules).toHaveLength(BOUNDARIES.length + 1);
+    expect(scheduleRules(s)).toHaveLength(BOUNDARIES.length);
+    const rules = [...scheduleRules(s), runEndedRule(s)];
     for (const r of rules) expect(r.Properties.Targets[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
     expect(s.json.Resources[queueId].Properties.SqsManagedSseEnabled).toBe(true);
     s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -234,7 +243,7 @@ describe('OmsReconciliation with defaults', () => {
   });
 
   it('schedules each boundary through the run trigger (the ingest function), with the schedule input', () => {
-    const rules = Object.values(resourcesOf(s, 'AWS::Events::Rule')).filter((r) => r.Properties.ScheduleExpression);
+    const rules = scheduleRules(s);
     const inputs = rules.map((r) => {
       expect(r.Properties.ScheduleExpression).toBe(DEFAULTS.schedule);
       expect(r.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [logicalIdOf(s, s.stack.recon.functions.ingest), 'Arn'] });
@@ -246,8 +255,7 @@ describe('OmsReconciliation with defaults', () => {
   });
 
   it("hands each execution's end (any final status) to the run trigger, to release the lock and start a follow-up", () => {
-    const ended = Object.values(resourcesOf(s, 'AWS::Events::Rule')).filter((r) => r.Properties.EventPattern);
-    expect(ended).toHaveLength(1);
+    const ended = [runEndedRule(s)];
     expect(ended[0].Properties.EventPattern).toEqual({
       source: ['aws.states'],
       'detail-type': ['Step Functions Execution Status Change'],
@@ -371,20 +379,20 @@ describe('OmsReconciliation with options', () => {
   it('sends undelivered emails to the dead-letter queue', () => {
     const queueArn = { 'Fn::GetAtt': [logicalIdOf(s, s.stack.recon.deliveryFailureQueue), 'Arn'] };
     const subs = Object.values(resourcesOf(s, 'AWS::SNS::Subscription'));
-    expect(subs.map((x) => [x.Properties.Protocol, x.Properties.RedrivePolicy])).toEqual([
-      ['email', { deadLetterTargetArn: queueArn }],
-      ['email', { deadLetterTargetArn: queueArn }],
-    ]);
+    // Two addresses, on the summary topic and (opsEmails defaults to alertEmails) on the ops topic
+    expect(subs.map((x) => [x.Properties.Protocol, x.Properties.RedrivePolicy])).toEqual(Array(4).fill(['email', { deadLetterTargetArn: queueArn }]));
   });
 
   it('subscribes each email address and the Slack channel', () => {
-    s.template.resourceCountIs('AWS::SNS::Subscription', 2);
-    s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    s.template.resourceCountIs('AWS::SNS::Subscription', 4);
+    for (const topic of [s.stack.recon.topic, s.stack.recon.opsTopic]) {
+      s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: logicalIdOf(s, topic) } });
+    }
     s.template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
       ConfigurationName: 'recon-alerts',
       SlackWorkspaceId: 'T0123ABCD',
       SlackChannelId: 'C0123ABCD',
-      SnsTopicArns: [{ Ref: logicalIdOf(s, s.stack.recon.topic) }],
+      SnsTopicArns: [{ Ref: logicalIdOf(s, s.stack.recon.topic) }, { Ref: logicalIdOf(s, s.stack.recon.opsTopic) }],
       UserRoleRequired: false,
     });
   });
@@ -401,7 +409,7 @@ describe('OmsReconciliation with options', () => {
   });
 
   it('passes shards, schedule and config through', () => {
-    const rules = Object.values(resourcesOf(s, 'AWS::Events::Rule')).filter((r) => r.Properties.ScheduleExpression);
+    const rules = scheduleRules(s);
     expect(rules).toHaveLength(1);
     expect(rules[0].Properties.ScheduleExpression).toBe('rate(1 hour)');
     const vars = s.json.Resources[logicalIdOf(s, s.stack.recon.functions.compare)].Properties.Environment.Variables;
@@ -444,7 +452,9 @@ describe('OmsReconciliation with options', () => {
         Condition: { StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } } },
       },
     ]);
-    expect(JSON.stringify(s.json.Resources)).not.toMatch(/"AWS":\{"Fn::Join":\["",\["arn:",\{"Ref":"AWS::Partition"\},":iam::",\{"Ref":"AWS::AccountId"\},":root"\]\]\}/);
+    // (The KMS key's default policy names the account root as the key's administrator: not a trust.)
+    const nonKey = Object.values(s.json.Resources).filter((r) => r.Type !== 'AWS::KMS::Key');
+    expect(JSON.stringify(nonKey)).not.toMatch(/"AWS":\{"Fn::Join":\["",\["arn:",\{"Ref":"AWS::Partition"\},":iam::",\{"Ref":"AWS::AccountId"\},":root"\]\]\}/);
   });
 
   it('sets MaxConcurrency of the Map from the props', () => {
