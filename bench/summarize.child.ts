@@ -28,7 +28,7 @@ try {
   } else {
     const out = await summarize({
       s3, dynamo, now: () => new Date(input.fixture.now),
-      settings: () => ({ tableName: process.env.BENCH_TABLE!, bucketName: process.env.BENCH_BUCKET!, shards: input.shards, retentionDays: 35, config: DEFAULT_CONFIG, runWindowMinutes: 15, reportLinkBase: 'https://reports.example.com/' }),
+      settings: () => ({ tableName: process.env.BENCH_TABLE!, bucketName: process.env.BENCH_BUCKET!, shards: input.shards, retentionDays: 35, config: DEFAULT_CONFIG, debounceSeconds: 0, maxWaitSeconds: 60, reportLinkBase: 'https://reports.example.com/' }),
     }, input.fixture.input);
     n = out.discrepancies;
   }

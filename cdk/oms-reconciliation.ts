@@ -34,7 +34,7 @@ import { Construct } from 'constructs';
 import { parseConfig } from '../lib/config-file.ts';
 import { ErrorCodes, ReconError } from '../lib/errors.ts';
 import { BOUNDARIES, FEED_NAMES, type BoundaryName, type FeedName } from '../lib/feeds/catalog.ts';
-import { Env, FunctionNames, Prefix, type FunctionName } from '../lib/pipeline/contracts.ts';
+import { Env, FunctionNames, Prefix, RUN_TIMEOUT_MINUTES, type FunctionName } from '../lib/pipeline/contracts.ts';
 import { BOUND_BY, PARTNER_NAME_PATTERN, type PartnerBinding, type UnboundFiles } from '../lib/engine/binding.ts';
 import { BucketBinding, StateMachineBinding, TableBinding, type TableAction } from './access.ts';
 import { PipelineAlarms } from './alarms.ts';
@@ -124,10 +124,10 @@ export interface OmsReconciliationProps {
   readonly pointInTimeRecovery?: boolean;
   /** Days S3 server access logs are kept. Default 365. */
   readonly accessLogRetentionDays?: number;
-  /** Default wait before planning, when the execution input has no `settleSeconds`. Default 120. */
-  readonly settleSeconds?: number;
-  /** Width of the window that names ingest-triggered executions (one run per boundary per window). Default 15. */
-  readonly runWindowMinutes?: number;
+  /** The debounce: a run plans once no file of its boundary landed for this many seconds (and none is being ingested), 0–3600. Default 120. */
+  readonly debounceSeconds?: number;
+  /** The longest a run waits for its drop to settle; then it plans, naming the files still in flight, 1–3600. Default 900. */
+  readonly maxWaitSeconds?: number;
   /**
    * The reconciliation config (tolerances, SLA, presets, mappings; see lib/config.ts), passed
    * as JSON in `RECON_CONFIG`. Validated at synth time. Default `{}` (every default).
@@ -192,8 +192,8 @@ export const DEFAULTS = {
   retentionDays: 35,
   reportRetentionDays: 400,
   accessLogRetentionDays: 365,
-  settleSeconds: 120,
-  runWindowMinutes: 15,
+  debounceSeconds: 120,
+  maxWaitSeconds: 900,
   /** The pre-signed report link: 7 days, SigV4's maximum. */
   reportLinkHours: 168,
   inboundRetentionDays: 35,
@@ -211,8 +211,8 @@ export const LIMITS = {
   shards: { min: 1, max: 256 },
   mapConcurrency: { min: 1, max: 40 },
   retentionDays: { min: 1, max: 3650 },
-  settleSeconds: { min: 0, max: 3600 },
-  runWindowMinutes: { min: 1, max: 1440 },
+  debounceSeconds: { min: 0, max: 3600 },
+  maxWaitSeconds: { min: 1, max: 3600 },
   reportLinkHours: { min: 1, max: 168 },
   ingestReservedConcurrency: { min: 1, max: 1000 },
 } as const;
@@ -259,7 +259,8 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'oms-recon: fixes the scope and shard list of a run',
     memorySize: 512,
     timeout: Duration.minutes(2),
-    table: ['dynamodb:Query', 'dynamodb:PutItem'],
+    // GetItem / UpdateItem: the run trigger's item (the wait loop and the lock, lib/store/drops.ts).
+    table: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
     read: [],
     write: [Prefix.runs],
   },
@@ -304,6 +305,8 @@ export class OmsReconciliation extends Construct {
   readonly deliveryFailureQueue: sqs.Queue;
   readonly partnerRoles: Readonly<Record<string, iam.Role>>;
   readonly scheduleRules: Readonly<Partial<Record<BoundaryName, events.Rule>>>;
+  /** Each execution's end → the run trigger (release the lock, follow-up run). */
+  readonly runEndedRule: events.Rule;
   readonly slackChannel?: chatbot.SlackChannelConfiguration;
   /** The customer-managed key of both topics. */
   readonly topicKey: kms.IKey;
@@ -439,7 +442,8 @@ export class OmsReconciliation extends Construct {
         reason: `${fn.node.id} is only invoked synchronously by the state machine (Lambda dead-letter targets apply to asynchronous invocations only); its errors are retried and caught there, and a failure notice is published to the topic.`,
       });
     }
-    fns.ingest.addEnvironment(Env.RUN_WINDOW_MINUTES, String(cfg.runWindowMinutes));
+    fns.plan.addEnvironment(Env.DEBOUNCE_SECONDS, String(cfg.debounceSeconds));
+    fns.plan.addEnvironment(Env.MAX_WAIT_SECONDS, String(cfg.maxWaitSeconds));
     if (props.reportLinkBase) fns.summarize.addEnvironment(Env.REPORT_LINK_BASE, props.reportLinkBase);
     fns.summarize.addEnvironment(Env.REPORT_LINK_EXPIRES, String(cfg.reportLinkExpirySeconds));
 
@@ -450,17 +454,17 @@ export class OmsReconciliation extends Construct {
       compare: fns.compare,
       summarize: fns.summarize,
       topic: this.topic,
-      settleSeconds: cfg.settleSeconds,
       mapConcurrency: cfg.mapConcurrency,
     });
     const smLogs = new logs.LogGroup(this, 'StateMachineLogs', { retention: logRetention, removalPolicy });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       stateMachineType: sfn.StateMachineType.STANDARD,
-      timeout: Duration.hours(2),
+      // The boundary lock's lease (LOCK_LEASE_MS) is longer than this: a run never outlives its lock.
+      timeout: Duration.minutes(RUN_TIMEOUT_MINUTES),
       tracingEnabled: true,
       logs: { destination: smLogs, level: sfn.LogLevel[cfg.workflowLogLevel], includeExecutionData: cfg.workflowLogExecutionData },
-      comment: 'oms-recon: settle, plan, compare shards, summarize, publish',
+      comment: 'oms-recon: wait for the drop, plan, compare shards, summarize, publish, release',
     });
     if (cfg.workflowLogLevel !== 'ALL') {
       Validations.of(this.stateMachine).acknowledge({
@@ -486,22 +490,28 @@ export class OmsReconciliation extends Construct {
     new StateMachineBinding(fns.ingest, 'StartsRuns', fns.ingest, this.stateMachine);
     this.acknowledgeBucketNotificationsHandler();
 
+    // The schedule and each execution's end go through the run trigger (lib/pipeline/trigger.ts),
+    // which the ingest function runs: one run per drop, never two at once (docs/deploy.md, "Runs").
+    const triggerTarget = (input?: events.RuleTargetInput) =>
+      new targets.LambdaFunction(fns.ingest, { event: input, retryAttempts: 4, maxEventAge: Duration.hours(1), deadLetterQueue: this.deliveryFailureQueue });
     const rules: Partial<Record<BoundaryName, events.Rule>> = {};
     for (const boundary of cfg.boundaries) {
       rules[boundary] = new events.Rule(this, `Schedule-${boundary}`, {
         description: `oms-recon: scheduled ${boundary} reconciliation`,
         schedule: events.Schedule.expression(cfg.schedule),
-        targets: [
-          new targets.SfnStateMachine(this.stateMachine, {
-            input: events.RuleTargetInput.fromObject({ boundary, trigger: 'schedule' }),
-            retryAttempts: 4,
-            maxEventAge: Duration.hours(1),
-            deadLetterQueue: this.deliveryFailureQueue,
-          }),
-        ],
+        targets: [triggerTarget(events.RuleTargetInput.fromObject({ boundary, trigger: 'schedule' }))],
       });
     }
     this.scheduleRules = rules;
+    this.runEndedRule = new events.Rule(this, 'RunEnded', {
+      description: 'oms-recon: an execution ended: release its boundary lock, start a follow-up run for files that landed meanwhile',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] },
+      },
+      targets: [triggerTarget()],
+    });
 
     // --- partners -----------------------------------------------------------------------
     const roles: Record<string, iam.Role> = {};
@@ -706,8 +716,8 @@ interface ResolvedConfig {
   retentionDays: number;
   reportRetentionDays: number;
   accessLogRetentionDays: number;
-  settleSeconds: number;
-  runWindowMinutes: number;
+  debounceSeconds: number;
+  maxWaitSeconds: number;
   reportLinkExpirySeconds: number;
   inboundRetentionDays: number;
   workflowLogLevel: WorkflowLogLevel;
@@ -804,8 +814,8 @@ export function resolveProps(props: OmsReconciliationProps, account?: string): R
     retentionDays: intIn('retentionDays', props.retentionDays, DEFAULTS.retentionDays),
     reportRetentionDays: intIn('reportRetentionDays', props.reportRetentionDays, DEFAULTS.reportRetentionDays),
     accessLogRetentionDays: intIn('accessLogRetentionDays', props.accessLogRetentionDays, DEFAULTS.accessLogRetentionDays),
-    settleSeconds: intIn('settleSeconds', props.settleSeconds, DEFAULTS.settleSeconds),
-    runWindowMinutes: intIn('runWindowMinutes', props.runWindowMinutes, DEFAULTS.runWindowMinutes),
+    debounceSeconds: intIn('debounceSeconds', props.debounceSeconds, DEFAULTS.debounceSeconds),
+    maxWaitSeconds: intIn('maxWaitSeconds', props.maxWaitSeconds, DEFAULTS.maxWaitSeconds),
     reportLinkExpirySeconds: linkExpirySeconds(props.reportLinkExpiry),
     inboundRetentionDays: intIn('inboundRetentionDays', props.inboundRetentionDays, DEFAULTS.inboundRetentionDays),
     workflowLogLevel,

@@ -1,10 +1,10 @@
 /**
  * Ingestion of one S3 object: claim it (idempotency), stream it through the engine's reader
  * and decoder, write its records keyed into DynamoDB, put its rejected rows next to it,
- * record the manifest (rows read = stored + rejected), then ask for a comparison run.
+ * record the manifest (rows read = stored + rejected), then record the drop and start a
+ * comparison run through the run trigger (lib/pipeline/trigger.ts).
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { FileFacts } from '../boundaries/boundary.ts';
@@ -28,6 +28,9 @@ import { decodeS3Key, feedOfKey, putJson, putText, rejectedKeyFor, S3Lines, warn
 import { DEFAULT_LIMITS } from '../limits.ts';
 import { keptWarnings } from '../report/kept.ts';
 import { failedFileMetrics, ingestMetrics, partnerDimension } from './metrics.ts';
+import { startRun } from './trigger.ts';
+
+export { startRun } from './trigger.ts';
 
 /** The part of an S3 event record ingestion reads (real S3 shape). */
 export interface S3ObjectEvent {
@@ -66,6 +69,9 @@ const FLUSH_AT = 2_000;
 /** A file's version in a record's sort key: with limits.keyBytes ≤ 512, the key stays under DynamoDB's 1,024 bytes (lib/limits.ts). */
 const MAX_VERSION_BYTES = 200;
 
+/** Snapshot files without a snapshot time are one drop when their S3 eventTime falls in one such window (docs/data-model.md). */
+export const DROP_WINDOW_MS = 15 * 60_000;
+
 export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Promise<IngestOutcome> {
   const settings = deps.settings();
   const log = deps.log ?? (() => {});
@@ -99,8 +105,8 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
     const done = claim.current.status === 'done';
     const reason = done ? 'already ingested' : 'another delivery is ingesting it';
     log({ level: 'INFO', message: 'skipped', file: name, reason });
-    // A redelivery after a failed StartExecution must still start the run (idempotent per window).
-    if (done) await startRun(deps, boundary.name, now);
+    // A redelivery after a failed StartExecution must still start the run (the trigger de-duplicates).
+    if (done) await startRun(deps, boundary.name, 'ingest');
     return { status: 'skipped', file: name, reason };
   }
 
@@ -120,7 +126,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
   const fileId = fileIdOf(ref);
   const sequencer = event.s3.object.sequencer;
   const snapshot = feedMode(feed.name, settings.config) === 'snapshot';
-  const windowMs = settings.runWindowMinutes * 60_000;
+  const windowMs = DROP_WINDOW_MS;
   const dropOf = (iso: string) => new Date(Math.floor(new Date(iso).getTime() / windowMs) * windowMs).toISOString();
   const drop = dropOf(eventTime);
   const timeField = SNAPSHOT_TIME_FIELD[feed.name];
@@ -267,7 +273,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
     throw e;
   }
   // Outside the try: if this throws, the redelivered event finds the file done and starts the run then.
-  await startRun(deps, boundary.name, now);
+  await startRun(deps, boundary.name, 'ingest');
   return { status: 'ingested', file: name, boundary: boundary.name, read: result.stats.read, stored: result.stats.used, rejected: result.stats.rejected };
 }
 
@@ -275,19 +281,4 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
 function checksumOf(result: { checksum?: string }): string {
   if (result.checksum === undefined) throw new Error('the reader finished without hashing the whole object');
   return result.checksum;
-}
-
-/** One execution per boundary per window: the execution name carries the window, so a second start is refused. */
-export async function startRun(deps: PipelineDeps, boundary: BoundaryName, now: Date): Promise<void> {
-  const s = deps.settings();
-  if (!deps.sfn || !s.stateMachineArn) return;
-  const windowMs = s.runWindowMinutes * 60_000;
-  const start = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
-  const name = `${boundary}-${start.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
-  const input: RunInput = { boundary, trigger: 'ingest' };
-  try {
-    await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: s.stateMachineArn, name, input: JSON.stringify(input) }));
-  } catch (e) {
-    if ((e as Error).name !== 'ExecutionAlreadyExists') throw e;
-  }
 }

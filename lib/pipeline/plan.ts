@@ -10,6 +10,7 @@ import type { PlanInput, PlanOutput } from './contracts.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { ManifestFacts } from './ingest.ts';
 import { putJson, runKeys } from './objects.ts';
+import { unfinishedFiles, type UnfinishedFile } from './trigger.ts';
 
 /** What the planner leaves in S3 for the shards and the summary. */
 export interface RunScope {
@@ -51,6 +52,10 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
   const boundary = BOUNDARY[input.boundary];
   const now = deps.now?.() ?? new Date();
   const startedAt = now.toISOString();
+  // Files of the boundary not ingested yet: named in the report (and so in the message), never skipped in silence.
+  const unfinished = await unfinishedFiles(deps, boundary.name);
+  if (unfinished.stuck.length > 0) await deps.resumeStuck?.(boundary.name, unfinished.stuck);
+  const pendingWarnings = [...inFlightWarnings(boundary.name, unfinished.inFlight, input), ...unfinished.stuck.map(stuckWarning)];
   // The current version of each file: the latest ingested one (a re-upload replaces the file whole).
   const latest = new Map<string, { m: ManifestFacts; rejectedKey?: string; finishedAt: string; checksum?: string; fileId?: string }>();
   const failed = new Map<string, { message: string; finishedAt: string; code?: string; feed: FeedName; startedAt: string }>();
@@ -108,7 +113,7 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
     startedAt,
     scope,
     // Warnings of older manifests (kept in the manifest itself) come along as they are.
-    warnings: [...failures, ...fileWarnings, ...scoped.warnings],
+    warnings: [...pendingWarnings, ...failures, ...fileWarnings, ...scoped.warnings],
     files,
     rejectedKeys: entries.flatMap((e) => (e.rejectedKey ? [e.rejectedKey] : [])),
     warningKeys: entries.flatMap((e) => (e.m.keptWarningsKey ? [e.m.keptWarningsKey] : [])),
@@ -128,3 +133,32 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
   return { boundary: boundary.name, runId: input.runId, scopeKey, shards: Array.from({ length: s.shards }, (_, shard) => ({ shard })) };
 }
 
+
+/** The most files one files_in_flight warning names (the rest are counted). */
+const NAMED_IN_FLIGHT = 20;
+
+/** One warning listing the files still being ingested as the run planned: left out of it, taken by the follow-up run. */
+export function inFlightWarnings(boundary: BoundaryName, files: UnfinishedFile[], input: PlanInput): Warning[] {
+  if (files.length === 0) return [];
+  const waited = input.drop?.waitedOut ? ` after waiting ${input.drop.waitedSeconds} s, the longest allowed` : '';
+  const names = files.slice(0, NAMED_IN_FLIGHT).map((f) => `${f.file} (since ${f.startedAt})`);
+  if (files.length > NAMED_IN_FLIGHT) names.push(`and ${files.length - NAMED_IN_FLIGHT} more`);
+  const one = files.length === 1;
+  return [
+    {
+      code: 'files_in_flight',
+      // The names first: a message shows the start of a warning.
+      message: `${names.join(', ')}: still being ingested when this ${boundary} run planned${waited}; not in this run (a follow-up run takes ${one ? 'it' : 'them'})`,
+      file: files[0].file,
+    },
+  ];
+}
+
+/** A file whose ingest stopped without finishing (its lease ran out while it was still processing). */
+export function stuckWarning(f: UnfinishedFile): Warning {
+  return {
+    code: 'ingest_stuck',
+    message: `${f.file} has been ingesting since ${f.startedAt} and its lease ran out at ${f.leaseUntil}: its ingest stopped without finishing, so its rows are not in this run until it is ingested again`,
+    file: f.file,
+  };
+}

@@ -14,3 +14,5 @@ export { isRetryable } from './retry.ts';
 export { RecordUpserter, READ_BATCH } from './upsert.ts';
 export type { UpsertCounts, UpsertOptions, StoredRef } from './upsert.ts';
 export { raiseSnapshot, snapshotPk } from './snapshots.ts';
+export { markArrival, arm, disarm, acquire, release, getDrop, isPending, liveHolder, liveWaiter, dropPk } from './drops.ts';
+export type { DropState } from './drops.ts';

@@ -12,8 +12,11 @@ import { logicalIdOf, outdir, resourcesOf, synth, type Synthesized } from './hel
 const ROLE = 'arn:aws:iam::123456789012:role/uploader';
 /** The schedule rules (the construct's other rule is the run-status rule of test/cdk/alarms.test.ts). */
 function scheduleRules(s: Synthesized): any[] {
-  const runStatus = logicalIdOf(s, s.stack.recon.alarms.runStatusRule);
-  return Object.entries(resourcesOf(s, 'AWS::Events::Rule')).filter(([id]) => id !== runStatus).map(([, r]) => r);
+  return Object.values(resourcesOf(s, 'AWS::Events::Rule')).filter((r) => r.Properties.ScheduleExpression);
+}
+/** The rule that hands each execution's end to the run trigger. */
+function runEndedRule(s: Synthesized): any {
+  return s.json.Resources[logicalIdOf(s, s.stack.recon.runEndedRule)];
 }
 const COMMON_ENV = [Env.TABLE_NAME, Env.BUCKET_NAME, Env.SHARDS, Env.RECON_CONFIG, Env.RETENTION_DAYS];
 
@@ -105,7 +108,9 @@ describe('OmsReconciliation with defaults', () => {
       const vars = Object.keys(props.Environment.Variables);
       expect(vars, name).toEqual(expect.arrayContaining(COMMON_ENV));
       expect(vars.includes(Env.STATE_MACHINE_ARN), `${name} STATE_MACHINE_ARN`).toBe(name === 'ingest');
-      expect(vars.includes(Env.RUN_WINDOW_MINUTES), `${name} RUN_WINDOW_MINUTES`).toBe(name === 'ingest');
+      // The run trigger: the wait loop (CheckDrop) runs in plan.
+      expect(props.Environment.Variables[Env.DEBOUNCE_SECONDS], `${name} DEBOUNCE_SECONDS`).toBe(name === 'plan' ? String(DEFAULTS.debounceSeconds) : undefined);
+      expect(props.Environment.Variables[Env.MAX_WAIT_SECONDS], `${name} MAX_WAIT_SECONDS`).toBe(name === 'plan' ? String(DEFAULTS.maxWaitSeconds) : undefined);
       // No link base by default: summarize pre-signs a link to report.html, valid 7 days.
       expect(vars.includes(Env.REPORT_LINK_BASE), `${name} REPORT_LINK_BASE`).toBe(false);
       expect(props.Environment.Variables[Env.REPORT_LINK_EXPIRES], `${name} REPORT_LINK_EXPIRES`).toBe(name === 'summarize' ? '604800' : undefined);
@@ -129,7 +134,8 @@ describe('OmsReconciliation with defaults', () => {
     expect(actionsOf('ingest')).toEqual(
       [...common, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution'].sort(),
     );
-    expect(actionsOf('plan')).toEqual([...common, 'dynamodb:PutItem', 'dynamodb:Query', 's3:PutObject'].sort());
+    // plan also runs CheckDrop / ReleaseRun: the trigger item (GetItem, UpdateItem).
+    expect(actionsOf('plan')).toEqual([...common, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:PutObject'].sort());
     expect(actionsOf('compare')).toEqual([...common, 'dynamodb:Query', 's3:GetObject', 's3:PutObject'].sort());
     expect(actionsOf('summarize')).toEqual([...common, 'dynamodb:PutItem', 'dynamodb:Query', 's3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject'].sort());
     // summarize lists only the prefixes it reads (so a missing object is a 404 it can tell from a denied read)
@@ -193,15 +199,19 @@ describe('OmsReconciliation with defaults', () => {
     s.template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
   });
 
-  it('gives the state machine and the schedule rules no wildcard action', () => {
+  it('gives the state machine no wildcard action, and lets only its rules invoke the run trigger', () => {
     const roleIds = [logicalIdOf(s, s.stack.recon.stateMachine.role as never)];
-    for (const r of Object.values(resourcesOf(s, 'AWS::Events::Rule'))) if (r.Properties.Targets[0].RoleArn) roleIds.push(r.Properties.Targets[0].RoleArn['Fn::GetAtt'][0]);
     const policies = Object.values(resourcesOf(s, 'AWS::IAM::Policy')).filter((p) => p.Properties.Roles.some((r: any) => roleIds.includes(r.Ref)));
-    expect(policies.length).toBeGreaterThanOrEqual(2);
+    expect(policies.length).toBeGreaterThanOrEqual(1);
     const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((st: any) => [st.Action].flat()));
     expect(actions).toContain('lambda:InvokeFunction');
-    expect(actions).toContain('states:StartExecution');
     expect(actions.filter((a: string) => a.includes('*'))).toEqual([]);
+    // The rules invoke the ingest function (the run trigger) through its resource policy, each rule by its ARN.
+    const rules = Object.keys(resourcesOf(s, 'AWS::Events::Rule')).filter((id) => id !== logicalIdOf(s, s.stack.recon.alarms.runStatusRule));
+    const ingestId = logicalIdOf(s, s.stack.recon.functions.ingest);
+    const permissions = Object.values(resourcesOf(s, 'AWS::Lambda::Permission')).filter((p) => p.Properties.Principal === 'events.amazonaws.com');
+    expect(permissions.map((p) => p.Properties.SourceArn['Fn::GetAtt'][0]).sort()).toEqual([...rules].sort());
+    for (const p of permissions) expect(p.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': [ingestId, 'Arn'] } });
   });
 
   it('logs state machine errors without execution data, and traces with X-Ray', () => {
@@ -220,10 +230,10 @@ describe('OmsReconciliation with defaults', () => {
     }
   });
 
-  it('keeps undeliverable schedule events in an encrypted, TLS-only dead-letter queue', () => {
+  it('keeps undeliverable schedule and run-end events in an encrypted, TLS-only dead-letter queue', () => {
     const queueId = logicalIdOf(s, s.stack.recon.deliveryFailureQueue);
-    const rules = scheduleRules(s);
-    expect(rules).toHaveLength(BOUNDARIES.length);
+    expect(scheduleRules(s)).toHaveLength(BOUNDARIES.length);
+    const rules = [...scheduleRules(s), runEndedRule(s)];
     for (const r of rules) expect(r.Properties.Targets[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
     expect(s.json.Resources[queueId].Properties.SqsManagedSseEnabled).toBe(true);
     s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -237,16 +247,27 @@ describe('OmsReconciliation with defaults', () => {
     });
   });
 
-  it('schedules each boundary with the schedule input', () => {
+  it('schedules each boundary through the run trigger (the ingest function), with the schedule input', () => {
     const rules = scheduleRules(s);
     const inputs = rules.map((r) => {
       expect(r.Properties.ScheduleExpression).toBe(DEFAULTS.schedule);
-      expect(r.Properties.Targets[0].Arn).toEqual({ Ref: logicalIdOf(s, s.stack.recon.stateMachine) });
+      expect(r.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [logicalIdOf(s, s.stack.recon.functions.ingest), 'Arn'] });
       return JSON.parse(r.Properties.Targets[0].Input);
     });
     expect(inputs.sort((a, b) => a.boundary.localeCompare(b.boundary))).toEqual(
       [...BOUNDARIES].sort().map((boundary) => ({ boundary, trigger: 'schedule' })),
     );
+  });
+
+  it("hands each execution's end (any final status) to the run trigger, to release the lock and start a follow-up", () => {
+    const ended = [runEndedRule(s)];
+    expect(ended[0].Properties.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { stateMachineArn: [{ Ref: logicalIdOf(s, s.stack.recon.stateMachine) }], status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] },
+    });
+    expect(ended[0].Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [logicalIdOf(s, s.stack.recon.functions.ingest), 'Arn'] });
+    expect(ended[0].Properties.Targets[0].Input).toBeUndefined();
   });
 
   it('outputs the bucket, inbound prefix, topic, state machine and table', () => {

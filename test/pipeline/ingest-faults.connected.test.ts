@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProvisionedThroughputExceededException, ThrottlingException } from '@aws-sdk/client-dynamodb';
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
+import { SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BoundaryName, FeedName } from '../../lib/feeds/catalog.ts';
@@ -279,33 +279,26 @@ describe('objects ingestion cannot use', () => {
 });
 
 describe('starting the comparison after a file lands (Step Functions, mocked)', () => {
-  it('asks for one execution per boundary per window and takes "already exists" as done', async () => {
+  it('starts one execution per boundary for a drop, with a unique name, and none while it waits', async () => {
     // Prepare
     const sfnClient = new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     const sfn = mockClient(sfnClient);
-    const started = new Set<string>();
-    sfn.on(StartExecutionCommand).callsFake((input: StartExecutionCommandInput) => {
-      if (started.has(input.name!)) throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${input.name}'`, $metadata: { httpStatusCode: 400 } });
-      started.add(input.name!);
-      return { executionArn: `arn:aws:states:us-east-1:123456789012:execution:recon:${input.name}`, startDate: new Date() };
-    });
+    sfn.on(StartExecutionCommand).callsFake((input: StartExecutionCommandInput) => ({ executionArn: `arn:aws:states:us-east-1:123456789012:execution:recon:${input.name}`, startDate: new Date() }));
     const arn = 'arn:aws:states:us-east-1:123456789012:stateMachine:recon';
     const stage = await standIns.stage({ stateMachineArn: arn, clock: new Clock(new Date('2026-11-26T06:00:00.000Z')) });
     const deps = stage.deps({ sfn: sfnClient });
     const erp = 'order_id,type,amount\nSO-1,invoice,10\n';
-    // Act
+    // Act: three files; the executions never run here (mocked), so each stays the waiter of its drop
     const outcomes = [
       await stage.deliver('inbound/erp-transactions/a.csv', erp, deps),
       await stage.deliver('inbound/oms-transactions/b.csv', 'order_id,type,amount\nSO-1,sale,10\n', deps),
       await stage.deliver('inbound/oms-inventory/c.csv', 'sku,facility_id,on_hand\nSKU-1,DAL1,1\n', deps),
     ];
-    stage.clock.advance(15 * 60_000);
-    outcomes.push(await stage.deliver('inbound/erp-transactions/d.csv', erp.replace('SO-1', 'SO-2'), deps));
     const calls = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
     sfn.restore();
     // Assess
-    expect(outcomes.map((o) => o.status)).toEqual(['ingested', 'ingested', 'ingested', 'ingested']);
-    expect(calls.map((c) => c.name)).toEqual(['financial-20261126T060000Z', 'financial-20261126T060000Z', 'inventory-20261126T060000Z', 'financial-20261126T061500Z']);
+    expect(outcomes.map((o) => o.status)).toEqual(['ingested', 'ingested', 'ingested']);
+    expect(calls.map((c) => c.name)).toEqual([expect.stringMatching(/^financial-20261126T0600\d\dZ-ingest-[0-9a-f]{8}$/), expect.stringMatching(/^inventory-20261126T0600\d\dZ-ingest-[0-9a-f]{8}$/)]);
     for (const c of calls) {
       expect(c.stateMachineArn).toBe(arn);
       expect(c.name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
@@ -332,6 +325,8 @@ describe('starting the comparison after a file lands (Step Functions, mocked)', 
     // Assess
     expect(first).toBe('ThrottlingException');
     expect(second).toEqual([expect.objectContaining({ status: 'skipped', reason: 'already ingested' })]);
-    expect(calls).toEqual(['financial-20261126T060000Z', 'financial-20261126T060000Z']);
+    // The failed start freed the waiter slot, so the redelivery started the run.
+    expect(calls).toEqual([expect.stringMatching(/^financial-20261126T0600\d\dZ-ingest-[0-9a-f]{8}$/), expect.stringMatching(/^financial-20261126T0600\d\dZ-ingest-[0-9a-f]{8}$/)]);
+    expect(new Set(calls).size).toBe(2);
   });
 });
