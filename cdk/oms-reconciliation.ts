@@ -372,6 +372,12 @@ export class OmsReconciliation extends Construct {
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
       removalPolicy,
     });
+    if (!(props.pointInTimeRecovery ?? false)) {
+      Validations.of(this.table).acknowledge({
+        id: 'AwsSolutions-DDB3',
+        reason: 'The table holds only state derived from the files kept in inbound/ (records, manifests, runs): it is rebuilt by ingesting them again, so point-in-time recovery is a deploy option (pointInTimeRecovery), off by default (docs/data-model.md, Consistency).',
+      });
+    }
 
     // --- notifications ------------------------------------------------------------------
     // One customer-managed key for both topics (cdk/ops-topic.ts: aws/sns takes no alarms).

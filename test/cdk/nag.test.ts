@@ -73,6 +73,7 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
     const acks = acknowledgements(app);
     const rules = new Set(acks.map((a) => a.id.replace(/\[.*$/, '')));
     expect([...rules].sort()).toEqual([
+      'AwsSolutions-DDB3',
       'AwsSolutions-IAM4',
       'AwsSolutions-IAM5',
       'AwsSolutions-SF1',

@@ -27,7 +27,7 @@ import type { IngestOutcome } from '../../lib/pipeline/ingest.ts';
 import { feedFolderFiles, lambdaContext, s3Event, type SnsPublishInput } from '../../lib/pipeline/local.ts';
 import { getText } from '../../lib/pipeline/objects.ts';
 import { startDynalite, startS3rver, type LocalDynamo, type LocalS3 } from '../../lib/pipeline/standins.ts';
-import { createTable, getFile, readShard } from '../../lib/store/index.ts';
+import { createTable, getFile, listFiles, readShard } from '../../lib/store/index.ts';
 import type { FileManifest, KeyedRecord } from '../../lib/store/types.ts';
 import type { Discrepancy, Report } from '../../lib/report/model.ts';
 import * as ingestFn from '../../functions/ingest.ts';
@@ -267,9 +267,18 @@ export class Stage {
 
   /** Every stored record of a boundary, shard by shard in key order (what compare reads). */
   async records(boundary: BoundaryName): Promise<KeyedRecord[]> {
+    // Records carry a short file id; name each file (and the positional identities made of it)
+    // by its S3 key, as compare does, so records of two stages compare.
+    const names = new Map<string, string>();
+    for await (const m of listFiles(this.db.client, this.tableName, boundary)) if (m.fileId) names.set(m.fileId, `s3://${m.bucket}/${m.key}`);
+    const named = (id: string) => names.get(id) ?? id;
     const out: KeyedRecord[] = [];
     for (let shard = 0; shard < this.settings.shards; shard++) {
-      for await (const group of readShard(this.db.client, this.tableName, boundary, shard)) out.push(...group);
+      for await (const group of readShard(this.db.client, this.tableName, boundary, shard)) {
+        for (const r of group) {
+          out.push({ ...r, file: named(r.file), identity: r.identity.map((p) => p.replace(/^#([^:]+):/, (_, id: string) => `#${named(id)}:`)) });
+        }
+      }
     }
     return out;
   }

@@ -18,7 +18,7 @@ import type { IngestOutcome } from '../../lib/pipeline/ingest.ts';
 import type { Report } from '../../lib/report/model.ts';
 import { writeSample } from '../../lib/sample/index.ts';
 import type { KeyedRecord } from '../../lib/store/types.ts';
-import { injectErrors, injectUnprocessed, inTurn, sdkError as serviceError } from '../support/dynamo-faults.ts';
+import { injectErrors, injectUnprocessedKeys, inTurn, sdkError as serviceError } from '../support/dynamo-faults.ts';
 import { cliReport, Clock, counts, feedPath, identities, inboxFiles, rejections, startStandIns, type Stage, type StandIns } from './harness.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'oms-recon-pipeline-faults-'));
@@ -70,16 +70,16 @@ afterAll(async () => {
 });
 
 describe('DynamoDB pushing back', () => {
-  it('writes every record when BatchWriteItem returns part of each batch as UnprocessedItems', async () => {
+  it('reads every stored version first even when BatchGetItem returns part of each batch as UnprocessedKeys', async () => {
     // Prepare
     const stage = await standIns.stage();
     const client = standIns.db.newClient();
-    const fault = injectUnprocessed(client, 8, 1 / 3);
+    const fault = injectUnprocessedKeys(client, 8, 1 / 3);
     // Act
     const outcomes = await ingestAll(stage, files, stage.deps({ dynamo: client }));
     // Assess
     expect(fault.injected).toBe(8);
-    expect(fault.itemsHeldBack).toBeGreaterThanOrEqual(fault.injected); // every partial call held items back
+    expect(fault.keysHeldBack).toBeGreaterThanOrEqual(fault.injected); // every partial call held keys back
     for (const o of outcomes) {
       expect(o).toMatchObject({ status: 'ingested' });
       if (o.status === 'ingested') expect(o.read).toBe(o.stored + o.rejected);
@@ -94,7 +94,8 @@ describe('DynamoDB pushing back', () => {
     const client = standIns.db.newClient();
     const throttled = () => new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded', $metadata: { httpStatusCode: 400 } });
     const throttling = () => new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput', $metadata: { httpStatusCode: 400 } });
-    const writes = injectErrors(client, 'BatchWriteItemCommand', inTurn(throttled, throttled, throttling, throttled), { passes: 1, failures: 4 });
+    // Reads first (BatchGetItem), then a conditional PutItem per record written (and the claims).
+    const writes = injectErrors(client, 'BatchGetItemCommand', inTurn(throttled, throttled, throttling, throttled), { passes: 1, failures: 4 });
     const claims = injectErrors(client, 'PutItemCommand', inTurn(throttling, throttled), { failures: 2 });
     // Act
     const outcomes = await ingestAll(stage, files, stage.deps({ dynamo: client }));
@@ -113,7 +114,8 @@ describe('DynamoDB pushing back', () => {
     await ingestAll(stage, others);
     const before = stored(await stage.records('financial'));
     const client = standIns.db.newClient();
-    const fault = injectErrors(client, 'BatchWriteItemCommand', () => serviceError('AccessDeniedException', 400, 'User is not authorized to perform: dynamodb:BatchWriteItem'), { passes: 2 });
+    // The claim and the first records are PutItem calls that pass; then the store denies writes.
+    const fault = injectErrors(client, 'PutItemCommand', () => serviceError('AccessDeniedException', 400, 'User is not authorized to perform: dynamodb:PutItem'), { passes: 80 });
     const { event } = await stage.put(keyOf(big), bytes(big));
     // Act 1: the first delivery
     const failure = await stage.ingest(event, stage.deps({ dynamo: client })).then(() => undefined, (e: unknown) => e as Error);

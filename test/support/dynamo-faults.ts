@@ -40,6 +40,28 @@ export function injectUnprocessed(client: DynamoDBClient, calls: number, keep = 
   return stats;
 }
 
+/**
+ * For the first `calls` BatchGetItem calls, only the first `keep` share (rounded down) of the
+ * keys is really read; the rest come back as UnprocessedKeys, unread.
+ */
+export function injectUnprocessedKeys(client: DynamoDBClient, calls: number, keep = 1 / 2) {
+  const stats = { injected: 0, keysHeldBack: 0 };
+  add(client, 'inject-unprocessed-keys', (next, command) => async (args) => {
+    if (command !== 'BatchGetItemCommand' || stats.injected >= calls) return next(args);
+    stats.injected++;
+    const requestItems = args.input.RequestItems as Record<string, { Keys: unknown[]; [k: string]: unknown }>;
+    const [table, req] = Object.entries(requestItems)[0];
+    const sent = req.Keys.slice(0, Math.floor(req.Keys.length * keep));
+    const back = req.Keys.slice(sent.length);
+    stats.keysHeldBack += back.length;
+    if (sent.length === 0) return { output: { Responses: { [table]: [] }, UnprocessedKeys: { [table]: { ...req, Keys: back } }, $metadata: {} }, response: {} };
+    const result = await next({ ...args, input: { ...args.input, RequestItems: { [table]: { ...req, Keys: sent } } } });
+    result.output.UnprocessedKeys = { [table]: { ...req, Keys: back } };
+    return result;
+  });
+  return stats;
+}
+
 /** Errors thrown in turn: the i-th failing call throws `errors[i % errors.length]()`. */
 export function inTurn(...errors: Array<() => Error>): () => Error {
   let i = 0;
