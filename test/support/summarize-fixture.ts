@@ -121,7 +121,7 @@ export async function layOutRun(deps: Pick<PipelineDeps, 's3' | 'dynamo'>, bucke
  * What summarize wrote before it streamed, for the same run: every discrepancy in memory,
  * sorted (buildReport), compared with the previous list (compareWithPrevious), rendered whole.
  */
-export function inMemoryReport(f: Fixture, count: number, shards: number) {
+export function inMemoryReport(f: Fixture, count: number, shards: number, feedHealth?: Report['feedHealth']) {
   const all: Discrepancy[] = [];
   for (let shard = 0; shard < shards; shard++) for (let i = shard; i < count; i += shards) all.push(discrepancy(i));
   const tally = { left: 0, right: 0, keys: 0, matched: 0, outOfScope: 0, discrepancies: all };
@@ -130,6 +130,7 @@ export function inMemoryReport(f: Fixture, count: number, shards: number) {
     tally.left += n + 100; tally.right += n + 90; tally.keys += n + 120; tally.matched += 120 - (shard % 3);
   }
   const report: Report = buildReport({ boundary: BOUNDARY.inventory, generatedAt: f.now, tally, files: f.files, rejected: [], warnings: [], warningTotal: 0, runId: f.input.runId, full: { rejected: [], warnings: [] } });
+  if (feedHealth) report.feedHealth = feedHealth; // where summarize puts it: before the list is compared
   const previous: PreviousDiscrepancy[] = [];
   for (const i of previousIndexes(count)) { const d = discrepancy(i); previous.push({ type: d.type, key: d.key, firstSeen: firstSeen(i) }); }
   const cmp = compareWithPrevious(report.discrepancies, previous, f.now);
