@@ -42,8 +42,8 @@ export interface ReadFeedOptions {
   version: string;
   config: ReconConfig;
   sink: FeedSink;
-  /** Awaited after each batch of rows: where the pipeline flushes records to the store. */
-  afterBatch?: () => Promise<void>;
+  /** Awaited after each batch of rows, with the counts so far: where the pipeline flushes records to the store and checkpoints. */
+  afterBatch?: (progress: Readonly<FileStats>) => Promise<void>;
   /** The path a mapping's `match.files` and the partner binding (binding.ts) see (the pipeline: the S3 key); default the source's name. */
   path?: string;
   /** The time of the run (default: now): timestamps more than the configured skew after it are rejected. */
@@ -234,7 +234,7 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
         sink.record(d);
       }
     }
-    if (opts.afterBatch) await opts.afterBatch();
+    if (opts.afterBatch) await opts.afterBatch(stats);
   }
   if (stats.read === (stats.skipped ?? 0)) {
     if (firstSkip) {

@@ -19,6 +19,14 @@ export const Env = {
   STATE_MACHINE_ARN: 'STATE_MACHINE_ARN',
   /** ingest only: the window (minutes) that names executions, so one runs per boundary per window. */
   RUN_WINDOW_MINUTES: 'RUN_WINDOW_MINUTES',
+  /** ingest only: rows one invocation reads past its checkpoint before a continuation takes over (optional; default: no limit, the time left decides). */
+  INGEST_CHUNK_ROWS: 'INGEST_CHUNK_ROWS',
+  /** ingest only: seconds between checkpoints (each renews the lease); default 30. */
+  INGEST_CHECKPOINT_SECONDS: 'INGEST_CHECKPOINT_SECONDS',
+  /** ingest only: seconds a claim's lease lasts unless renewed; default 180 (at least twice the checkpoint interval). */
+  INGEST_LEASE_SECONDS: 'INGEST_LEASE_SECONDS',
+  /** ingest only: hand the file to a continuation when fewer than this many seconds of the invocation are left; default 120. */
+  INGEST_MARGIN_SECONDS: 'INGEST_MARGIN_SECONDS',
   /** summarize only: a base URL put before the report.html key in messages, instead of a pre-signed URL (optional). */
   REPORT_LINK_BASE: 'REPORT_LINK_BASE',
   /** summarize only: seconds a pre-signed report link is valid, 1–604800 (SigV4's maximum, 7 days; the default). */

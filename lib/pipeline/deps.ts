@@ -6,6 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import type { IngestContinuation } from './chunk.ts';
 import type { PipelineSettings } from './env.ts';
 
 export interface PipelineDeps {
@@ -14,7 +15,15 @@ export interface PipelineDeps {
   /** Starts the comparison after a file lands; absent locally (the runner starts it). */
   sfn?: Pick<SFNClient, 'send'>;
   settings: () => PipelineSettings;
+  /**
+   * Goes on with a file in a new invocation of ingest (chunk.ts): on AWS an asynchronous
+   * invoke of the ingest function (lambdaContinuer); locally the runner's queue
+   * (ContinuationQueue). Absent: a file is ingested in one invocation, however long.
+   */
+  continueIngest?: (event: IngestContinuation) => Promise<void>;
   now?: () => Date;
+  /** Waits (ingest waits out a lease that is about to expire); default setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
   log?: (event: Record<string, unknown>) => void;
 }
 

@@ -2,10 +2,11 @@
  * Ingestion of one S3 object: claim it (idempotency), stream it through the engine's reader
  * and decoder, write its records keyed into DynamoDB, put its rejected rows next to it,
  * record the manifest (rows read = stored + rejected), then ask for a comparison run.
+ * A file too large for one invocation is checkpointed and handed to the next (chunk.ts).
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { FileFacts } from '../boundaries/boundary.ts';
 import { BOUNDARY } from '../boundaries/index.ts';
@@ -16,8 +17,9 @@ import { groupKey, SEP } from '../boundaries/boundary.ts';
 import { isReconError } from '../errors.ts';
 import { FEEDS, type BoundaryName } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
-import type { FileStats, Rejection, Warning } from '../report/model.ts';
-import { claimFile, completeFile, failFile, writeRecords } from '../store/index.ts';
+import type { FileStats, Warning } from '../report/model.ts';
+import { checkpointFile, claimFile, completeFile, failFile, writeRecords } from '../store/index.ts';
+import { ChunkPause, ChunkProgress, chunkSettings, ClaimLost, sourceOf } from './chunk.ts';
 import type { FileRef, KeyedRecord } from '../store/types.ts';
 import type { RunInput } from './contracts.ts';
 import type { PipelineDeps } from './deps.ts';
@@ -48,15 +50,26 @@ export interface ManifestFacts {
 
 export type IngestOutcome =
   | { status: 'ingested'; file: string; boundary: BoundaryName; read: number; stored: number; rejected: number }
+  /** Handed to a continuation (chunk.ts) after reading `read` rows. */
+  | { status: 'continued'; file: string; boundary: BoundaryName; read: number; reason: string }
+  /** Another invocation holds a live claim on the file (if it dies, its lease runs out and the file is resumed). */
+  | { status: 'in-progress'; file: string; reason: string }
   | { status: 'skipped'; file: string; reason: string }
   | { status: 'unrouted'; file: string; reason: string }
   | { status: 'ignored'; file: string; reason: string };
+
+export interface IngestOptions {
+  /** The handoff token of a continuation event (chunk.ts IngestContinuation). */
+  handoff?: string;
+  /** Milliseconds left in this invocation (Lambda: context.getRemainingTimeInMillis). Default: no limit. */
+  remainingMs?: () => number;
+}
 
 const FLUSH_AT = 2_000;
 /** A file's version in a record's sort key: with limits.keyBytes ≤ 512, the key stays under DynamoDB's 1,024 bytes (lib/limits.ts). */
 const MAX_VERSION_BYTES = 200;
 
-export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Promise<IngestOutcome> {
+export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opts: IngestOptions = {}): Promise<IngestOutcome> {
   const settings = deps.settings();
   const log = deps.log ?? (() => {});
   const bucket = event.s3.bucket.name;
@@ -80,18 +93,43 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
   const boundary = BOUNDARY[feed.boundary];
   const objectVersion = event.s3.object.versionId ?? event.s3.object.eTag ?? event.s3.object.sequencer ?? 'unversioned';
   const ref: FileRef = { boundary: boundary.name, bucket, key, objectVersion };
-  const now = deps.now?.() ?? new Date();
+  let now = deps.now?.() ?? new Date();
   const ttlSeconds = settings.retentionDays * 86_400;
+  const chunking = chunkSettings(settings.chunk);
+  const leaseMs = chunking.leaseSeconds * 1000;
+  const remainingMs = opts.remainingMs ?? (() => Infinity);
 
-  const claim = await claimFile(deps.dynamo, settings.tableName, { file: ref, feed: feed.name, ttlSeconds, now });
+  const claimInput = { file: ref, feed: feed.name, ttlSeconds, leaseMs, source: sourceOf(event), handoff: opts.handoff };
+  let claim = await claimFile(deps.dynamo, settings.tableName, { ...claimInput, now });
+  if (!claim.claimed && claim.current.status === 'processing') {
+    // A live claim: its holder is at work, or it died and its lease has not run out yet (this
+    // is then Lambda's retry of the dead invocation). Wait for the lease when it ends soon
+    // enough, and try again: a live holder has renewed it by then, a dead one has not.
+    const wait = claim.current.leaseUntil - now.getTime() + 1000;
+    if (wait > 0 && wait <= leaseMs + 1000 && wait < remainingMs() - chunking.marginSeconds * 1000) {
+      log({ level: 'INFO', message: 'waiting for a lease', file: name, ms: wait });
+      await (deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(wait);
+      now = deps.now?.() ?? new Date();
+      claim = await claimFile(deps.dynamo, settings.tableName, { ...claimInput, now });
+    }
+  }
   if (!claim.claimed) {
     const done = claim.current.status === 'done';
+    if (claim.current.status === 'processing') {
+      const reason = `another invocation is ingesting it (lease until ${new Date(claim.current.leaseUntil).toISOString()}); if it dies, its lease runs out and the file is resumed from its checkpoint`;
+      log({ level: 'INFO', message: 'in progress elsewhere', file: name, reason });
+      return { status: 'in-progress', file: name, reason };
+    }
     const reason = done ? 'already ingested' : 'another delivery is ingesting it';
     log({ level: 'INFO', message: 'skipped', file: name, reason });
     // A redelivery after a failed StartExecution must still start the run (idempotent per window).
     if (done) await startRun(deps, boundary.name, now);
     return { status: 'skipped', file: name, reason };
   }
+  const resumeFrom = claim.manifest.checkpoint;
+  // Without a way to continue, one invocation reads the whole file (it still checkpoints).
+  const progress = new ChunkProgress(deps.continueIngest ? chunking : { ...chunking, chunkRows: 0, marginSeconds: 0 }, resumeFrom, remainingMs);
+  if (resumeFrom) log({ level: 'INFO', message: 'resuming', file: name, from: resumeFrom });
 
   // The file's place in time: upload time, then key and object version (sortable text, no
   // control characters: inventory records carry it in their identity).
@@ -99,10 +137,14 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
   // At most MAX_VERSION_BYTES (a long key is hashed): it is part of every record's sort key (twice for inventory).
   const longVersion = `${eventTime} ${bucket}/${key} ${objectVersion}`;
   const version = Buffer.byteLength(longVersion) <= MAX_VERSION_BYTES ? longVersion : `${eventTime} #${createHash('sha256').update(longVersion).digest('hex')}`;
+  // Every pass over the file judges timestamps against the same time (the first one's), so it
+  // rejects the same rows and its records are numbered the same as the checkpoint counted them.
+  const readAt = resumeFrom?.readAt ? new Date(resumeFrom.readAt) : now;
   const limits = settings.config.limits ?? DEFAULT_LIMITS;
   // Rejected rows and warnings: every one put to S3 as it comes, the first N kept (kept.ts).
-  const rejectedLines = new S3Lines(deps.s3, bucket, rejectedKeyFor(key), limits.keptRejected);
-  const warningLines = new S3Lines(deps.s3, bucket, warningsKeyFor(key), limits.keptWarnings);
+  const partBytes = chunking.listPartBytes;
+  const rejectedLines = new S3Lines(deps.s3, bucket, rejectedKeyFor(key), limits.keptRejected, (resumeFrom?.rejectedParts ?? 0) + 1, partBytes);
+  const warningLines = new S3Lines(deps.s3, bucket, warningsKeyFor(key), limits.keptWarnings, (resumeFrom?.warningParts ?? 0) + 1, partBytes);
   const warnings = keptWarnings(limits.keptWarnings, (w) => warningLines.add(w));
   let buffer: KeyedRecord[] = [];
   let written = 0;
@@ -115,19 +157,31 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
     const w = await writeRecords(deps.dynamo, settings.tableName, batch, { shards: settings.shards, ttlSeconds, now });
     written += w.written;
   };
+  /** Flush, then record the checkpoint (and renew the lease): only what is durable is counted. */
+  const checkpoint = async (stats: Readonly<FileStats>, handoff?: string) => {
+    await flush();
+    await rejectedLines.drain();
+    await warningLines.drain();
+    const at = { ...progress.checkpoint(stats, rejectedLines.parts, warningLines.parts), readAt: readAt.toISOString() };
+    const held = await checkpointFile(deps.dynamo, settings.tableName, ref, claim.token, { checkpoint: at, leaseMs, handoff, now: deps.now?.() ?? new Date() });
+    if (!held) throw new ClaimLost();
+    log({ level: 'INFO', message: handoff ? 'handing over' : 'checkpoint', file: name, records: at.records, read: at.read, written, invocation: at.invocations });
+  };
 
   let result: Awaited<ReturnType<typeof readFeedFile>>;
+  let body: Readable | undefined;
   try {
     const out = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(event.s3.object.versionId ? { VersionId: event.s3.object.versionId } : {}) }));
-    const body = out.Body as Readable;
+    body = out.Body as Readable;
+    const stream = body;
     result = await readFeedFile({
-      source: { name, open: () => body },
+      source: { name, open: () => stream },
       path: key,
       feed,
       boundary,
       version,
       config: settings.config,
-      now,
+      now: readAt,
       checksum: true,
       sink: {
         record(r: CanonRecord) {
@@ -136,15 +190,31 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
           const before = seen.get(id);
           if (before !== undefined) warn(duplicateWarning(boundary, { ...r, line: before }, r));
           seen.set(id, r.line);
+          progress.line = r.line;
+          // Records before the checkpoint are in the table already (chunk.ts).
+          if (!progress.take()) return;
           buffer.push(toKeyed(boundary, r));
         },
-        reject: (r) => rejectedLines.add({ file: r.file, line: r.line, reason: r.reason }),
+        reject: (r) => {
+          progress.line = r.line;
+          rejectedLines.add({ file: r.file, line: r.line, reason: r.reason });
+        },
         warn,
       },
-      afterBatch: async () => {
+      afterBatch: async (stats) => {
         if (buffer.length >= FLUSH_AT) await flush();
         await rejectedLines.drain();
         await warningLines.drain();
+        const step = progress.after(stats);
+        if (step === 'renew') {
+          if (!(await checkpointFile(deps.dynamo, settings.tableName, ref, claim.token, { leaseMs, now: deps.now?.() ?? new Date() }))) throw new ClaimLost();
+        } else if (step === 'checkpoint') {
+          await checkpoint(stats);
+        } else if (step === 'pause') {
+          const handoff = randomUUID();
+          await checkpoint(stats, handoff);
+          throw new ChunkPause(handoff, stats.read);
+        }
       },
     });
     await flush();
@@ -161,7 +231,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
     }
     const warningCount = warnings.total;
     const rowsStored = result.stats.used;
-    await completeFile(deps.dynamo, settings.tableName, ref, claim.token, {
+    const completed = await completeFile(deps.dynamo, settings.tableName, ref, claim.token, {
       rowsRead: result.stats.read,
       rowsStored,
       rowsRejected: result.stats.rejected,
@@ -172,14 +242,29 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
       warnings: warnings.kept.slice(0, 20).map((w) => w.message),
       warningCount,
     });
-    log({ level: 'INFO', message: 'ingested', file: name, feed: feed.name, read: result.stats.read, stored: rowsStored, written, rejected: result.stats.rejected, warnings: warningCount });
+    if (!completed) throw new ClaimLost();
+    log({ level: 'INFO', message: 'ingested', file: name, feed: feed.name, read: result.stats.read, stored: rowsStored, written, rejected: result.stats.rejected, warnings: warningCount, invocations: progress.invocation });
   } catch (e) {
+    if (e instanceof ChunkPause) {
+      // Everything read so far is durable and checkpointed: a new invocation goes on from there.
+      // If asking for it fails, this invocation fails: Lambda retries the event, which waits
+      // for the lease and resumes from the checkpoint.
+      await deps.continueIngest!({ continueIngest: { record: event, handoff: e.handoff } });
+      return { status: 'continued', file: name, boundary: boundary.name, read: e.read, reason: `handed to invocation ${progress.invocation + 1} after ${e.read} rows` };
+    }
+    if (e instanceof ClaimLost) {
+      // The lease ran out while this invocation worked (it stalled): the new holder finishes the file.
+      log({ level: 'WARN', message: 'claim lost', file: name });
+      return { status: 'in-progress', file: name, reason: e.message };
+    }
     const error = isReconError(e) ? { code: e.code, message: e.describe() } : { code: 'E_INTERNAL', message: (e as Error).message };
     await failFile(deps.dynamo, settings.tableName, ref, claim.token, { error }).catch(() => false);
     log({ level: 'ERROR', message: 'ingest failed', file: name, error });
     // A file the reader cannot read is final: it is recorded as failed, and retrying will not help.
     if (isReconError(e) && e.code !== 'E_STORAGE') return { status: 'skipped', file: name, reason: error.message };
     throw e;
+  } finally {
+    body?.destroy();
   }
   // Outside the try: if this throws, the redelivered event finds the file done and starts the run then.
   await startRun(deps, boundary.name, now);

@@ -21,6 +21,7 @@ import { REPORT_FILES } from '../report/write.ts';
 import { Prefix, type RunInput, type SummarizeOutput } from './contracts.ts';
 import type { PipelineDeps } from './deps.ts';
 import { PRESIGN_MAX_SECONDS, type PipelineSettings } from './env.ts';
+import { ContinuationQueue } from './chunk.ts';
 import type { IngestOutcome } from './ingest.ts';
 import { getText, runKeys } from './objects.ts';
 import { startDynalite, startS3rver } from './standins.ts';
@@ -173,7 +174,9 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
       runWindowMinutes: 15,
       reportLinkExpiresSeconds: opts.reportLinkExpiresSeconds ?? PRESIGN_MAX_SECONDS,
     };
-    const deps: PipelineDeps = { dynamo: db.client, s3: s3.client, settings: () => settings, now };
+    // A file ingested in several invocations: each continuation is the next handler call (chunk.ts).
+    const continuations = new ContinuationQueue();
+    const deps: PipelineDeps = { dynamo: db.client, s3: s3.client, settings: () => settings, now, continueIngest: continuations.continueIngest };
     const handlers = await loadHandlers(deps);
 
     // 1. Partners drop files: upload, and deliver each ObjectCreated event to the real handler.
@@ -186,6 +189,7 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
       sequence++;
       const event = s3Event(s3.bucket, key, body.length, put.ETag, new Date(t0 + sequence), sequence);
       const outcomes = (await handlers.ingest(event, lambdaContext('ingest'))) as IngestOutcome[];
+      for (const o of await continuations.drain(async (next) => (await handlers.ingest(next, lambdaContext('ingest'))) as IngestOutcome[])) outcomes.push(o);
       for (const o of outcomes) {
         result.ingested.push(o);
         if (o.status === 'ingested') say(`ingest   ${f.feed}/${f.name}: ${o.read} rows read, ${o.stored} stored, ${o.rejected} rejected`);

@@ -95,7 +95,7 @@ describe('DynamoDB pushing back', () => {
     const throttled = () => new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded', $metadata: { httpStatusCode: 400 } });
     const throttling = () => new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput', $metadata: { httpStatusCode: 400 } });
     const writes = injectErrors(client, 'BatchWriteItemCommand', inTurn(throttled, throttled, throttling, throttled), { passes: 1, failures: 4 });
-    const claims = injectErrors(client, 'PutItemCommand', inTurn(throttling, throttled), { failures: 2 });
+    const claims = injectErrors(client, 'UpdateItemCommand', inTurn(throttling, throttled), { failures: 2 });
     // Act
     const outcomes = await ingestAll(stage, files, stage.deps({ dynamo: client }));
     // Assess
