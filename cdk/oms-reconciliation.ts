@@ -129,6 +129,13 @@ export interface OmsReconciliationProps {
    * cannot reserve any). Default 10.
    */
   readonly ingestReservedConcurrency?: number | 'none';
+  /**
+   * How ingest cuts a large file into invocations (lib/pipeline/chunk.ts, docs/deploy.md):
+   * rows per invocation (default: no limit, the time left decides), seconds between
+   * checkpoints (30), lease seconds (180) and the margin before the 15-minute timeout at
+   * which an invocation hands the file to the next (120). Default: those defaults.
+   */
+  readonly ingestChunking?: IngestChunking;
   /** Customer-managed KMS key for the topic. Default: the AWS-managed key `alias/aws/sns`. */
   readonly topicKey?: kms.IKey;
   /**
@@ -157,6 +164,14 @@ export interface OmsReconciliationProps {
    * at stubs when bundling is skipped.
    */
   readonly functionsDir?: string;
+}
+
+/** Chunked ingestion settings (each optional; see OmsReconciliationProps.ingestChunking). */
+export interface IngestChunking {
+  readonly chunkRows?: number;
+  readonly checkpointSeconds?: number;
+  readonly leaseSeconds?: number;
+  readonly marginSeconds?: number;
 }
 
 /** Defaults of the optional props (documented above; used by docs and tests). */
@@ -385,6 +400,26 @@ export class OmsReconciliation extends Construct {
       });
     }
     fns.ingest.addEnvironment(Env.RUN_WINDOW_MINUTES, String(cfg.runWindowMinutes));
+    // A file too large for one invocation goes on in the next: ingest invokes itself
+    // asynchronously (lib/pipeline/chunk.ts). A policy of its own: in the role's default
+    // policy, the function's ARN would make the function depend on itself.
+    const chunking = props.ingestChunking ?? {};
+    for (const [name, value] of [
+      [Env.INGEST_CHUNK_ROWS, chunking.chunkRows],
+      [Env.INGEST_CHECKPOINT_SECONDS, chunking.checkpointSeconds],
+      [Env.INGEST_LEASE_SECONDS, chunking.leaseSeconds],
+      [Env.INGEST_MARGIN_SECONDS, chunking.marginSeconds],
+    ] as const) {
+      if (value === undefined) continue;
+      if (!Number.isInteger(value) || value < 1) throw new Error(`ingestChunking: ${name} must be a positive whole number, got ${value}`);
+      fns.ingest.addEnvironment(name, String(value));
+    }
+    new iam.Policy(this, 'IngestContinues', {
+      statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fns.ingest.functionArn] })],
+    }).attachToRole(fns.ingest.role!);
+    // Plan resumes stuck ingests (chunk.ts resumeStuckFile) by invoking ingest.
+    fns.plan.addEnvironment(Env.INGEST_FUNCTION_NAME, fns.ingest.functionName);
+    fns.plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fns.ingest.functionArn] }));
     if (props.reportLinkBase) fns.summarize.addEnvironment(Env.REPORT_LINK_BASE, props.reportLinkBase);
     fns.summarize.addEnvironment(Env.REPORT_LINK_EXPIRES, String(cfg.reportLinkExpirySeconds));
 

@@ -50,6 +50,8 @@ export interface ReadFeedOptions {
   now?: Date;
   /** Hash the file's bytes while reading them (FeedFileResult.checksum). */
   checksum?: boolean;
+  /** Rows per batch (default the reader's): `afterBatch` runs this often. */
+  batchSize?: number;
 }
 
 /** An `unparsed_values` warning: the values of one column left out of their rows. */
@@ -97,6 +99,7 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
   let chosen: Mapping | null | undefined;
   const raw = await openTable(opts.source, {
     checksum: opts.checksum,
+    batchSize: opts.batchSize,
     limits,
     chooseHeader: (headerAt) => {
       chosen = chooseMapping(feed.name, config.mappings, path, headerAt) ?? null;

@@ -25,6 +25,7 @@ import type { RunInput } from './contracts.ts';
 import type { PipelineDeps } from './deps.ts';
 import { decodeS3Key, feedOfKey, putJson, putText, rejectedKeyFor, S3Lines, warningsKeyFor } from './objects.ts';
 import { DEFAULT_LIMITS } from '../limits.ts';
+import { DEFAULT_BATCH_SIZE } from '../read/open.ts';
 import { keptWarnings } from '../report/kept.ts';
 
 /** The part of an S3 event record ingestion reads (real S3 shape). */
@@ -183,6 +184,8 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
       config: settings.config,
       now: readAt,
       checksum: true,
+      // A chunk ends at a batch's end: a chunk smaller than the reader's batch makes the batches that small.
+      ...(chunking.chunkRows > 0 && chunking.chunkRows < DEFAULT_BATCH_SIZE ? { batchSize: chunking.chunkRows } : {}),
       sink: {
         record(r: CanonRecord) {
           // Two rows of one identity in one file: the later is stored (as the CLI uses it), and we say so.

@@ -72,3 +72,18 @@ export function delayFirstBatch(client: DynamoDBClient, ms: number) {
     return next(args);
   });
 }
+
+/**
+ * A process that dies: after `calls` calls of `commandName` have gone through, every call of
+ * every command fails at once and for good (not retryable), so nothing more is written —
+ * not even the manifest's `failed` status — as when Lambda kills an invocation (timeout, OOM).
+ */
+export function dieAfter(client: DynamoDBClient, commandName: string, calls: number) {
+  const stats = { calls: 0, dead: false };
+  add(client, `die-after-${commandName}`, (next, command) => async (args) => {
+    if (!stats.dead && command === commandName && ++stats.calls > calls) stats.dead = true;
+    if (stats.dead) throw sdkError('InvocationKilled', 400, 'the invocation was killed');
+    return next(args);
+  });
+  return stats;
+}
