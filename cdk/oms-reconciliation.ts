@@ -226,8 +226,9 @@ interface FunctionSpec {
 
 export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
   // Access as lib/pipeline/{ingest,compare}.ts and lib/store use it:
-  // ingest claims the file (conditional PutItem, GetItem of the current claim), writes
-  // records (BatchWriteItem), completes or fails the manifest (UpdateItem), reads the object
+  // ingest claims the file (conditional UpdateItem, GetItem of the current claim), writes
+  // records (BatchWriteItem), checkpoints, completes or fails the manifest (UpdateItem),
+  // lists the manifests of stuck files to resume them (Query), reads the object
   // version of the event, puts rejected rows and starts the run (states:StartExecution);
   // plan lists the manifests (Query) and puts the run item; compare reads its shard (Query);
   // summarize finds the previous run (Query), reads the shards' results and the rejected rows
@@ -236,7 +237,7 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'oms-recon: parses a feed file from inbound/ into keyed records',
     memorySize: 2048,
     timeout: Duration.minutes(15),
-    table: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
+    table: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query'],
     read: [Prefix.inbound],
     readVersions: true,
     write: [Prefix.rejected],
@@ -417,9 +418,21 @@ export class OmsReconciliation extends Construct {
     new iam.Policy(this, 'IngestContinues', {
       statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fns.ingest.functionArn] })],
     }).attachToRole(fns.ingest.role!);
-    // Plan resumes stuck ingests (chunk.ts resumeStuckFile) by invoking ingest.
-    fns.plan.addEnvironment(Env.INGEST_FUNCTION_NAME, fns.ingest.functionName);
-    fns.plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fns.ingest.functionArn] }));
+    // Every 15 minutes ingest looks for files whose ingest died (lease run out) and resumes
+    // them from their checkpoint (chunk.ts findStuckFiles / resumeStuckFile). A schedule, not
+    // plan: plan invoking ingest would close a dependency cycle (ingest → state machine → plan).
+    new events.Rule(this, 'ResumeStuckIngests', {
+      description: 'oms-recon: resumes ingests whose invocation died mid-file',
+      schedule: events.Schedule.rate(Duration.minutes(15)),
+      targets: [
+        new targets.LambdaFunction(fns.ingest, {
+          event: events.RuleTargetInput.fromObject({ resumeStuckIngests: {} }),
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(1),
+          deadLetterQueue: this.deliveryFailureQueue,
+        }),
+      ],
+    });
     if (props.reportLinkBase) fns.summarize.addEnvironment(Env.REPORT_LINK_BASE, props.reportLinkBase);
     fns.summarize.addEnvironment(Env.REPORT_LINK_EXPIRES, String(cfg.reportLinkExpirySeconds));
 

@@ -3,17 +3,33 @@
  * A file that cannot be written fails the invocation (retried, then the DLQ); a file that
  * cannot be read is recorded as failed in its manifest with the reason. A file too large for
  * one invocation goes on in the next: this function invokes itself asynchronously with an
- * IngestContinuation event (lib/pipeline/chunk.ts).
+ * IngestContinuation event (lib/pipeline/chunk.ts). A schedule sends `{ resumeStuckIngests: {} }`:
+ * files whose ingest died (lease run out) are resumed from their checkpoint.
  */
 import middy from '@middy/core';
 import type { Context, S3Event } from 'aws-lambda';
-import { isContinuation, lambdaContinuer, type IngestContinuation } from '../lib/pipeline/chunk.ts';
+import { findStuckFiles, isContinuation, lambdaContinuer, resumeStuckFile, type IngestContinuation, type ResumeResult } from '../lib/pipeline/chunk.ts';
 import { awsClients, jsonLog, type PipelineDeps } from '../lib/pipeline/deps.ts';
 import { lazySettings } from '../lib/pipeline/env.ts';
 import { ingestObject, type IngestOutcome } from '../lib/pipeline/ingest.ts';
 
+/** The event of the schedule that resumes stuck ingests (cdk: ResumeStuckIngests). */
+export interface ResumeStuckIngests {
+  resumeStuckIngests: Record<string, never>;
+}
+
 export function createHandler(deps: PipelineDeps) {
-  return middy(async (event: S3Event | IngestContinuation, context: Context): Promise<IngestOutcome[]> => {
+  return middy(async (event: S3Event | IngestContinuation | ResumeStuckIngests, context: Context): Promise<IngestOutcome[] | ResumeResult[]> => {
+    if ('resumeStuckIngests' in event) {
+      // The schedule's sweep: every file whose ingest died is resumed from its checkpoint.
+      const results: ResumeResult[] = [];
+      for (const stuck of await findStuckFiles(deps)) {
+        const r = await resumeStuckFile(deps, stuck);
+        (deps.log ?? (() => {}))({ level: r.resumed ? 'WARN' : 'ERROR', message: r.resumed ? 'resuming a stuck ingest' : 'cannot resume a stuck ingest', ...r });
+        results.push(r);
+      }
+      return results;
+    }
     const remainingMs = typeof context?.getRemainingTimeInMillis === 'function' ? () => context.getRemainingTimeInMillis() : undefined;
     if (isContinuation(event)) {
       const { record, handoff } = event.continueIngest;

@@ -180,7 +180,7 @@ export function sourceOf(event: S3ObjectEvent): string {
 /** `deps.continueIngest` on AWS: an asynchronous invoke (InvocationType Event) of the ingest function. */
 export function lambdaContinuer(functionName: string | undefined, client: Pick<LambdaClient, 'send'> = new LambdaClient({})): (event: IngestContinuation) => Promise<void> {
   return async (event) => {
-    if (!functionName) throw new Error('cannot continue the ingest: the ingest function name is not known (AWS_LAMBDA_FUNCTION_NAME / INGEST_FUNCTION_NAME)');
+    if (!functionName) throw new Error('cannot continue the ingest: the ingest function name is not known (AWS_LAMBDA_FUNCTION_NAME)');
     await client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(event)) }));
   };
 }

@@ -27,8 +27,6 @@ export const Env = {
   INGEST_LEASE_SECONDS: 'INGEST_LEASE_SECONDS',
   /** ingest only: hand the file to a continuation when fewer than this many seconds of the invocation are left; default 120. */
   INGEST_MARGIN_SECONDS: 'INGEST_MARGIN_SECONDS',
-  /** plan only: the ingest function, which plan invokes to resume a stuck ingest (chunk.ts resumeStuckFile). */
-  INGEST_FUNCTION_NAME: 'INGEST_FUNCTION_NAME',
   /** summarize only: a base URL put before the report.html key in messages, instead of a pre-signed URL (optional). */
   REPORT_LINK_BASE: 'REPORT_LINK_BASE',
   /** summarize only: seconds a pre-signed report link is valid, 1–604800 (SigV4's maximum, 7 days; the default). */

@@ -121,7 +121,7 @@ describe('OmsReconciliation with defaults', () => {
     const common = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
     // Act + Assess (lib/pipeline/ingest.ts, compare.ts and lib/store: what each one sends)
     expect(actionsOf('ingest')).toEqual(
-      [...common, 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution'].sort(),
+      [...common, 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'lambda:InvokeFunction', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution'].sort(),
     );
     expect(actionsOf('plan')).toEqual([...common, 'dynamodb:PutItem', 'dynamodb:Query', 's3:PutObject'].sort());
     expect(actionsOf('compare')).toEqual([...common, 'dynamodb:Query', 's3:GetObject', 's3:PutObject'].sort());
@@ -182,6 +182,18 @@ describe('OmsReconciliation with defaults', () => {
     s.template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
   });
 
+  it('lets ingest invoke itself only (its continuations), and resumes stuck ingests every 15 minutes', () => {
+    const ingestId = logicalIdOf(s, s.stack.recon.functions.ingest);
+    const roleId = logicalIdOf(s, s.stack.recon.functions.ingest.role as never);
+    const invoke = Object.values(resourcesOf(s, 'AWS::IAM::Policy'))
+      .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => [st.Action].flat().includes('lambda:InvokeFunction'));
+    expect(invoke).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [ingestId, 'Arn'] } }]);
+    const sweeps = Object.values(resourcesOf(s, 'AWS::Events::Rule')).filter((r) => r.Properties.Targets[0].Arn?.['Fn::GetAtt']?.[0] === ingestId);
+    expect(sweeps.map((r) => [r.Properties.ScheduleExpression, JSON.parse(r.Properties.Targets[0].Input)])).toEqual([['rate(15 minutes)', { resumeStuckIngests: {} }]]);
+  });
+
   it('gives the state machine and the schedule rules no wildcard action', () => {
     const roleIds = [logicalIdOf(s, s.stack.recon.stateMachine.role as never)];
     for (const r of Object.values(resourcesOf(s, 'AWS::Events::Rule'))) if (r.Properties.Targets[0].RoleArn) roleIds.push(r.Properties.Targets[0].RoleArn['Fn::GetAtt'][0]);
@@ -211,7 +223,7 @@ describe('OmsReconciliation with defaults', () => {
 
   it('keeps undeliverable schedule events in an encrypted, TLS-only dead-letter queue', () => {
     const queueId = logicalIdOf(s, s.stack.recon.deliveryFailureQueue);
-    const rules = Object.values(resourcesOf(s, 'AWS::Events::Rule'));
+    const rules = scheduleRules(s);
     expect(rules).toHaveLength(BOUNDARIES.length);
     for (const r of rules) expect(r.Properties.Targets[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
     expect(s.json.Resources[queueId].Properties.SqsManagedSseEnabled).toBe(true);
@@ -227,7 +239,7 @@ describe('OmsReconciliation with defaults', () => {
   });
 
   it('schedules each boundary with the schedule input', () => {
-    const rules = Object.values(resourcesOf(s, 'AWS::Events::Rule'));
+    const rules = scheduleRules(s);
     const inputs = rules.map((r) => {
       expect(r.Properties.ScheduleExpression).toBe(DEFAULTS.schedule);
       expect(r.Properties.Targets[0].Arn).toEqual({ Ref: logicalIdOf(s, s.stack.recon.stateMachine) });
@@ -382,7 +394,7 @@ describe('OmsReconciliation with options', () => {
   });
 
   it('passes shards, schedule and config through', () => {
-    const rules = Object.values(resourcesOf(s, 'AWS::Events::Rule'));
+    const rules = scheduleRules(s);
     expect(rules).toHaveLength(1);
     expect(rules[0].Properties.ScheduleExpression).toBe('rate(1 hour)');
     const vars = s.json.Resources[logicalIdOf(s, s.stack.recon.functions.compare)].Properties.Environment.Variables;
@@ -503,4 +515,9 @@ describe('OmsReconciliation partners and accounts', () => {
 
 function join(bucketId: string, suffix: string) {
   return { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, suffix]] };
+}
+
+/** The boundaries' schedule rules (not the sweep that resumes stuck ingests). */
+function scheduleRules(s: Parameters<typeof resourcesOf>[0]): any[] {
+  return Object.values(resourcesOf(s, 'AWS::Events::Rule')).filter((r) => JSON.parse(r.Properties.Targets[0].Input ?? '{}').boundary !== undefined);
 }
