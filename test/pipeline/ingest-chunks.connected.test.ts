@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ContinuationQueue, findStuckFiles, resumeStuckFile, type ChunkSettings, type IngestContinuation } from '../../lib/pipeline/chunk.ts';
+import { ContinuationQueue, findStuckFiles, type ChunkSettings, type IngestContinuation, type ResumeResult } from '../../lib/pipeline/chunk.ts';
 import type { PipelineDeps } from '../../lib/pipeline/deps.ts';
 import type { IngestOutcome } from '../../lib/pipeline/ingest.ts';
 import { getLines } from '../../lib/pipeline/objects.ts';
@@ -174,17 +174,19 @@ describe('an invocation killed mid-chunk', () => {
     await expectResumed(c, outcomes);
   }, LONG);
 
-  it('gzip: findStuckFiles names the file once its lease ran out, and resumeStuckFile finishes it from the checkpoint', async () => {
+  it('gzip: findStuckFiles names the file once its lease ran out, and the schedule\'s sweep resumes it from the checkpoint', async () => {
     // Prepare: killed in the third chunk, then the lease runs out
     const c = await killMidFile('gzip', 90);
+    const live = await findStuckFiles(c.deps());
     c.stage.clock.advance(300_000 + 1);
-    // Act
+    // Act: the ResumeStuckIngests schedule's event, to the real handler (resumeStuckFile for each stuck file)
     const stuck = await findStuckFiles(c.deps());
-    const resumed = await resumeStuckFile(c.deps(), stuck[0]);
+    const swept = (await c.stage.ingest({ resumeStuckIngests: {} } as never, c.deps())) as unknown as ResumeResult[];
     const outcomes = await c.queue.drain((next) => c.stage.ingest(next as unknown as S3Event, c.deps()));
     // Assess
+    expect(live).toEqual([]);
     expect(stuck.map((m) => m.key)).toEqual([c.file.key]);
-    expect(resumed).toEqual({ resumed: true, file: `s3://${c.stage.bucket}/${c.file.key}` });
+    expect(swept).toEqual([{ resumed: true, file: `s3://${c.stage.bucket}/${c.file.key}` }]);
     await expectResumed(c, outcomes);
     expect(await findStuckFiles(c.deps())).toEqual([]);
   }, LONG);
