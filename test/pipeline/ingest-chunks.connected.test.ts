@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../lib/config.ts';
+import { DEFAULT_LIMITS } from '../../lib/limits.ts';
 import { ContinuationQueue, findStuckFiles, type ChunkSettings, type IngestContinuation, type ResumeResult } from '../../lib/pipeline/chunk.ts';
 import type { PipelineDeps } from '../../lib/pipeline/deps.ts';
 import type { IngestOutcome } from '../../lib/pipeline/ingest.ts';
@@ -47,6 +49,8 @@ function fileOf(format: Format, n: number): { key: string; body: Buffer } {
 
 /** Small list parts, so the rejected rows span many parts and a resume must number them alike. */
 const SMALL_PARTS: Partial<ChunkSettings> = { listPartBytes: 4096 };
+/** The first part holds at least limits.keptRejected rows: 100 here, so that later parts start early. */
+const CONFIG = { ...DEFAULT_CONFIG, limits: { ...DEFAULT_LIMITS, keptRejected: 100 } };
 
 let standIns: StandIns;
 beforeAll(async () => {
@@ -79,7 +83,7 @@ function stored(records: KeyedRecord[]): string[] {
 
 /** A stage whose ingest continues through a queue, as Lambda's asynchronous self-invoke would; `logs` collects its log lines. */
 async function chunkedStage(chunk: Partial<ChunkSettings>) {
-  const stage = await standIns.stage();
+  const stage = await standIns.stage({ config: CONFIG });
   stage.settings.chunk = { ...SMALL_PARTS, ...chunk };
   const queue = new ContinuationQueue();
   /** Every continuation event asked for, as sent. */
@@ -102,7 +106,7 @@ async function chunkedStage(chunk: Partial<ChunkSettings>) {
 
 /** One uninterrupted pass: no way to continue, one invocation reads it all. */
 async function baselineOf(file: { key: string; body: Buffer }) {
-  const stage = await standIns.stage();
+  const stage = await standIns.stage({ config: CONFIG });
   stage.settings.chunk = SMALL_PARTS;
   const { event } = await stage.put(file.key, file.body);
   const [o] = await stage.ingest(event);
