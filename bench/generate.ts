@@ -53,3 +53,85 @@ export async function intakePair(dir: string, rows: number, seed = 2): Promise<{
   );
   return { channel, oms };
 }
+
+/**
+ * Daily inventory snapshots of one boundary, as partners drop them: `skus × facilities` rows
+ * per side each day; each day a share `change` of the counts moves (on both sides: real stock
+ * movement), and a fixed ~1% of rows differ between the sides (planted discrepancies).
+ * `stamps` says what the rows' time column holds: `daily` — the drop's snapshot time on every
+ * row, as a snapshot file has it (only the time differs from the day before on an unmoved
+ * row); `changed` — the time the row's count last moved (an unmoved row is byte-for-byte the
+ * day before's); `none` — no time column.
+ */
+export class InventoryDrops {
+  private readonly qty: Int32Array;
+  private readonly stamp: Int32Array;
+  private readonly differs: Uint8Array;
+  private readonly r: () => number;
+  day = 0;
+
+  constructor(
+    readonly skus: number,
+    readonly facilities: number,
+    readonly change = 0.05,
+    readonly stamps: 'changed' | 'daily' | 'none' = 'daily',
+    readonly start = Date.UTC(2026, 10, 1, 5, 30),
+    seed = 7,
+  ) {
+    this.r = rng(seed);
+    const n = skus * facilities;
+    this.qty = Int32Array.from({ length: n }, () => Math.floor(this.r() * 500));
+    this.stamp = new Int32Array(n);
+    this.differs = new Uint8Array(n);
+    for (let i = 0; i < n; i += 100) this.differs[Math.min(n - 1, i + Math.floor(this.r() * 100))] = 1;
+  }
+
+  get rows(): number {
+    return this.qty.length;
+  }
+
+  /** ISO time of day `d` (day 0 = start). */
+  time(d = this.day): string {
+    return new Date(this.start + d * 86_400_000).toISOString();
+  }
+
+  /** Moves to the next day: a share `change` of the counts take new values. */
+  next(): void {
+    this.day++;
+    const n = this.rows;
+    const moves = Math.round(n * this.change);
+    const moved = new Uint8Array(n);
+    for (let k = 0; k < moves; ) {
+      const i = Math.floor(this.r() * n);
+      if (moved[i]) continue;
+      moved[i] = 1;
+      k++;
+      this.qty[i] = (this.qty[i] + 1 + Math.floor(this.r() * 50)) % 1000;
+      this.stamp[i] = this.day;
+    }
+  }
+
+  /** Today's two files (CSV text). */
+  files(): { oms: string; warehouse: string } {
+    const nf = this.facilities;
+    const fac = (i: number) => `FC${String(i % nf).padStart(2, '0')}`;
+    const sku = (i: number) => `SKU-${String(Math.floor(i / nf)).padStart(7, '0')}`;
+    const t = (i: number) => (this.stamps === 'daily' ? this.time() : this.time(this.stamp[i]));
+    const withTime = this.stamps !== 'none';
+    let oms = withTime ? 'sku,facility_id,on_hand,as_of\n' : 'sku,facility_id,on_hand\n';
+    let wh = withTime ? 'sku,facility_id,on_hand,counted_at\n' : 'sku,facility_id,on_hand\n';
+    const parts: string[] = [];
+    const whParts: string[] = [];
+    for (let i = 0; i < this.rows; i++) {
+      const q = this.qty[i];
+      const suffix = withTime ? `,${t(i)}\n` : '\n';
+      oms += `${sku(i)},${fac(i)},${q}${suffix}`;
+      wh += `${sku(i)},${fac(i)},${this.differs[i] ? q + 1 + (i % 5) : q}${suffix}`;
+      if (oms.length > 1 << 20) (parts.push(oms), (oms = ''));
+      if (wh.length > 1 << 20) (whParts.push(wh), (wh = ''));
+    }
+    parts.push(oms);
+    whParts.push(wh);
+    return { oms: parts.join(''), warehouse: whParts.join('') };
+  }
+}

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import type * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -35,6 +36,10 @@ import { BOUNDARIES, FEED_NAMES, type BoundaryName, type FeedName } from '../lib
 import { Env, FunctionNames, Prefix, type FunctionName } from '../lib/pipeline/contracts.ts';
 import { BOUND_BY, PARTNER_NAME_PATTERN, type PartnerBinding, type UnboundFiles } from '../lib/engine/binding.ts';
 import { BucketBinding, StateMachineBinding, TableBinding, type TableAction } from './access.ts';
+import { PipelineAlarms } from './alarms.ts';
+import { PipelineDashboard } from './dashboard.ts';
+import { OpsTopic } from './ops-topic.ts';
+import { METRICS_NAMESPACE } from '../lib/pipeline/metrics.ts';
 import { buildWorkflow } from './workflow.ts';
 
 /** The repository root (this file lives in `<root>/cdk/`). */
@@ -83,6 +88,8 @@ export interface SlackProps {
 export interface OmsReconciliationProps {
   /** Email addresses subscribed to the summary topic (each confirms by email). Default: none. */
   readonly alertEmails?: string[];
+  /** Email addresses subscribed to the ops topic: alarms and failed, timed-out or aborted runs. Default: `alertEmails`. */
+  readonly opsEmails?: string[];
   /** Slack channel subscribed to the topic through AWS Chatbot, notifications only. Default: none. */
   readonly slack?: SlackProps;
   /** EventBridge `cron(…)` or `rate(…)` expression (UTC) of the scheduled run of each boundary. Default `cron(0 6 * * ? *)`. */
@@ -136,7 +143,11 @@ export interface OmsReconciliationProps {
    * which an invocation hands the file to the next (120). Default: those defaults.
    */
   readonly ingestChunking?: IngestChunking;
-  /** Customer-managed KMS key for the topic. Default: the AWS-managed key `alias/aws/sns`. */
+  /**
+   * Customer-managed KMS key of the summary and ops topics. Default: a new key (rotation on)
+   * whose policy lets CloudWatch, EventBridge and AWS Chatbot use it. A key of this app gets
+   * those statements added; an imported key's policy must already allow them (docs/deploy.md).
+   */
   readonly topicKey?: kms.IKey;
   /**
    * Base URL that summarize puts before the `report.html` key in messages (e.g. your own
@@ -285,6 +296,14 @@ export class OmsReconciliation extends Construct {
   readonly partnerRoles: Readonly<Record<string, iam.Role>>;
   readonly scheduleRules: Readonly<Partial<Record<BoundaryName, events.Rule>>>;
   readonly slackChannel?: chatbot.SlackChannelConfiguration;
+  /** The customer-managed key of both topics. */
+  readonly topicKey: kms.IKey;
+  /** Alarms and failed, timed-out or aborted runs. */
+  readonly opsTopic: sns.Topic;
+  readonly alarms: PipelineAlarms;
+  readonly dashboard: cw.Dashboard;
+  /** The `service` of this deployment's logs, traces and metrics (POWERTOOLS_SERVICE_NAME): `<stack name>/<construct path>`. */
+  readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: OmsReconciliationProps = {}) {
     super(scope, id);
@@ -342,10 +361,14 @@ export class OmsReconciliation extends Construct {
     });
 
     // --- notifications ------------------------------------------------------------------
+    // One customer-managed key for both topics (cdk/ops-topic.ts: aws/sns takes no alarms).
+    const ops = new OpsTopic(this, 'Ops', { key: props.topicKey, removalPolicy });
+    this.topicKey = ops.key;
+    this.opsTopic = ops.topic;
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: 'oms-recon',
       enforceSSL: true,
-      masterKey: props.topicKey ?? kms.Alias.fromAliasName(this, 'AwsManagedSnsKey', 'alias/aws/sns'),
+      masterKey: this.topicKey,
     });
     // Messages SNS could not deliver to an email address, and schedule events EventBridge
     // could not hand to the state machine, are kept here (14 days) instead of being dropped.
@@ -356,11 +379,17 @@ export class OmsReconciliation extends Construct {
     });
     acknowledgeDeadLetterQueue(this.deliveryFailureQueue, 'the dead-letter queue of the email subscriptions (SNS redrive policy) and of the schedule rules\' targets (EventBridge)');
     for (const email of props.alertEmails ?? []) this.topic.addSubscription(new subs.EmailSubscription(email, { deadLetterQueue: this.deliveryFailureQueue }));
+    for (const email of props.opsEmails ?? props.alertEmails ?? []) this.opsTopic.addSubscription(new subs.EmailSubscription(email, { deadLetterQueue: this.deliveryFailureQueue }));
     if (props.slack) this.slackChannel = this.addSlack(props.slack);
 
     // --- functions ----------------------------------------------------------------------
     const functionsDir = props.functionsDir ?? join(REPO_ROOT, 'functions');
+    const stack = Stack.of(this);
+    this.serviceName = `${stack.stackName}/${this.node.path.split('/').slice(stack.node.path.split('/').length).join('/')}`;
     const common: Record<string, string> = {
+      // Powertools (lib/pipeline/observability.ts): one service per deployment, so stacks in one account keep apart.
+      POWERTOOLS_SERVICE_NAME: this.serviceName,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       [Env.SHARDS]: String(cfg.shards),
       [Env.RECON_CONFIG]: cfg.reconConfigJson,
       [Env.RETENTION_DAYS]: String(cfg.retentionDays),
@@ -462,7 +491,7 @@ export class OmsReconciliation extends Construct {
       });
     }
     // The SNS publish tasks grant sns:Publish only; a customer-managed key also needs KMS.
-    props.topicKey?.grant(this.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
+    this.topicKey.grant(this.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
     Validations.of(this.stateMachine).acknowledge(
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
@@ -500,6 +529,16 @@ export class OmsReconciliation extends Construct {
     const roles: Record<string, iam.Role> = {};
     for (const partner of cfg.partners) roles[partner.name] = this.addPartner(partner);
     this.partnerRoles = roles;
+
+    // --- alarms and dashboard ---------------------------------------------------------
+    const watched = { functions: fns, ingestDeadLetterQueue: dlq, deliveryFailureQueue: this.deliveryFailureQueue, table: this.table, stateMachine: this.stateMachine };
+    this.alarms = new PipelineAlarms(this, 'Alarms', { topic: this.opsTopic, ...watched });
+    this.dashboard = new PipelineDashboard(this, 'Dashboard', { service: this.serviceName, alarms: Object.values(this.alarms.alarms), ...watched }).dashboard;
+    new CfnOutput(this, 'OpsTopicArn', { value: this.opsTopic.topicArn, description: 'SNS topic of alarms and failed, timed-out or aborted runs' });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${this.dashboard.dashboardName}`,
+      description: 'CloudWatch dashboard of the pipeline (README, "Operating")',
+    });
 
     // --- outputs ------------------------------------------------------------------------
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName, description: 'Bucket partners drop feed files into' });
@@ -597,7 +636,7 @@ export class OmsReconciliation extends Construct {
       slackChannelConfigurationName: slack.channelName ?? `oms-recon-${slack.channelId}`,
       slackWorkspaceId: slack.workspaceId,
       slackChannelId: slack.channelId,
-      notificationTopics: [this.topic],
+      notificationTopics: [this.topic, this.opsTopic],
       role,
       guardrailPolicies: [guardrail],
       userRoleRequired: false,

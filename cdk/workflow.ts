@@ -44,14 +44,21 @@ export const ExtraStates = {
   hasSettleSeconds: 'HasSettleSeconds',
   defaultSettleSeconds: 'DefaultSettleSeconds',
   describeFailure: 'DescribeFailure',
+  describeFailureFallback: 'DescribeFailureFallback',
   formatFailure: 'FormatFailure',
+  shouldPublish: 'ShouldPublish',
+  quiet: 'NothingToTell',
 } as const;
+
+/** Catch → a Pass naming the failed state (`$.failedState`) → DescribeFailure. */
+export const failedAt = (state: string) => `FailedAt${state}`;
 
 /** Which function each Lambda task state invokes (the local runner binds handlers by state name). */
 export const TASK_FUNCTIONS = {
   [States.plan]: 'plan',
   [States.compare]: 'compare',
   [States.summarize]: 'summarize',
+  [ExtraStates.describeFailure]: 'summarize',
 } as const satisfies Record<string, FunctionName>;
 
 /** Transient Lambda service errors retried with backoff on every Lambda task. */
@@ -154,6 +161,8 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
       reportKey: at('$.Payload.reportKey'),
       discrepancies: sfn.JsonPath.numberAt('$.Payload.discrepancies'),
       notification: sfn.JsonPath.objectAt('$.Payload.notification'),
+      publish: sfn.JsonPath.stringAt('$.Payload.publish'),
+      attributes: sfn.JsonPath.objectAt('$.Payload.attributes'),
     },
   });
   summarize.addRetry(lambdaRetry);
@@ -164,22 +173,60 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
     subject: at('$.notification.Subject'),
     message: sfn.TaskInput.fromJsonPathAt('$.notification.Message'),
     messagePerSubscriptionType: true,
+    messageAttributes: {
+      event: { value: at('$.attributes.event') },
+      boundary: { value: at('$.attributes.boundary') },
+      severity: { value: at('$.attributes.severity') },
+      new: { value: at('$.attributes.new'), dataType: tasks.MessageAttributeDataType.NUMBER },
+      discrepancies: { value: at('$.attributes.discrepancies'), dataType: tasks.MessageAttributeDataType.NUMBER },
+    },
     resultPath: sfn.JsonPath.DISCARD,
   });
   publish.addRetry(publishRetry);
 
+  // Publish only when summarize says so (config notify.<boundary>: always / changes / threshold).
+  const quiet = new sfn.Succeed(scope, ExtraStates.quiet, { comment: 'Nothing worth a message in this run (notify mode); the report is in S3.' });
+  const shouldPublish = new sfn.Choice(scope, ExtraStates.shouldPublish, { comment: 'Publishes unless summarize decided the run is not worth a message.' })
+    .when(sfn.Condition.and(sfn.Condition.isPresent('$.publish'), sfn.Condition.booleanEquals('$.publish', false)), quiet)
+    .otherwise(publish);
+
   // --- failure path -------------------------------------------------------------------
-  const describeFailure = new sfn.Pass(scope, ExtraStates.describeFailure, {
-    comment: 'Formats the caught error for email and for AWS Chatbot.',
+  // The failure notice: what failed (state, error, a one-line reason), the run, the console link —
+  // built by the summarize function in its failure mode (intrinsics cannot trim the Cause).
+  const describeFailure = new tasks.LambdaInvoke(scope, ExtraStates.describeFailure, {
+    lambdaFunction: props.summarize,
+    comment: 'Builds the short failure notice (lib/notify/failure.ts): never the raw Cause.',
+    payload: sfn.TaskInput.fromObject({
+      failure: {
+        boundary: at('$.boundary'),
+        state: at('$.failedState'),
+        execution: at('$$.Execution.Name'),
+        executionId: at('$$.Execution.Id'),
+        error: sfn.JsonPath.objectAt('$.error'),
+      },
+    }),
+    retryOnServiceExceptions: false,
+    resultSelector: {
+      subject: at('$.Payload.subject'),
+      message: sfn.JsonPath.objectAt('$.Payload.message'),
+      attributes: sfn.JsonPath.objectAt('$.Payload.attributes'),
+    },
+    resultPath: '$.failure',
+  });
+  describeFailure.addRetry(lambdaRetry);
+
+  // When the function cannot build it: a notice from intrinsics, without the Cause (it cannot be cut).
+  const describeFailureFallback = new sfn.Pass(scope, ExtraStates.describeFailureFallback, {
+    comment: 'Formats the caught error for email and for AWS Chatbot, without its Cause.',
     parameters: {
       subject: sfn.JsonPath.format('oms-recon: {} run failed', at('$.boundary')),
       text: sfn.JsonPath.format(
         // One line: a newline has no documented escape inside an intrinsic string literal.
-        'The oms-recon {} run {} failed. Error: {}. Cause: {}. Execution: {}',
+        'The oms-recon {} run {} failed in {}. Error: {}. Execution: {}',
         at('$.boundary'),
         at('$$.Execution.Name'),
+        at('$.failedState'),
         at('$.error.Error'),
-        at('$.error.Cause'),
         at('$$.Execution.Id'),
       ),
       chat: {
@@ -188,7 +235,7 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
         content: {
           textType: 'client-markdown',
           title: sfn.JsonPath.format(':x: oms-recon {} run failed', at('$.boundary')),
-          description: sfn.JsonPath.format('Run `{}` failed with *{}*: {}', at('$$.Execution.Name'), at('$.error.Error'), at('$.error.Cause')),
+          description: sfn.JsonPath.format('Run `{}` failed in *{}* with *{}*', at('$$.Execution.Name'), at('$.failedState'), at('$.error.Error')),
           nextSteps: ['Open the execution in the Step Functions console and check the failed state', 'Re-run the boundary once the cause is fixed'],
         },
         metadata: {
@@ -196,9 +243,11 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
           threadId: sfn.JsonPath.format('oms-recon-{}', at('$.boundary')),
         },
       },
+      attributes: { event: 'failure', boundary: at('$.boundary'), severity: 'error' },
     },
     resultPath: '$.failure',
   });
+  describeFailure.addCatch(describeFailureFallback, { errors: [sfn.Errors.ALL], resultPath: '$.failureError' });
 
   const formatFailure = new sfn.Pass(scope, ExtraStates.formatFailure, {
     comment: 'Per-protocol SNS message: plain text for email, Chatbot JSON for https.',
@@ -209,6 +258,7 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
     },
     resultPath: '$.failure.message',
   });
+  describeFailureFallback.next(formatFailure);
 
   const publishFailure = new tasks.SnsPublish(scope, States.failed, {
     topic: props.topic,
@@ -216,6 +266,11 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
     subject: at('$.failure.subject'),
     message: sfn.TaskInput.fromText(sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.failure.message'))),
     messagePerSubscriptionType: true,
+    messageAttributes: {
+      event: { value: at('$.failure.attributes.event') },
+      boundary: { value: at('$.failure.attributes.boundary') },
+      severity: { value: at('$.failure.attributes.severity') },
+    },
     resultPath: sfn.JsonPath.DISCARD,
   });
   publishFailure.addRetry(publishRetry);
@@ -226,9 +281,15 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
     causePath: '$.error.Cause',
   });
 
-  const onFailure = describeFailure.next(formatFailure).next(publishFailure).next(runFailed);
+  describeFailure.next(publishFailure);
+  formatFailure.next(publishFailure);
+  publishFailure.next(runFailed);
   const catchProps: sfn.CatchProps = { errors: [sfn.Errors.ALL], resultPath: '$.error' };
-  for (const s of [plan, compareShards, summarize, publish]) s.addCatch(onFailure, catchProps);
+  for (const [name, s] of [[States.plan, plan], [States.compareShards, compareShards], [States.summarize, summarize], [States.publish, publish]] as const) {
+    const named = new sfn.Pass(scope, failedAt(name), { comment: `Names the failed state for the notice.`, result: sfn.Result.fromString(name), resultPath: '$.failedState' });
+    named.next(describeFailure);
+    s.addCatch(named, catchProps);
+  }
 
   // --- main chain ---------------------------------------------------------------------
   const settle = new sfn.Wait(scope, States.settle, {
@@ -253,6 +314,6 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
     .when(sfn.Condition.numberLessThan(path, 0), defaultSettle)
     .otherwise(settle);
   defaultSettle.next(settle);
-  settle.next(plan).next(compareShards).next(summarize).next(publish);
+  settle.next(plan).next(compareShards).next(summarize).next(shouldPublish);
   return hasSettle;
 }

@@ -6,20 +6,26 @@
  * IngestContinuation event (lib/pipeline/chunk.ts). A schedule sends `{ resumeStuckIngests: {} }`:
  * files whose ingest died (lease run out) are resumed from their checkpoint.
  */
-import middy from '@middy/core';
-import type { Context, S3Event } from 'aws-lambda';
+import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { findStuckFiles, isContinuation, lambdaContinuer, resumeStuckFile, type IngestContinuation, type ResumeResult } from '../lib/pipeline/chunk.ts';
-import { awsClients, jsonLog, type PipelineDeps } from '../lib/pipeline/deps.ts';
-import { lazySettings } from '../lib/pipeline/env.ts';
-import { ingestObject, type IngestOutcome } from '../lib/pipeline/ingest.ts';
+import type { PipelineDeps } from '../lib/pipeline/deps.ts';
+import { ingestObject, type IngestOptions, type IngestOutcome, type S3ObjectEvent } from '../lib/pipeline/ingest.ts';
+import { notIngestedMetrics } from '../lib/pipeline/metrics.ts';
+import { createObservability, fileKeys, lambdaDeps, observe, withLogKeys, type Observability } from '../lib/pipeline/observability.ts';
 
 /** The event of the schedule that resumes stuck ingests (cdk: ResumeStuckIngests). */
 export interface ResumeStuckIngests {
   resumeStuckIngests: Record<string, never>;
 }
 
-export function createHandler(deps: PipelineDeps) {
-  return middy(async (event: S3Event | IngestContinuation | ResumeStuckIngests, context: Context): Promise<IngestOutcome[] | ResumeResult[]> => {
+export function createHandler(deps: PipelineDeps, obs?: Observability) {
+  const one = async (record: S3ObjectEvent | S3EventRecord, opts: IngestOptions): Promise<IngestOutcome> => {
+    const keys = fileKeys(record.s3.bucket.name, record.s3.object.key, deps.settings().config);
+    const outcome = await withLogKeys(obs, keys, () => ingestObject(deps, record, opts));
+    if (outcome.status === 'skipped' || outcome.status === 'unrouted' || outcome.status === 'ignored') deps.metrics?.(notIngestedMetrics(outcome));
+    return outcome;
+  };
+  return observe(obs, () => ({}), async (event: S3Event | IngestContinuation | ResumeStuckIngests, context): Promise<IngestOutcome[] | ResumeResult[]> => {
     if ('resumeStuckIngests' in event) {
       // The schedule's sweep: every file whose ingest died is resumed from its checkpoint.
       const results: ResumeResult[] = [];
@@ -33,18 +39,14 @@ export function createHandler(deps: PipelineDeps) {
     const remainingMs = typeof context?.getRemainingTimeInMillis === 'function' ? () => context.getRemainingTimeInMillis() : undefined;
     if (isContinuation(event)) {
       const { record, handoff } = event.continueIngest;
-      return [await ingestObject(deps, record, { handoff, remainingMs })];
+      return [await one(record, { handoff, remainingMs })];
     }
     const outcomes: IngestOutcome[] = [];
     // One object at a time: each streams and writes with bounded concurrency of its own.
-    for (const record of event.Records ?? []) outcomes.push(await ingestObject(deps, record, { remainingMs }));
+    for (const record of event.Records ?? []) outcomes.push(await one(record, { remainingMs }));
     return outcomes;
   });
 }
 
-export const handler = createHandler({
-  ...awsClients(),
-  settings: lazySettings(),
-  log: jsonLog,
-  continueIngest: lambdaContinuer(process.env.AWS_LAMBDA_FUNCTION_NAME),
-});
+const obs = createObservability();
+export const handler = createHandler({ ...lambdaDeps(obs), continueIngest: lambdaContinuer(process.env.AWS_LAMBDA_FUNCTION_NAME) }, obs);

@@ -13,6 +13,47 @@ import { DEFAULT_LIMITS, MAX_KEY_BYTES, MAX_ROW_BYTES } from './limits.ts';
 import { formatPath, loadMappingFile, parseMappingFile } from './partners/mapping-file.ts';
 import type { Mapping } from './partners/mapping.ts';
 import { amazonTotalProblem } from './partners/types.ts';
+import { BOUNDARIES, FEED_NAMES } from './feeds/catalog.ts';
+
+/** `26h`, `1d`, `1d12h` (lib/report/feed-health.ts DURATION_PATTERN; kept here so the schema loads no report code). */
+const durationText = z.string().regex(/^(?:\d{1,6}[mhd])+$/, 'must be a duration like "26h", "90m", "1d" or "1d12h"');
+
+/** Feed health (lib/report/feed-health.ts), per canonical feed. */
+const feedSettings = z
+  .object({
+    /** A file is expected at least this often; longer without one is `feed_late`. */
+    expectEvery: durationText.optional(),
+    /** `feed_shrunk` when a drop's rows fall by more than this share of the previous drop's (default 0.5). */
+    shrinkShare: z.number().min(0).max(1).optional(),
+  })
+  .strict();
+
+/** When a boundary's run summary is published (lib/notify/decide.ts). */
+const notifySettings = z
+  .object({
+    /** `always`; `changes` (new or resolved discrepancies, new feed warnings; the default); `threshold`. */
+    mode: z.enum(['always', 'changes', 'threshold']),
+    /** threshold: publish when the run has at least this many new discrepancies. */
+    minNew: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+    /** threshold: publish when the money at risk in any one currency is at least this (decimal text). */
+    minMoneyAtRisk: z.union([z.string(), z.number()]).transform((v, ctx) => {
+      const r = parseDecimal(String(v));
+      if (!r.ok || r.value < 0n) {
+        ctx.addIssue({ code: 'custom', message: r.ok ? 'must not be negative' : r.reason });
+        return z.NEVER;
+      }
+      return String(v).trim();
+    }).optional(),
+  })
+  .strict()
+  .superRefine((n, ctx) => {
+    if (n.mode === 'threshold' && n.minNew === undefined && n.minMoneyAtRisk === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'mode "threshold" needs minNew or minMoneyAtRisk' });
+    }
+    if (n.mode !== 'threshold' && (n.minNew !== undefined || n.minMoneyAtRisk !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: `minNew and minMoneyAtRisk apply to mode "threshold" only, not "${n.mode}"` });
+    }
+  });
 
 const decimalText = z
   .union([z.string(), z.number()])
@@ -134,6 +175,10 @@ export const configSchema = z
     }),
     /** Rows of files under no partner folder: `allow` (default) or `reject`. */
     unboundFiles: z.enum(['allow', 'reject']).default('allow'),
+    /** Feed health per canonical feed: `{ "shipments": { "expectEvery": "26h", "shrinkShare": 0.5 } }`. */
+    feeds: z.partialRecord(z.enum(FEED_NAMES), feedSettings).default({}),
+    /** Per boundary, when a run's summary is published: `{ "financial": { "mode": "threshold", "minNew": 5 } }` (default mode `changes`). */
+    notify: z.partialRecord(z.enum(BOUNDARIES), notifySettings).default({}),
   })
   .strict();
 

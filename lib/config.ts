@@ -19,6 +19,8 @@ export const DEFAULT_CONFIG: ReconConfig = {
   mappings: [],
   partners: [],
   unboundFiles: 'allow',
+  feeds: {},
+  notify: {},
 };
 
 /** The config in `file`, validated; the defaults when there is none. */

@@ -7,7 +7,10 @@ import { BOUNDARY, isBoundaryName } from '../boundaries/index.ts';
 import { loadConfig } from '../config.ts';
 import { FULL_LISTS, reconcileFiles, type FeedInput } from '../engine/reconcile.ts';
 import { joinParts, spillPaths } from '../engine/spill.ts';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import type { ReconConfig } from '../config.ts';
+import { feedFiles, feedHealth, type FeedHealth } from '../report/feed-health.ts';
+import type { Report } from '../report/model.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes, ReconError } from '../errors.ts';
@@ -90,6 +93,7 @@ export async function runReconcile(argv: readonly string[], io: Output): Promise
   const spillDir = await mkdtemp(join(tmpdir(), 'oms-recon-lists-'));
   try {
     const report = await reconcileFiles({ boundary: args.boundary, inputs: args.inputs, config, spillDir });
+    report.feedHealth = await cliFeedHealth(report, config);
     // A run that compared no key has no answer: exit 2, and no report that could read as all clear.
     if (report.nothingCompared !== undefined) throw new ReconError(ErrorCodes.NOTHING_COMPARED, `nothing was compared: ${report.nothingCompared}`);
     const out = resolve(args.out);
@@ -101,6 +105,21 @@ export async function runReconcile(argv: readonly string[], io: Output): Promise
   } finally {
     await rm(spillDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Feed health of the files given (lib/report/feed-health.ts, the pipeline's engine): per feed
+ * and partner prefix, rows and the last file's modification time, and `feed_empty`. No
+ * `feed_shrunk` (no previous run) and no `feed_late` (a file's modification time on a laptop is
+ * not when the partner sent it): those need the pipeline's history and clock.
+ */
+async function cliFeedHealth(report: Report, config: ReconConfig): Promise<FeedHealth> {
+  const times: Record<string, string> = {};
+  for (const f of report.files) {
+    const at = await stat(f.file).then((s) => s.mtime.toISOString(), () => undefined);
+    if (at !== undefined) times[f.file] = at;
+  }
+  return feedHealth({ boundary: report.boundary, files: feedFiles(report.files, times), config });
 }
 
 /**

@@ -26,7 +26,7 @@ import type { Discrepancy, Report } from '../report/model.ts';
 import { pushAll } from '../report/write.ts';
 import { ALL_TYPES } from '../report/merge.ts';
 import {
-  clip, formatAge, formatInt, formatPercent, impactText, keyText, moneyAtRiskText, oneLine, plural, rowsText, sideText, sidesOf, valueText,
+  clip, feedHealthLines, formatAge, formatInt, formatPercent, impactText, keyText, moneyAtRiskText, oneLine, plural, rowsText, sideText, sidesOf, valueText,
 } from '../report/text.ts';
 
 export interface SnsNotification {
@@ -258,6 +258,11 @@ function emailText(report: Report, opts: NotificationOptions, label: string, f: 
   out.push(`Warnings: ${formatInt(warningTotal)}`);
   for (const w of warnings.slice(0, 5)) out.push(`  - ${oneLine(valueText(w.code), 30)}: ${oneLine(valueText(w.message), 200)}`);
   if (warningTotal > 5) out.push(`  - ... and ${formatInt(warningTotal - Math.min(5, warnings.length))} more`);
+  const health = feedHealthLines(report, lim.list > 0 ? 12 : 3, lim.value + 40);
+  if (health.length) {
+    out.push('', 'Feed health:');
+    for (const l of health) out.push(`  ${l}`);
+  }
   const ds = report.discrepancies ?? [];
   if (ds.length && lim.list > 0) {
     const top = topDiscrepancies(ds, lim.list);
@@ -274,6 +279,7 @@ function emailText(report: Report, opts: NotificationOptions, label: string, f: 
 
 function defaultText(report: Report, opts: NotificationOptions, label: string, f: Facts): string {
   const out = [`${oneLine(label, 60)} ${oneLine(valueText(report.boundary), 60)}: ${headline(report, f)}`, ...figureLines(report)];
+  for (const w of (report.feedHealth?.warnings ?? []).slice(0, 3)) out.push(`Feed health: ${oneLine(String(w.code), 20)}: ${oneLine(String(w.message), 200)}`);
   const link = linkLine(opts);
   if (link) out.push(link);
   return out.join('\n') + '\n';
@@ -343,6 +349,10 @@ function chatbotMessage(report: Report, opts: NotificationOptions, label: string
     lines.push(`Match rate ${f.nothing !== undefined ? 'none (no key compared)' : formatPercent(s.matchRate)} · at risk ${chatPlain(moneyAtRiskText(report), 300)}${s.atRisk?.units ? ` and ${plural(s.atRisk.units, 'unit')}` : ''}`);
     lines.push(`Rows ${rowsText(s.rows)} · ${plural(report.truncated?.warnings?.total ?? (report.warnings ?? []).length, 'warning')}`);
   }
+  const feedWarnings = report.feedHealth?.warnings ?? [];
+  if (feedWarnings.length) {
+    lines.push(`Feed health: ${feedWarnings.slice(0, 3).map((w) => `${chatCode(w.code, 20)} ${chatPlain(w.message, 200)}`).join('; ')}${feedWarnings.length > 3 ? `; … and ${formatInt(feedWarnings.length - 3)} more` : ''}`);
+  }
   if (f.byType.length) {
     lines.push('By type: ' + f.byType.map(([t, n, nw]) => `${chatCode(t, 40)} ${formatInt(n)}${f.hasStatus && nw ? ` (${formatInt(nw)} new)` : ''}`).join(', '));
   }
@@ -372,6 +382,7 @@ function chatbotMessage(report: Report, opts: NotificationOptions, label: string
   else if (opts.reportKey) nextSteps.push(`Full report: ${chatCode(opts.reportKey, CHAT_NEXT_STEP_MAX - 15)}`);
   if (f.hasStatus && f.newCount) nextSteps.push('Investigate the new discrepancies first (discrepancies.csv has every row with its source lines).');
   if ((s?.rows.rejected ?? 0) > 0) nextSteps.push(`Fix ${plural(s!.rows.rejected, 'rejected row')}: the report names each file, line and reason.`);
+  if (feedWarnings.length) nextSteps.push('Check the feed health: a partner feed is late, empty or much smaller than before (the report lists each feed and partner).');
   if ((report.warnings ?? []).some((w) => w.code === 'coverage_gap')) nextSteps.push('Some facilities sent a count on one side only: check the coverage warnings.');
 
   const ctx: Record<string, string> = {

@@ -4,6 +4,7 @@
  * build on these names, so they change here or nowhere.
  */
 import type { BoundaryName } from '../feeds/catalog.ts';
+import type { NotifyAttributes } from '../notify/decide.ts';
 
 /** Environment variables (read through lib/pipeline/env.ts, which fails fast). */
 export const Env = {
@@ -93,6 +94,10 @@ export interface SummarizeOutput {
   discrepancies: number;
   /** Exactly the SNS Publish parameters (the state machine's publish task passes them on). */
   notification: { Subject: string; Message: string; MessageStructure: 'json' };
+  /** Whether the state machine publishes the summary (config `notify.<boundary>`, lib/notify/decide.ts). */
+  publish: boolean;
+  /** The SNS message attributes of the publish (strings; `new` and `discrepancies` go as SNS Numbers). */
+  attributes: NotifyAttributes;
 }
 
 /** The Lambda functions, by file under functions/ (each exports `handler`). */

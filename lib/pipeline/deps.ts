@@ -1,13 +1,20 @@
 /**
  * What the pipeline steps need from the outside world. The Lambda handlers build the real
- * clients once per container; the local runner and the tests pass clients pointed at the
- * stand-ins (dynalite, s3rver) — the step code is the same.
+ * clients once per container (lib/pipeline/observability.ts adds Powertools logging,
+ * metrics and tracing); the local runner and the tests pass clients pointed at the stand-ins
+ * (dynalite, s3rver) — the step code is the same.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { IngestContinuation } from './chunk.ts';
 import type { PipelineSettings } from './env.ts';
+import type { MetricsHook } from './metrics.ts';
+
+export type { MetricsHook } from './metrics.ts';
+
+/** One structured log event: `level` (INFO by default) and `message`, the rest as fields. */
+export type LogHook = (event: Record<string, unknown>) => void;
 
 export interface PipelineDeps {
   dynamo: DynamoDBClient;
@@ -24,14 +31,14 @@ export interface PipelineDeps {
   now?: () => Date;
   /** Waits (ingest waits out a lease that is about to expire); default setTimeout. */
   sleep?: (ms: number) => Promise<void>;
-  log?: (event: Record<string, unknown>) => void;
+  log?: LogHook;
+  /** Emits metrics (CloudWatch EMF on Lambda); absent: none. Lib code never imports Powertools. */
+  metrics?: MetricsHook;
 }
 
-/** One structured log line (CloudWatch Logs Insights reads JSON). */
-export function jsonLog(event: Record<string, unknown>): void {
-  process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...event }) + '\n');
-}
+/** Something that instruments an AWS SDK v3 client (Powertools Tracer's captureAWSv3Client). */
+export type ClientTracer = <T>(client: T) => T;
 
-export function awsClients(): Pick<PipelineDeps, 'dynamo' | 's3' | 'sfn'> {
-  return { dynamo: new DynamoDBClient({}), s3: new S3Client({}), sfn: new SFNClient({}) };
+export function awsClients(trace: ClientTracer = (c) => c): Pick<PipelineDeps, 'dynamo' | 's3' | 'sfn'> {
+  return { dynamo: trace(new DynamoDBClient({})), s3: trace(new S3Client({})), sfn: trace(new SFNClient({})) };
 }

@@ -27,6 +27,7 @@ import { decodeS3Key, feedOfKey, putJson, putText, rejectedKeyFor, S3Lines, warn
 import { DEFAULT_LIMITS } from '../limits.ts';
 import { DEFAULT_BATCH_SIZE } from '../read/open.ts';
 import { keptWarnings } from '../report/kept.ts';
+import { failedFileMetrics, ingestMetrics, partnerDimension } from './metrics.ts';
 
 /** The part of an S3 event record ingestion reads (real S3 shape). */
 export interface S3ObjectEvent {
@@ -247,6 +248,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
     });
     if (!completed) throw new ClaimLost();
     log({ level: 'INFO', message: 'ingested', file: name, feed: feed.name, read: result.stats.read, stored: rowsStored, written, rejected: result.stats.rejected, warnings: warningCount, invocations: progress.invocation });
+    deps.metrics?.(ingestMetrics({ boundary: boundary.name, feed: feed.name, partner: partnerDimension(key, feed.name, settings.config), file: name, read: result.stats.read, stored: rowsStored, rejected: result.stats.rejected }));
   } catch (e) {
     if (e instanceof ChunkPause) {
       // Everything read so far is durable and checkpointed: a new invocation goes on from there.
@@ -264,7 +266,10 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
     await failFile(deps.dynamo, settings.tableName, ref, claim.token, { error }).catch(() => false);
     log({ level: 'ERROR', message: 'ingest failed', file: name, error });
     // A file the reader cannot read is final: it is recorded as failed, and retrying will not help.
-    if (isReconError(e) && e.code !== 'E_STORAGE') return { status: 'skipped', file: name, reason: error.message };
+    if (isReconError(e) && e.code !== 'E_STORAGE') {
+      deps.metrics?.(failedFileMetrics({ boundary: boundary.name, feed: feed.name, partner: partnerDimension(key, feed.name, settings.config), file: name }));
+      return { status: 'skipped', file: name, reason: error.message };
+    }
     throw e;
   } finally {
     body?.destroy();

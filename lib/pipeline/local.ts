@@ -31,6 +31,8 @@ export interface SnsPublishInput {
   Subject?: string;
   Message: string;
   MessageStructure?: string;
+  /** SNS message attributes (boundary, severity, new, …), for subscription filter policies. */
+  MessageAttributes?: Record<string, { DataType: string; StringValue?: string }>;
 }
 
 export interface LocalRunOptions {
@@ -203,7 +205,10 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
     const synth = synthesizeDefinition({ shards: settings.shards });
     const machine = new StateMachine(synth.definition as never);
     const publish = async (input: SnsPublishInput) => {
-      result.notifications.push({ TopicArn: input.TopicArn, Subject: input.Subject, Message: input.Message, MessageStructure: input.MessageStructure });
+      result.notifications.push({
+        TopicArn: input.TopicArn, Subject: input.Subject, Message: input.Message, MessageStructure: input.MessageStructure,
+        ...(input.MessageAttributes ? { MessageAttributes: input.MessageAttributes } : {}),
+      });
       return { MessageId: `local-${result.notifications.length}` };
     };
     const lambdaTask = (fn: Handler) => async (input: { FunctionName: string; Payload: unknown }) => ({

@@ -53,6 +53,8 @@ export const runKeys = {
   scope: (boundary: string, runId: string) => `${Prefix.runs}${boundary}/${runId}/scope.json`,
   shard: (boundary: string, runId: string, shard: number) => `${Prefix.runs}${boundary}/${runId}/shard-${String(shard).padStart(4, '0')}.json`,
   identities: (boundary: string, runId: string) => `${Prefix.runs}${boundary}/${runId}/discrepancies.json`,
+  /** The run's feed health, the next run's baseline (lib/pipeline/feed-health.ts). */
+  feedHealth: (boundary: string, runId: string) => `${Prefix.runs}${boundary}/${runId}/feed-health.json`,
   report: (boundary: string, runId: string, name: string) => `${Prefix.reports}${boundary}/${runId}/${name}`,
 };
 

@@ -2,7 +2,8 @@
 import type { FileFacts, Scope } from '../boundaries/boundary.ts';
 import { BOUNDARY } from '../boundaries/index.ts';
 import { duplicateFileWarning, duplicateStats, SameContent } from '../engine/reconcile.ts';
-import type { BoundaryName } from '../feeds/catalog.ts';
+import type { BoundaryName, FeedName } from '../feeds/catalog.ts';
+import { ErrorCodes } from '../errors.ts';
 import type { FileStats, Warning } from '../report/model.ts';
 import { listFiles, putRun } from '../store/index.ts';
 import type { PlanInput, PlanOutput } from './contracts.ts';
@@ -25,6 +26,15 @@ export interface RunScope {
   fileWarningTotal?: number;
   /** Every part of the files' full lists, for the report to name when it keeps only the first. */
   fullLists?: { rejected: string[]; warnings: string[] };
+  /** When each file of `files` arrived (its S3 event time), for feed health. */
+  fileTimes?: Record<string, string>;
+  /** Files that arrived with no data row (ingestion failed with E_NO_ROWS), for feed health's feed_empty. */
+  emptyFiles?: Array<{ file: string; feed: FeedName; at: string }>;
+}
+
+/** A file's arrival: the S3 event time its version starts with (ingest.ts), else when its ingestion finished. */
+function arrivalOf(version: string, finishedAt: string): string {
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/.exec(version)?.[0] ?? finishedAt;
 }
 
 /** What one shard leaves in S3. */
@@ -34,13 +44,13 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
   const startedAt = (deps.now?.() ?? new Date()).toISOString();
   // The current version of each file: the latest ingested one (a re-upload replaces the file whole).
   const latest = new Map<string, { m: ManifestFacts; rejectedKey?: string; finishedAt: string; checksum?: string }>();
-  const failed = new Map<string, { message: string; finishedAt: string }>();
+  const failed = new Map<string, { message: string; finishedAt: string; code?: string; feed: FeedName; startedAt: string }>();
   for await (const f of listFiles(deps.dynamo, s.tableName, boundary.name)) {
     const file = `s3://${f.bucket}/${f.key}`;
     if (f.status === 'failed') {
       const cur = failed.get(file);
       const finishedAt = f.finishedAt ?? f.startedAt;
-      if (!cur || finishedAt > cur.finishedAt) failed.set(file, { message: f.error?.message ?? 'unknown error', finishedAt });
+      if (!cur || finishedAt > cur.finishedAt) failed.set(file, { message: f.error?.message ?? 'unknown error', finishedAt, code: f.error?.code, feed: f.feed, startedAt: f.startedAt });
     }
     if (f.status !== 'done' || !f.facts) continue;
     const m = f.facts as unknown as ManifestFacts;
@@ -49,10 +59,12 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
   }
   // A file that could not be ingested is said in the report, unless a good version of it came since.
   const failures: Warning[] = [];
+  const emptyFiles: NonNullable<RunScope['emptyFiles']> = [];
   for (const [file, f] of failed) {
     const good = latest.get(file);
     if (good && good.finishedAt > f.finishedAt) continue;
     failures.push({ code: 'file_failed', message: `${file} could not be ingested and is left out: ${f.message}`, file });
+    if (f.code === ErrorCodes.NO_ROWS) emptyFiles.push({ file, feed: f.feed, at: f.startedAt });
   }
   const all = [...latest.values()].sort((a, b) => (a.m.facts.version < b.m.facts.version ? -1 : 1));
   // A file whose bytes equal an earlier upload's on its side is counted once, from the first
@@ -89,6 +101,8 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
       rejected: entries.flatMap((e) => e.m.rejectedParts ?? (e.rejectedKey ? [e.rejectedKey] : [])),
       warnings: entries.flatMap((e) => e.m.warningParts ?? (e.m.keptWarningsKey ? [e.m.keptWarningsKey] : [])),
     },
+    emptyFiles,
+    fileTimes: Object.fromEntries(all.map((e) => [e.m.stats.file, arrivalOf(e.m.facts.version, e.finishedAt)])),
   };
   const scopeKey = runKeys.scope(boundary.name, input.runId);
   await putJson(deps.s3, s.bucketName, scopeKey, run);

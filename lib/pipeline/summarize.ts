@@ -2,6 +2,8 @@
 import { BOUNDARY } from '../boundaries/index.ts';
 import { buildReport, outOfScopeWarnings } from '../engine/reconcile.ts';
 import { buildNotification } from '../notify/sns.ts';
+import { decideNotify, notifyRule, runFacts, summaryAttributes } from '../notify/decide.ts';
+import { runFeedHealth } from './feed-health.ts';
 import { compareWithPrevious, type PreviousDiscrepancy } from '../report/merge.ts';
 import type { Discrepancy, Rejection, Warning } from '../report/model.ts';
 import { pushAll, renderDiscrepanciesCsv, renderJson, renderMarkdown, REPORT_FILES } from '../report/write.ts';
@@ -15,6 +17,7 @@ import { DEFAULT_LIMITS } from '../limits.ts';
 import { keptRejected, keptWarnings } from '../report/kept.ts';
 import type { RunScope } from './plan.ts';
 import type { ShardResult } from './compare.ts';
+import { emitRunMetrics } from './metrics.ts';
 
 const OUTPUT_LIMIT = 240_000; // Step Functions passes at most 256 KB between states.
 
@@ -59,6 +62,7 @@ export async function summarize(deps: PipelineDeps, input: SummarizeInput): Prom
     boundary, generatedAt: now, tally, files: run.files, rejected: rejected.kept, warnings: warnings.kept, warningTotal: warnings.total, runId: input.runId,
     full: { rejected: run.fullLists?.rejected ?? run.rejectedKeys, warnings: fullWarnings },
   });
+  report.feedHealth = await runFeedHealth(deps, run, now);
 
   // New, ongoing (with age) or resolved, against the previous finished run. A run that compared
   // nothing resolves nothing (it knows nothing), and is no baseline for the next run.
@@ -90,14 +94,22 @@ export async function summarize(deps: PipelineDeps, input: SummarizeInput): Prom
   // The message links to the page people open: a pre-signed URL, or the configured base + key.
   const reportUrl = s.reportLinkBase ? `${s.reportLinkBase}${htmlKey}` : await presignGet(deps.s3, s.bucketName, htmlKey, s.reportLinkExpiresSeconds ?? PRESIGN_MAX_SECONDS);
   let notification = buildNotification(report, { reportUrl, reportKey });
-  const out: SummarizeOutput = { boundary: boundary.name, runId: input.runId, reportKey, discrepancies: report.discrepancies.length, notification };
+  // Whether this run is worth a message (config notify.<boundary>), and the attributes subscriptions filter on.
+  const facts = runFacts(report);
+  const decision = decideNotify(facts, notifyRule(s.config, boundary.name));
+  const out: SummarizeOutput = {
+    boundary: boundary.name, runId: input.runId, reportKey, discrepancies: report.discrepancies.length, notification,
+    publish: decision.publish, attributes: summaryAttributes(boundary.name, facts),
+  };
+  deps.log?.({ level: 'INFO', message: decision.publish ? 'publishing the summary' : 'not publishing the summary', boundary: boundary.name, runId: input.runId, reason: decision.reason });
   if (Buffer.byteLength(JSON.stringify(out)) > OUTPUT_LIMIT) {
     // Pathological keys: fall back to the counts alone, which always fit.
-    notification = buildNotification({ ...report, discrepancies: [], warnings: [], resolved: [] }, { reportUrl, reportKey });
+    notification = buildNotification({ ...report, discrepancies: [], warnings: [], resolved: [], feedHealth: undefined }, { reportUrl, reportKey });
     out.notification = notification;
   }
   if (nothing) deps.log?.({ level: 'WARN', message: 'nothing compared', boundary: boundary.name, runId: input.runId, reason: report.nothingCompared });
   deps.log?.({ level: 'INFO', message: 'summarized', boundary: boundary.name, runId: input.runId, ...counts, discrepancies: report.discrepancies.length });
+  emitRunMetrics(deps, report, { runId: input.runId, durationMs: Date.parse(now) - Date.parse(run.startedAt), counts });
   return out;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Report } from './model.ts';
 import { ALL_TYPES } from './merge.ts';
-import { formatAge, formatInt, formatPercent, moneyAtRiskText, oneLine, plural, rowsText, sidesOf } from './text.ts';
+import { feedHealthLines, formatAge, formatInt, formatPercent, moneyAtRiskText, oneLine, plural, rowsText, sidesOf } from './text.ts';
 
 export interface ConsoleOptions {
   /** Warning messages shown (default 3). */
@@ -67,5 +67,10 @@ export function renderSummaryTable(report: Report, opts: ConsoleOptions = {}): s
   row('warnings', formatInt(warningTotal));
   for (const w of warnings.slice(0, maxWarnings)) lines.push(`    - ${oneLine(String(w.code), 30)}: ${oneLine(w.message ?? '', 160)}`);
   if (warningTotal > maxWarnings) lines.push(`    - ... and ${formatInt(warningTotal - Math.min(maxWarnings, warnings.length))} more (see ${report.truncated?.warnings ? 'warnings.ndjson' : 'report.json'})`);
+  const health = feedHealthLines(report, 6, 100);
+  if (health.length) {
+    row('feed health', '');
+    for (const l of health) lines.push(`    ${l}`);
+  }
   return lines.join('\n') + '\n';
 }

@@ -99,6 +99,17 @@ function genericTable(value: unknown): TableData {
   return { columns: fields.map((f, j) => ({ label: f, num: num[j] || undefined })), rows, more: items.length > shown.length ? items.length - shown.length : undefined };
 }
 
+/** Feed health (feed-health.ts) as one row per feed and partner prefix, its warnings' messages in the last column. */
+function feedHealthRows(value: unknown): unknown {
+  if (!isPlainObject(value) || !Array.isArray(value.feeds)) return value;
+  const warnings = Array.isArray(value.warnings) ? (value.warnings as Array<Record<string, unknown>>) : [];
+  return (value.feeds as Array<Record<string, unknown>>).map((e) => ({
+    feed: e.feed, partner: e.partner ?? null, lastFileAt: e.lastFileAt ?? null, lastFile: e.lastFile ?? null, rows: e.rows,
+    previousRows: e.previousRows ?? null, newThisRun: e.arrived !== false,
+    warnings: warnings.filter((w) => w.feed === e.feed && w.partner === e.partner).map((w) => `${String(w.code)}: ${String(w.message)}`).join('; ') || null,
+  }));
+}
+
 interface PageParts {
   head: Record<string, unknown>;
   /** Rows embedded (at most HTML_MAX_ROWS). */
@@ -265,7 +276,7 @@ function pageParts(report: Report): PageParts {
   const extra: Array<{ name: string; title: string; table: TableData }> = [];
   for (const [name, value] of Object.entries(report)) {
     if (KNOWN_SECTIONS.has(name) || value === undefined || value === null || typeof value !== 'object') continue;
-    extra.push({ name, title: sectionTitle(name), table: genericTable(value) });
+    extra.push({ name, title: sectionTitle(name), table: genericTable(name === 'feedHealth' ? feedHealthRows(value) : value) });
   }
 
   const title = `Reconciliation: ${report.boundary} (${left} vs ${right})`;

@@ -3,6 +3,9 @@
  * pipeline's summarize step; rendered to JSON, CSV, Markdown, the console and SNS messages.
  */
 import type { BoundaryName, FeedName, SideName } from '../feeds/catalog.ts';
+import type { FeedHealth } from './feed-health.ts';
+
+export type { FeedHealth, FeedHealthEntry, FeedWarning, FeedFlag } from './feed-health.ts';
 
 export type DiscrepancyType =
   | 'missing_in_oms' | 'duplicate_in_oms' | 'unexpected_in_oms' | 'field_mismatch' | 'cancellation_mismatch'
@@ -137,4 +140,10 @@ export interface Report {
   truncated?: { rejected?: ListCut; warnings?: ListCut };
   /** Pipeline only: discrepancies of the previous run that no longer appear. */
   resolved?: Array<Pick<Discrepancy, 'type' | 'key'> & { firstSeen?: string }>;
+  /**
+   * Per feed and partner prefix: the last file's time, the latest drop's rows, and the
+   * `feed_late` / `feed_empty` / `feed_shrunk` warnings (lib/report/feed-health.ts). The CLI
+   * has no history and no arrival clock: rows, last file time (modification time) and `feed_empty`.
+   */
+  feedHealth?: FeedHealth;
 }

@@ -118,3 +118,34 @@ export function formatAge(fromIso: string | undefined, toIso: string | undefined
 export function plural(n: number | string, one: string, many = `${one}s`): string {
   return `${formatInt(n)} ${n === 1 ? one : many}`;
 }
+
+/** Feed-health entries shown in a message or the console; the report holds all of them. */
+export const FEED_HEALTH_LINES_MAX = 12;
+
+/**
+ * Feed health as short lines, warnings first: `! feed_late: no shipments (partner acme) file for 2d 3h …`,
+ * then one line per feed and prefix: `shipments (partner acme): 1,200 rows, last file 2026-11-26T06:00:00.000Z (a.csv)`.
+ */
+export function feedHealthLines(report: Pick<Report, 'feedHealth'>, max = FEED_HEALTH_LINES_MAX, value = 120): string[] {
+  const h = report.feedHealth;
+  if (!h || typeof h !== 'object' || !Array.isArray(h.feeds)) return [];
+  const out: string[] = [];
+  const warnings = Array.isArray(h.warnings) ? h.warnings : [];
+  for (const w of warnings.slice(0, max)) out.push(`! ${oneLine(String(w.code), 20)}: ${oneLine(String(w.message), value * 2)}`);
+  if (warnings.length > max) out.push(`! … and ${formatInt(warnings.length - max)} more feed warnings`);
+  for (const e of h.feeds.slice(0, max)) out.push(feedEntryText(e, value));
+  if (h.feeds.length > max) out.push(`… and ${formatInt(h.feeds.length - max)} more feeds`);
+  return out;
+}
+
+/** One feed-health entry as text. */
+export function feedEntryText(e: NonNullable<Report['feedHealth']>['feeds'][number], value = 120): string {
+  const where = `${oneLine(String(e.feed), 40)}${e.partner !== undefined ? ` (partner ${oneLine(String(e.partner), 60)})` : ''}`;
+  const parts = [`${plural(e.rows ?? 0, 'row')}${e.files ? ` in ${plural(e.files, 'file')}` : ''}`];
+  if (e.previousRows !== undefined) parts.push(`previous drop ${formatInt(e.previousRows)}`);
+  if (e.lastFileAt || e.lastFile) parts.push(`last file ${e.lastFileAt ? oneLine(e.lastFileAt, 40) : ''}${e.lastFile ? ` (${oneLine(e.lastFile, value)})` : ''}`.replace('file  (', 'file ('));
+  else parts.push('no file');
+  if (e.arrived === false) parts.push('nothing new this run');
+  if (e.flags?.length) parts.push(e.flags.map((f) => oneLine(String(f), 20)).join(', '));
+  return `${where}: ${parts.join(', ')}`;
+}

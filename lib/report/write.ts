@@ -290,6 +290,23 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
     pushAll(out, table(head, rows, ['l', 'l', 'l', 'l', 'l', 'r', 'r', 'r', 'r']), '');
   }
 
+  // Feed health
+  const health = report.feedHealth;
+  if (health && Array.isArray(health.feeds) && health.feeds.length) {
+    out.push('## Feed health', '');
+    if (health.asOf) out.push(`As of ${cell(health.asOf, 40)}.`, '');
+    const shown = health.feeds.slice(0, maxRows);
+    const rows = shown.map((e) => [
+      cell(e.feed, 30), cell(e.partner ?? '', 60), cell(e.lastFileAt ?? '', 40), cell(e.lastFile ?? '', 120),
+      formatInt(e.rows ?? 0), e.previousRows !== undefined ? formatInt(e.previousRows) : '', e.arrived === false ? 'no' : 'yes',
+      cell((e.flags ?? []).join(', '), 60),
+    ]);
+    pushAll(out, table(['Feed', 'Partner', 'Last file at', 'Last file', 'Rows', 'Previous drop', 'New this run', 'Warnings'], rows, ['l', 'l', 'l', 'l', 'r', 'r', 'l', 'l']), '');
+    if (health.feeds.length > shown.length) out.push(`… and ${formatInt(health.feeds.length - shown.length)} more (see report.json)`, '');
+    for (const w of (health.warnings ?? []).slice(0, maxRows)) out.push(`- ${code(oneLine(String(w.code), 20))} ${cell(w.message, 500)}`);
+    if ((health.warnings ?? []).length) out.push('');
+  }
+
   // Rejected rows
   const rejected = report.rejected ?? [];
   if (rejected.length) {

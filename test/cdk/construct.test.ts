@@ -10,6 +10,13 @@ import { createApp } from '../../cdk/stack.ts';
 import { logicalIdOf, outdir, resourcesOf, synth, type Synthesized } from './helpers.ts';
 
 const ROLE = 'arn:aws:iam::123456789012:role/uploader';
+/** The schedule rules (the construct's other rules: the run-status rule of test/cdk/alarms.test.ts, and the sweep that resumes stuck ingests). */
+function scheduleRules(s: Synthesized): any[] {
+  const runStatus = logicalIdOf(s, s.stack.recon.alarms.runStatusRule);
+  return Object.entries(resourcesOf(s, 'AWS::Events::Rule'))
+    .filter(([id, r]) => id !== runStatus && JSON.parse(r.Properties.Targets[0].Input ?? '{}').boundary !== undefined)
+    .map(([, r]) => r);
+}
 const COMMON_ENV = [Env.TABLE_NAME, Env.BUCKET_NAME, Env.SHARDS, Env.RECON_CONFIG, Env.RETENTION_DAYS];
 
 describe('OmsReconciliation with defaults', () => {
@@ -173,7 +180,8 @@ describe('OmsReconciliation with defaults', () => {
 
   it('encrypts the topic and allows publishing over TLS only', () => {
     const topicId = logicalIdOf(s, s.stack.recon.topic);
-    expect(JSON.stringify(s.json.Resources[topicId].Properties.KmsMasterKeyId)).toContain('alias/aws/sns');
+    // The construct's customer-managed key (aws/sns takes no alarms: test/cdk/alarms.test.ts)
+    expect(s.json.Resources[topicId].Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [logicalIdOf(s, s.stack.recon.topicKey as never), 'Arn'] });
     s.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topicId }],
       PolicyDocument: { Statement: [Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })] },
@@ -364,20 +372,20 @@ describe('OmsReconciliation with options', () => {
   it('sends undelivered emails to the dead-letter queue', () => {
     const queueArn = { 'Fn::GetAtt': [logicalIdOf(s, s.stack.recon.deliveryFailureQueue), 'Arn'] };
     const subs = Object.values(resourcesOf(s, 'AWS::SNS::Subscription'));
-    expect(subs.map((x) => [x.Properties.Protocol, x.Properties.RedrivePolicy])).toEqual([
-      ['email', { deadLetterTargetArn: queueArn }],
-      ['email', { deadLetterTargetArn: queueArn }],
-    ]);
+    // Two addresses, on the summary topic and (opsEmails defaults to alertEmails) on the ops topic
+    expect(subs.map((x) => [x.Properties.Protocol, x.Properties.RedrivePolicy])).toEqual(Array(4).fill(['email', { deadLetterTargetArn: queueArn }]));
   });
 
   it('subscribes each email address and the Slack channel', () => {
-    s.template.resourceCountIs('AWS::SNS::Subscription', 2);
-    s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    s.template.resourceCountIs('AWS::SNS::Subscription', 4);
+    for (const topic of [s.stack.recon.topic, s.stack.recon.opsTopic]) {
+      s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: logicalIdOf(s, topic) } });
+    }
     s.template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
       ConfigurationName: 'recon-alerts',
       SlackWorkspaceId: 'T0123ABCD',
       SlackChannelId: 'C0123ABCD',
-      SnsTopicArns: [{ Ref: logicalIdOf(s, s.stack.recon.topic) }],
+      SnsTopicArns: [{ Ref: logicalIdOf(s, s.stack.recon.topic) }, { Ref: logicalIdOf(s, s.stack.recon.opsTopic) }],
       UserRoleRequired: false,
     });
   });
@@ -437,7 +445,9 @@ describe('OmsReconciliation with options', () => {
         Condition: { StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } } },
       },
     ]);
-    expect(JSON.stringify(s.json.Resources)).not.toMatch(/"AWS":\{"Fn::Join":\["",\["arn:",\{"Ref":"AWS::Partition"\},":iam::",\{"Ref":"AWS::AccountId"\},":root"\]\]\}/);
+    // (The KMS key's default policy names the account root as the key's administrator: not a trust.)
+    const nonKey = Object.values(s.json.Resources).filter((r) => r.Type !== 'AWS::KMS::Key');
+    expect(JSON.stringify(nonKey)).not.toMatch(/"AWS":\{"Fn::Join":\["",\["arn:",\{"Ref":"AWS::Partition"\},":iam::",\{"Ref":"AWS::AccountId"\},":root"\]\]\}/);
   });
 
   it('sets MaxConcurrency of the Map from the props', () => {
@@ -515,9 +525,4 @@ describe('OmsReconciliation partners and accounts', () => {
 
 function join(bucketId: string, suffix: string) {
   return { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, suffix]] };
-}
-
-/** The boundaries' schedule rules (not the sweep that resumes stuck ingests). */
-function scheduleRules(s: Parameters<typeof resourcesOf>[0]): any[] {
-  return Object.values(resourcesOf(s, 'AWS::Events::Rule')).filter((r) => JSON.parse(r.Properties.Targets[0].Input ?? '{}').boundary !== undefined);
 }

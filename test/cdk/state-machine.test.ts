@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CompareInput, CompareOutput, PlanInput, PlanOutput, SummarizeInput, SummarizeOutput } from '../../lib/pipeline/contracts.ts';
 import { States } from '../../lib/pipeline/contracts.ts';
 import { forEachState, synthesizeDefinition, TASK_FUNCTIONS, type AslState, type SynthesizedDefinition } from '../../cdk/asl.ts';
-import { ExtraStates, LAMBDA_TRANSIENT_ERRORS } from '../../cdk/workflow.ts';
+import { ExtraStates, failedAt, LAMBDA_TRANSIENT_ERRORS } from '../../cdk/workflow.ts';
+import { buildFailureNotice, type FailureInput } from '../../lib/notify/failure.ts';
 import { aslValidator, polyfillWithResolvers } from './helpers.ts';
 
 polyfillWithResolvers();
@@ -11,8 +12,8 @@ const { StateMachine } = await import('aws-local-stepfunctions');
 type Handler = (input: any) => unknown;
 
 /** Fake handlers that honour the contracts (shapes of contracts.ts) and record their inputs. */
-function fakePipeline(opts: { failShard?: number; shards?: number } = {}) {
-  const calls = { plan: [] as PlanInput[], compare: [] as CompareInput[], summarize: [] as SummarizeInput[], publish: [] as any[] };
+function fakePipeline(opts: { failShard?: number; shards?: number; publish?: boolean } = {}) {
+  const calls = { plan: [] as PlanInput[], compare: [] as CompareInput[], summarize: [] as SummarizeInput[], publish: [] as any[], failure: [] as FailureInput[] };
   const handlers: Record<string, Handler> = {
     [States.plan]: ({ Payload }: { Payload: PlanInput }) => {
       calls.plan.push(Payload);
@@ -43,8 +44,15 @@ function fakePipeline(opts: { failShard?: number; shards?: number } = {}) {
         reportKey: `reports/${Payload.boundary}/${Payload.runId}/report.json`,
         discrepancies: Payload.results.reduce((n, r) => n + r.discrepancies, 0),
         notification: { Subject: 'oms-recon inventory: 3 discrepancies', Message: JSON.stringify({ default: 'text', email: 'text', https: '{}' }), MessageStructure: 'json' },
+        publish: opts.publish ?? true,
+        attributes: { event: 'summary', boundary: Payload.boundary, severity: 'warning', new: '3', discrepancies: '3' },
       };
       return { Payload: out };
+    },
+    // The summarize function in its failure mode (the real notice builder).
+    [ExtraStates.describeFailure]: ({ Payload }: { Payload: FailureInput }) => {
+      calls.failure.push(Payload);
+      return { Payload: buildFailureNotice(Payload) };
     },
     [States.publish]: (input: unknown) => {
       calls.publish.push({ state: States.publish, input });
@@ -143,8 +151,13 @@ describe('the synthesized state machine definition', () => {
 
   it('catches every error of the main chain into the failure notification', () => {
     for (const name of [States.plan, States.compareShards, States.summarize, States.publish]) {
-      expect(states[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: ExtraStates.describeFailure }]);
+      expect(states[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: failedAt(name) }]);
+      expect(states[failedAt(name)]).toMatchObject({ Type: 'Pass', Result: name, ResultPath: '$.failedState', Next: ExtraStates.describeFailure });
     }
+    // The notice is built by the summarize function; if that fails, by intrinsics without the Cause.
+    expect(states[ExtraStates.describeFailure].Next).toBe(States.failed);
+    expect(states[ExtraStates.describeFailure].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failureError', Next: ExtraStates.describeFailureFallback }]);
+    expect(JSON.stringify(states[ExtraStates.describeFailureFallback].Parameters)).not.toContain('Cause');
     expect(states[States.failed].Next).toBe(States.fail);
     expect(states[States.publish].End).toBe(true);
   });
@@ -156,8 +169,18 @@ describe('the synthesized state machine definition', () => {
       'Subject.$': '$.notification.Subject',
       'Message.$': '$.notification.Message',
       MessageStructure: 'json',
+      MessageAttributes: {
+        event: { DataType: 'String', 'StringValue.$': '$.attributes.event' },
+        boundary: { DataType: 'String', 'StringValue.$': '$.attributes.boundary' },
+        severity: { DataType: 'String', 'StringValue.$': '$.attributes.severity' },
+        new: { DataType: 'Number', 'StringValue.$': '$.attributes.new' },
+        discrepancies: { DataType: 'Number', 'StringValue.$': '$.attributes.discrepancies' },
+      },
     });
-    expect(states[States.failed].Parameters).toMatchObject({ TopicArn: s.topicArn, MessageStructure: 'json', 'Message.$': 'States.JsonToString($.failure.message)' });
+    expect(states[States.failed].Parameters).toMatchObject({
+      TopicArn: s.topicArn, MessageStructure: 'json', 'Message.$': 'States.JsonToString($.failure.message)',
+      MessageAttributes: { boundary: { DataType: 'String', 'StringValue.$': '$.failure.attributes.boundary' }, severity: { DataType: 'String', 'StringValue.$': '$.failure.attributes.severity' } },
+    });
   });
 
   it('passes the execution name to plan as runId', () => {
@@ -184,7 +207,19 @@ describe('the definition run by aws-local-stepfunctions with contract-shaped han
     expect(calls.summarize[0].results.map((r) => r.shard)).toEqual([0, 1, 2]);
     expect(Object.keys(calls.summarize[0]).sort()).toEqual(['boundary', 'results', 'runId', 'scopeKey']);
     expect(calls.publish).toEqual([
-      { state: States.publish, input: { TopicArn: s.topicArn, Subject: 'oms-recon inventory: 3 discrepancies', Message: JSON.stringify({ default: 'text', email: 'text', https: '{}' }), MessageStructure: 'json' } },
+      {
+        state: States.publish,
+        input: {
+          TopicArn: s.topicArn, Subject: 'oms-recon inventory: 3 discrepancies', Message: JSON.stringify({ default: 'text', email: 'text', https: '{}' }), MessageStructure: 'json',
+          MessageAttributes: {
+            event: { DataType: 'String', StringValue: 'summary' },
+            boundary: { DataType: 'String', StringValue: 'inventory' },
+            severity: { DataType: 'String', StringValue: 'warning' },
+            new: { DataType: 'Number', StringValue: '3' },
+            discrepancies: { DataType: 'Number', StringValue: '3' },
+          },
+        },
+      },
     ]);
     expect(output).toEqual({
       boundary: 'inventory',
@@ -192,7 +227,22 @@ describe('the definition run by aws-local-stepfunctions with contract-shaped han
       reportKey: 'reports/inventory/inventory-20261126T0600/report.json',
       discrepancies: 3,
       notification: expect.objectContaining({ MessageStructure: 'json' }),
+      publish: true,
+      attributes: expect.objectContaining({ boundary: 'inventory' }),
     });
+  });
+
+  it('does not publish when summarize says the run is not worth a message, and succeeds', async () => {
+    // Prepare
+    const { calls, handlers } = fakePipeline({ publish: false });
+    // Act
+    const { output, error, events } = await run(s, { boundary: 'inventory' }, handlers);
+    // Assess
+    expect(error).toBeUndefined();
+    expect(calls.summarize).toHaveLength(1);
+    expect(calls.publish).toEqual([]);
+    expect(events.some((e) => e.type === 'StateEntered' && e.state.name === ExtraStates.quiet)).toBe(true);
+    expect(output).toMatchObject({ boundary: 'inventory', publish: false });
   });
 
   it.each([
@@ -244,9 +294,36 @@ describe('the definition run by aws-local-stepfunctions with contract-shaped han
     expect(published.input.Subject.length).toBeLessThan(100);
     expect(published.input.MessageStructure).toBe('json');
     expect(published.input.TopicArn).toBe(s.topicArn);
+    expect(published.input.MessageAttributes).toEqual({
+      event: { DataType: 'String', StringValue: 'failure' },
+      boundary: { DataType: 'String', StringValue: 'fulfillment' },
+      severity: { DataType: 'String', StringValue: 'error' },
+    });
+    // The notice names the state, the error and the run.
+    expect(calls.failure).toEqual([{ failure: expect.objectContaining({ boundary: 'fulfillment', state: States.compareShards, execution: 'fulfillment-manual-1', error: expect.objectContaining({ Error: 'ReconError' }) }) }]);
     // aws-local-stepfunctions 3 strips backslashes from intrinsic results, so the nested
     // JSON of Message is only well-formed on AWS; the pieces are there either way.
-    expect(published.input.Message).toContain('"default":"The oms-recon fulfillment run fulfillment-manual-1 failed. Error: ReconError.');
-    expect(published.input.Message).toContain('"textType":"client-markdown"');
+    expect(published.input.Message).toContain('The oms-recon fulfillment run fulfillment-manual-1 failed.');
+    expect(published.input.Message).toContain('Failed: CompareShards');
+    expect(published.input.Message).toContain('Reason: shard store unreadable');
+    expect(published.input.Message).toContain('textType');
+  });
+
+  it('still sends a notice, without the Cause, when the failure notice cannot be built', async () => {
+    // Prepare: the shard fails, and so does the function that describes the failure
+    const { calls, handlers } = fakePipeline({ failShard: 0 });
+    handlers[ExtraStates.describeFailure] = () => {
+      throw Object.assign(new Error('Runtime exited'), { name: 'Runtime.ExitError' });
+    };
+    // Act
+    const { error } = await run(s, { boundary: 'intake' }, handlers, 'intake-manual-2');
+    // Assess
+    expect(error).toBeDefined();
+    expect(calls.publish.map((p) => p.state)).toEqual([States.failed]);
+    const { input } = calls.publish[0];
+    expect(input.Subject).toBe('oms-recon: intake run failed');
+    expect(input.Message).toContain('The oms-recon intake run intake-manual-2 failed in CompareShards. Error: ReconError.');
+    expect(input.Message).not.toContain('shard store unreadable');
+    expect(input.MessageAttributes.severity).toEqual({ DataType: 'String', StringValue: 'error' });
   });
 });

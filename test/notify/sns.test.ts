@@ -259,3 +259,27 @@ describe('buildNotification', () => {
   }, 30_000);
 });
 
+
+describe('feed health in the messages', () => {
+  it('lists the feed warnings first, bounded however many feeds and partners there are', () => {
+    // Prepare: 5,000 partner prefixes, each late, with long partner-controlled file names
+    const feeds = Array.from({ length: 5000 }, (_, i) => ({
+      feed: 'warehouse-inventory' as const, side: 'warehouse' as const, partner: `p${i}`, rows: 10, files: 1, arrived: false,
+      lastFile: `s3://b/inbound/warehouse-inventory/p${i}/${'x'.repeat(2000)}.csv`, lastFileAt: '2026-11-25T06:00:00.000Z', flags: ['feed_late' as const],
+    }));
+    const warnings = feeds.map((e) => ({ code: 'feed_late' as const, feed: e.feed, partner: e.partner, message: `no warehouse-inventory (partner ${e.partner}) file for 1d 6h`, new: true }));
+    const report = cleanReport({ feedHealth: { asOf: '2026-11-26T12:00:00.000Z', feeds, warnings } });
+    // Act
+    const n = buildNotification(report, { reportKey: 'reports/inventory/r/report.json' });
+    const { email, chat, dflt } = (() => { const m = JSON.parse(n.Message); return { email: m.email as string, chat: JSON.parse(m.https), dflt: m.default as string }; })();
+    // Assess
+    expect(Buffer.byteLength(n.Message)).toBeLessThan(250_000);
+    expect(email).toContain('Feed health:\n  ! feed_late: no warehouse-inventory (partner p0) file for 1d 6h');
+    expect(email).toContain('! … and 4,988 more feed warnings');
+    expect(email).toContain('… and 4,988 more feeds');
+    expect(dflt).toContain('Feed health: feed_late: no warehouse-inventory (partner p0) file for 1d 6h');
+    expect(chat.content.description.length).toBeLessThanOrEqual(3000);
+    expect(chat.content.description).toContain('Feed health: `feed_late` no warehouse-inventory (partner p0) file for 1d 6h');
+    expect(chat.content.nextSteps).toContain('Check the feed health: a partner feed is late, empty or much smaller than before (the report lists each feed and partner).');
+  });
+});

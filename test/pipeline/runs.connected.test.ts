@@ -151,6 +151,8 @@ describe('two runs of the financial boundary with a fix and a new problem in bet
     expect(identities(next.report!)).toEqual(identities(secondReport));
     expect(next.report!.discrepancies.every((d) => d.status === 'ongoing')).toBe(true);
     expect(next.report!.resolved).toEqual([]);
-    expect(next.published[0].input.Subject).toBe(`[oms-recon] financial: ${secondReport.discrepancies.length} discrepancies (none new)`);
+    // Nothing new and nothing resolved: the default notify mode (changes) publishes nothing.
+    expect(next.output!.publish).toBe(false);
+    expect(next.published).toEqual([]);
   });
 });

@@ -106,8 +106,8 @@ describe('report.html of the sample run', () => {
     expect(leftFile(opened.problems, opened.requests)).toEqual([]);
     const { page } = opened;
     expect(await page.title()).toBe('Reconciliation: inventory (oms vs warehouse)');
-    expect(await page.$$eval('nav a', (as) => as.map((a: any) => a.getAttribute('href')))).toEqual(['#summary', '#charts', '#discrepancies', '#files', '#rejected', '#warnings']);
-    expect(await page.$$eval('section', (s) => s.map((x) => x.id))).toEqual(['summary', 'charts', 'discrepancies', 'files', 'rejected', 'warnings']);
+    expect(await page.$$eval('nav a', (as) => as.map((a: any) => a.getAttribute('href')))).toEqual(['#summary', '#charts', '#discrepancies', '#extra-feedHealth', '#files', '#rejected', '#warnings']);
+    expect(await page.$$eval('section', (s) => s.map((x) => x.id))).toEqual(['summary', 'charts', 'discrepancies', 'extra-feedHealth', 'files', 'rejected', 'warnings']);
     expect(await page.textContent('#summary .headline')).toBe(`${report.summary.discrepancies} discrepancies.`);
     expect((await table(page)).rows).toHaveLength(report.discrepancies.length);
     expect(await column(page, 'Line', 'rejected')).toEqual(report.rejected.map((r) => String(r.line)));

@@ -106,13 +106,13 @@ describe('htmlData', () => {
     expect(head.headline).toBe('3 discrepancies.');
   });
 
-  it('shows a type and a field it does not know, and any other report section (feed health) as a table', () => {
-    // Prepare: a type added later, with a field of its own
+  it('shows a type and a field it does not know, and any other report section as a table', () => {
+    // Prepare: a type added later, with a field of its own, and a section added later
     const d = { ...inventoryDiscrepancy(), type: 'late_count', counted_late_by: '3 days' } as unknown as Discrepancy;
     const report = {
       ...makeReport({ discrepancies: [inventoryDiscrepancy(), d] }),
-      feedHealth: [{ feed: 'oms-inventory', partner: 'acme', lastFile: 'a.csv', rows: 10 }, { feed: 'warehouse-inventory', partner: 'dal', rows: 0, warning: 'feed_empty' }],
-    } as Report;
+      partnerNotes: [{ feed: 'oms-inventory', partner: 'acme', lastFile: 'a.csv', rows: 10 }, { feed: 'warehouse-inventory', partner: 'dal', rows: 0, warning: 'feed_empty' }],
+    } as unknown as Report;
     // Act
     const { head, rows } = htmlData(report);
     // Assess
@@ -120,13 +120,44 @@ describe('htmlData', () => {
     expect(rows[1][0]).toBe(1);
     expect(rows[1][9]).toEqual([['offsetting', 'false'], ['counted_late_by', '3 days']]);
     expect(head.extra).toEqual([{
-      name: 'feedHealth', title: 'Feed health',
+      name: 'partnerNotes', title: 'Partner notes',
       table: {
         columns: [{ label: 'feed' }, { label: 'partner' }, { label: 'lastFile' }, { label: 'rows', num: true }, { label: 'warning' }],
         rows: [['oms-inventory', 'acme', 'a.csv', 10, null], ['warehouse-inventory', 'dal', null, 0, 'feed_empty']],
       },
     }]);
     expect(sectionTitle('feed_health')).toBe('Feed health');
+  });
+
+  it('shows feed health as one row per feed and partner prefix, with its warnings', () => {
+    // Prepare
+    const report: Report = {
+      ...makeReport({ discrepancies: [inventoryDiscrepancy()] }),
+      feedHealth: {
+        asOf: '2026-11-27T06:00:00.000Z',
+        feeds: [
+          { feed: 'oms-inventory', side: 'oms', rows: 10, files: 1, arrived: true, lastFile: 'a.csv', lastFileAt: '2026-11-27T05:00:00.000Z', flags: [] },
+          { feed: 'warehouse-inventory', side: 'warehouse', partner: 'dal', rows: 0, files: 1, arrived: true, lastFile: 'b.csv', lastFileAt: '2026-11-27T05:00:00.000Z', previousRows: 40, flags: ['feed_empty', 'feed_shrunk'] },
+        ],
+        warnings: [
+          { code: 'feed_empty', feed: 'warehouse-inventory', partner: 'dal', file: 'b.csv', message: 'b.csv holds no data rows', new: true },
+          { code: 'feed_shrunk', feed: 'warehouse-inventory', partner: 'dal', file: 'b.csv', message: 'down 100%', new: true },
+        ],
+      },
+    };
+    // Act
+    const { head } = htmlData(report);
+    // Assess
+    expect(head.extra).toEqual([{
+      name: 'feedHealth', title: 'Feed health',
+      table: {
+        columns: [{ label: 'feed' }, { label: 'partner' }, { label: 'lastFileAt' }, { label: 'lastFile' }, { label: 'rows', num: true }, { label: 'previousRows', num: true }, { label: 'newThisRun' }, { label: 'warnings' }],
+        rows: [
+          ['oms-inventory', null, '2026-11-27T05:00:00.000Z', 'a.csv', 10, null, true, null],
+          ['warehouse-inventory', 'dal', '2026-11-27T05:00:00.000Z', 'b.csv', 0, 40, true, 'feed_empty: b.csv holds no data rows; feed_shrunk: down 100%'],
+        ],
+      },
+    }]);
   });
 
   it('carries new / ongoing / resolved of a pipeline run', () => {
