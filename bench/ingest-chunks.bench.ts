@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     const dynamo = db.newClient();
     const writes = acceptWrites(dynamo);
     const settings: PipelineSettings = {
-      tableName: 'bench', bucketName: s3.bucket, shards: 16, retentionDays: 35, config: DEFAULT_CONFIG, runWindowMinutes: 15,
+      tableName: 'bench', bucketName: s3.bucket, shards: 16, retentionDays: 35, config: DEFAULT_CONFIG, debounceSeconds: 120, maxWaitSeconds: 900,
       chunk: { chunkRows: CHUNK_ROWS },
     };
     const queue = new ContinuationQueue();

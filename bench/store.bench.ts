@@ -91,7 +91,7 @@ async function unitsFromSamples(db: LocalDynamo, fmt: (n: number) => string): Pr
   const dir = mkdtempSync(join(tmpdir(), 'oms-recon-bench-samples-'));
   try {
     await createTable(db.client, 'sizes');
-    const settings = { tableName: 'sizes', bucketName: s3.bucket, shards: SHARDS, retentionDays: 35, config: DEFAULT_CONFIG, runWindowMinutes: 15 };
+    const settings = { tableName: 'sizes', bucketName: s3.bucket, shards: SHARDS, retentionDays: 35, config: DEFAULT_CONFIG, debounceSeconds: 0, maxWaitSeconds: 60 };
     const set = writeSample(dir, { seed: 1, scale: 5 });
     let seq = 0;
     for (const f of set.files) {
@@ -138,7 +138,7 @@ async function ingestPath(db: LocalDynamo, rawRate: number, fmt: (n: number) => 
     const body = lines.join('\n') + '\n';
     const key = 'inbound/warehouse-inventory/bench-count.csv';
     const put = await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
-    const settings = { tableName: 'ingest', bucketName: s3.bucket, shards: SHARDS, retentionDays: 35, config: DEFAULT_CONFIG, runWindowMinutes: 15 };
+    const settings = { tableName: 'ingest', bucketName: s3.bucket, shards: SHARDS, retentionDays: 35, config: DEFAULT_CONFIG, debounceSeconds: 0, maxWaitSeconds: 60 };
     const event = s3Event(s3.bucket, key, body.length, put.ETag, new Date(), 1).Records[0];
     const t0 = performance.now();
     const outcome = await ingestObject({ dynamo: db.client, s3: s3.client, settings: () => settings }, event);

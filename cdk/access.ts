@@ -22,6 +22,7 @@ export const TABLE_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:BatchWriteItem',
+  'dynamodb:BatchGetItem',
 ] as const;
 export type TableAction = (typeof TABLE_ACTIONS)[number];
 
@@ -49,6 +50,14 @@ export interface BucketBindingProps {
   readonly readVersions?: boolean;
   /** Prefixes (ending in `/`) under which the function may write objects (PutObject). */
   readonly write?: readonly string[];
+  /**
+   * Also list the read prefixes (s3:ListBucket limited to them by `s3:prefix`), so that S3
+   * answers a read of a missing object with 404 NoSuchKey instead of 403 AccessDenied: the
+   * function can tell an expired object from a permission problem.
+   */
+  readonly listRead?: boolean;
+  /** Writes may be multipart uploads: also s3:AbortMultipartUpload on the write prefixes (a failed upload cleans up after itself). */
+  readonly multipart?: boolean;
 }
 
 /** Grants object reads/writes under the given prefixes only and sets `BUCKET_NAME`. */
@@ -66,7 +75,14 @@ export class BucketBinding extends Construct {
       fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: this.readResources }));
     }
     if (this.writeResources.length > 0) {
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: this.writeResources }));
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: props.multipart ? ['s3:PutObject', 's3:AbortMultipartUpload'] : ['s3:PutObject'], resources: this.writeResources }));
+    }
+    if (props.listRead && (props.read ?? []).length > 0) {
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [props.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': (props.read ?? []).map((p) => `${p}*`) } },
+      }));
     }
     fn.addEnvironment(Env.BUCKET_NAME, props.bucket.bucketName);
   }

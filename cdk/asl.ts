@@ -52,6 +52,8 @@ export interface SynthesizedDefinition {
   topicArn: string;
   /** The state machine's logical ID in the template. */
   stateMachineLogicalId: string;
+  /** The fake ARN of the state machine (what the ingest function's STATE_MACHINE_ARN would hold). */
+  stateMachineArn: string;
 }
 
 /**
@@ -99,7 +101,7 @@ export function synthesizeDefinition(props: OmsReconciliationProps = {}): Synthe
     if (taskFunctions[state] !== fn) throw new Error(`state ${state} should invoke ${fn}, the definition says ${taskFunctions[state] ?? 'nothing'}`);
   }
   const topicId = Stack.of(stack.recon.topic).getLogicalId(stack.recon.topic.node.defaultChild as CfnElement);
-  return { definition, template, taskFunctions, functionArns, topicArn: fakeArn(topicId, 'AWS::SNS::Topic'), stateMachineLogicalId };
+  return { definition, template, taskFunctions, functionArns, topicArn: fakeArn(topicId, 'AWS::SNS::Topic'), stateMachineLogicalId, stateMachineArn: fakeArn(stateMachineLogicalId, 'AWS::StepFunctions::StateMachine') };
 }
 
 /** Visits every state, including those inside Map (ItemProcessor/Iterator) and Parallel branches. */

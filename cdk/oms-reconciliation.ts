@@ -9,10 +9,12 @@
  * Names shared with the handlers (environment variables, prefixes, state names, payloads)
  * come from lib/pipeline/contracts.ts.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -21,7 +23,6 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
@@ -33,16 +34,17 @@ import { Construct } from 'constructs';
 import { parseConfig } from '../lib/config-file.ts';
 import { ErrorCodes, ReconError } from '../lib/errors.ts';
 import { BOUNDARIES, FEED_NAMES, type BoundaryName, type FeedName } from '../lib/feeds/catalog.ts';
-import { Env, FunctionNames, Prefix, type FunctionName } from '../lib/pipeline/contracts.ts';
+import { Env, FunctionNames, Prefix, RUN_TIMEOUT_MINUTES, type FunctionName } from '../lib/pipeline/contracts.ts';
 import { BOUND_BY, PARTNER_NAME_PATTERN, type PartnerBinding, type UnboundFiles } from '../lib/engine/binding.ts';
 import { BucketBinding, StateMachineBinding, TableBinding, type TableAction } from './access.ts';
 import { PipelineAlarms } from './alarms.ts';
+import { DEFAULT_FUNCTIONS_DIR, HANDLER, functionCode } from './bundling.ts';
 import { PipelineDashboard } from './dashboard.ts';
 import { OpsTopic } from './ops-topic.ts';
 import { METRICS_NAMESPACE } from '../lib/pipeline/metrics.ts';
 import { buildWorkflow } from './workflow.ts';
 
-/** The repository root (this file lives in `<root>/cdk/`). */
+/** The repository root from the sources (`<root>/cdk/`); `dist/` in the built package. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** A partner that drops files into the bucket. */
@@ -81,7 +83,11 @@ export interface SlackProps {
   readonly workspaceId: string;
   /** The Slack channel ID (e.g. `C0123ABCD`); invite the `@aws` app to the channel. */
   readonly channelId: string;
-  /** The channel configuration's name in AWS Chatbot. Default: `oms-recon-<channelId>`. */
+  /**
+   * The channel configuration's name in AWS Chatbot (1–128 of letters, digits, `-`, `_`),
+   * unique in the account. Default: `<stack name>-<channelId>` (cut to 128 with a hash of the
+   * whole), so that dev and prod stacks can notify the same channel.
+   */
   readonly channelName?: string;
 }
 
@@ -110,12 +116,18 @@ export interface OmsReconciliationProps {
   readonly inboundRetentionDays?: number;
   /** Days reports under `reports/` are kept. Default 400. */
   readonly reportRetentionDays?: number;
+  /**
+   * DynamoDB point-in-time recovery on the table. Default false: the table holds current
+   * state rebuilt from the files in `inbound/` (re-upload to restore); PITR bills ~20 % of the
+   * table's storage again (docs/data-model.md).
+   */
+  readonly pointInTimeRecovery?: boolean;
   /** Days S3 server access logs are kept. Default 365. */
   readonly accessLogRetentionDays?: number;
-  /** Default wait before planning, when the execution input has no `settleSeconds`. Default 120. */
-  readonly settleSeconds?: number;
-  /** Width of the window that names ingest-triggered executions (one run per boundary per window). Default 15. */
-  readonly runWindowMinutes?: number;
+  /** The debounce: a run plans once no file of its boundary landed for this many seconds (and none is being ingested), 0–3600. Default 120. */
+  readonly debounceSeconds?: number;
+  /** The longest a run waits for its drop to settle; then it plans, naming the files still in flight, 1–3600. Default 900. */
+  readonly maxWaitSeconds?: number;
   /**
    * The reconciliation config (tolerances, SLA, presets, mappings; see lib/config.ts), passed
    * as JSON in `RECON_CONFIG`. Validated at synth time. Default `{}` (every default).
@@ -170,9 +182,11 @@ export interface OmsReconciliationProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Directory holding the handlers `ingest.ts`, `plan.ts`, `compare.ts`, `summarize.ts`
-   * (each exports `handler`). Default: `<repo>/functions`. Tests and `cdk/asl.ts` point it
-   * at stubs when bundling is skipped.
+   * Directory holding the handlers, per function either `<name>/index.mjs` (prebuilt by
+   * `npm run build`, deployed as is) or `<name>.ts` (bundled at synth with esbuild). Default:
+   * the package's own, `dist/functions/` when the construct is loaded from the built package
+   * and `functions/` from the sources (cdk/bundling.ts). Tests and `cdk/asl.ts` point it at
+   * stubs when bundling is skipped.
    */
   readonly functionsDir?: string;
 }
@@ -193,8 +207,8 @@ export const DEFAULTS = {
   retentionDays: 35,
   reportRetentionDays: 400,
   accessLogRetentionDays: 365,
-  settleSeconds: 120,
-  runWindowMinutes: 15,
+  debounceSeconds: 120,
+  maxWaitSeconds: 900,
   /** The pre-signed report link: 7 days, SigV4's maximum. */
   reportLinkHours: 168,
   inboundRetentionDays: 35,
@@ -212,8 +226,8 @@ export const LIMITS = {
   shards: { min: 1, max: 256 },
   mapConcurrency: { min: 1, max: 40 },
   retentionDays: { min: 1, max: 3650 },
-  settleSeconds: { min: 0, max: 3600 },
-  runWindowMinutes: { min: 1, max: 1440 },
+  debounceSeconds: { min: 0, max: 3600 },
+  maxWaitSeconds: { min: 1, max: 3600 },
   reportLinkHours: { min: 1, max: 168 },
   ingestReservedConcurrency: { min: 1, max: 1000 },
 } as const;
@@ -233,13 +247,17 @@ interface FunctionSpec {
   /** Reads the object version an S3 event names (s3:GetObjectVersion). */
   readVersions?: boolean;
   write: string[];
+  /** Lists its read prefixes (a missing object is then a 404, told apart from a denied read) and writes with multipart uploads. */
+  listRead?: boolean;
+  multipart?: boolean;
 }
 
 export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
   // Access as lib/pipeline/{ingest,compare}.ts and lib/store use it:
   // ingest claims the file (conditional UpdateItem, GetItem of the current claim), writes
-  // records (BatchWriteItem), checkpoints, completes or fails the manifest (UpdateItem),
-  // lists the manifests of stuck files to resume them (Query), reads the object
+  // records (BatchGetItem, then conditional PutItem), raises snapshot pointers (UpdateItem),
+  // checkpoints, completes or fails the manifest (UpdateItem), lists the manifests of stuck
+  // files to resume them (Query), reads the object
   // version of the event, puts rejected rows and starts the run (states:StartExecution);
   // plan lists the manifests (Query) and puts the run item; compare reads its shard (Query);
   // summarize finds the previous run (Query), reads the shards' results and the rejected rows
@@ -248,16 +266,17 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'oms-recon: parses a feed file from inbound/ into keyed records',
     memorySize: 2048,
     timeout: Duration.minutes(15),
-    table: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query'],
+    table: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
     read: [Prefix.inbound],
     readVersions: true,
-    write: [Prefix.rejected],
+    write: [Prefix.rejected, Prefix.state],
   },
   plan: {
     description: 'oms-recon: fixes the scope and shard list of a run',
     memorySize: 512,
     timeout: Duration.minutes(2),
-    table: ['dynamodb:Query', 'dynamodb:PutItem'],
+    // GetItem / UpdateItem: the run trigger's item (the wait loop and the lock, lib/store/drops.ts).
+    table: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
     read: [],
     write: [Prefix.runs],
   },
@@ -266,17 +285,26 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     memorySize: 2048,
     timeout: Duration.minutes(10),
     table: ['dynamodb:Query'],
-    read: [Prefix.runs],
+    read: [Prefix.runs, Prefix.state],
     write: [Prefix.runs],
+    // A snapshot file ingested in chunks has its confirmation set in parts: compare lists them (confirm.ts).
+    listRead: true,
   },
   summarize: {
     description: 'oms-recon: merges shard results, writes the report, builds the notification',
+    // Streaming keeps its heap flat (bench:summarize: ~70 MB peak at 200k discrepancies), so
+    // 1024 MB stays; its time grows with the discrepancies (two passes over the shards' parts,
+    // the report's files uploaded as they are made): the Lambda maximum, for runs of millions.
     memorySize: 1024,
-    timeout: Duration.minutes(5),
+    timeout: Duration.minutes(15),
     table: ['dynamodb:Query', 'dynamodb:PutItem'],
     // reports/ read too: the pre-signed report link in the message is signed with this role.
     read: [Prefix.runs, Prefix.rejected, Prefix.reports],
     write: [Prefix.reports, Prefix.runs],
+    // An expired previous run or rejected-rows object is a warning, not a failure: it must read as missing (404).
+    listRead: true,
+    // The report's files are streamed to S3 in parts (lib-storage Upload).
+    multipart: true,
   },
 };
 
@@ -289,12 +317,14 @@ export class OmsReconciliation extends Construct {
   readonly table: dynamodb.Table;
   readonly topic: sns.Topic;
   readonly stateMachine: sfn.StateMachine;
-  readonly functions: Readonly<Record<FunctionName, nodejs.NodejsFunction>>;
+  readonly functions: Readonly<Record<FunctionName, lambda.Function>>;
   readonly ingestDeadLetterQueue: sqs.Queue;
   /** Email deliveries SNS gave up on and schedule events EventBridge could not deliver. */
   readonly deliveryFailureQueue: sqs.Queue;
   readonly partnerRoles: Readonly<Record<string, iam.Role>>;
   readonly scheduleRules: Readonly<Partial<Record<BoundaryName, events.Rule>>>;
+  /** Each execution's end → the run trigger (release the lock, follow-up run). */
+  readonly runEndedRule: events.Rule;
   readonly slackChannel?: chatbot.SlackChannelConfiguration;
   /** The customer-managed key of both topics. */
   readonly topicKey: kms.IKey;
@@ -343,6 +373,7 @@ export class OmsReconciliation extends Construct {
         { id: 'expire-inbound', prefix: Prefix.inbound, expiration: inboundDays, noncurrentVersionExpiration: inboundDays },
         { id: 'expire-rejected', prefix: Prefix.rejected, expiration: days, noncurrentVersionExpiration: days },
         { id: 'expire-runs', prefix: Prefix.runs, expiration: days, noncurrentVersionExpiration: days },
+        { id: 'expire-state', prefix: Prefix.state, expiration: days, noncurrentVersionExpiration: days },
         { id: 'expire-reports', prefix: Prefix.reports, expiration: Duration.days(cfg.reportRetentionDays), noncurrentVersionExpiration: days },
         { id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(2) },
@@ -353,7 +384,7 @@ export class OmsReconciliation extends Construct {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? false },
       timeToLiveAttribute: 'ttl',
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
@@ -383,7 +414,7 @@ export class OmsReconciliation extends Construct {
     if (props.slack) this.slackChannel = this.addSlack(props.slack);
 
     // --- functions ----------------------------------------------------------------------
-    const functionsDir = props.functionsDir ?? join(REPO_ROOT, 'functions');
+    const functionsDir = props.functionsDir ?? DEFAULT_FUNCTIONS_DIR;
     const stack = Stack.of(this);
     this.serviceName = `${stack.stackName}/${this.node.path.split('/').slice(stack.node.path.split('/').length).join('/')}`;
     const common: Record<string, string> = {
@@ -401,7 +432,7 @@ export class OmsReconciliation extends Construct {
     });
     acknowledgeDeadLetterQueue(this.ingestDeadLetterQueue, 'the on-failure destination (dead-letter queue) of the ingest function');
 
-    const fns = {} as Record<FunctionName, nodejs.NodejsFunction>;
+    const fns = {} as Record<FunctionName, lambda.Function>;
     for (const name of FunctionNames) {
       fns[name] = this.makeFunction(name, functionsDir, common, logRetention, removalPolicy);
     }
@@ -429,7 +460,8 @@ export class OmsReconciliation extends Construct {
         reason: `${fn.node.id} is only invoked synchronously by the state machine (Lambda dead-letter targets apply to asynchronous invocations only); its errors are retried and caught there, and a failure notice is published to the topic.`,
       });
     }
-    fns.ingest.addEnvironment(Env.RUN_WINDOW_MINUTES, String(cfg.runWindowMinutes));
+    fns.plan.addEnvironment(Env.DEBOUNCE_SECONDS, String(cfg.debounceSeconds));
+    fns.plan.addEnvironment(Env.MAX_WAIT_SECONDS, String(cfg.maxWaitSeconds));
     // A file too large for one invocation goes on in the next: ingest invokes itself
     // asynchronously (lib/pipeline/chunk.ts). A policy of its own: in the role's default
     // policy, the function's ARN would make the function depend on itself.
@@ -472,17 +504,17 @@ export class OmsReconciliation extends Construct {
       compare: fns.compare,
       summarize: fns.summarize,
       topic: this.topic,
-      settleSeconds: cfg.settleSeconds,
       mapConcurrency: cfg.mapConcurrency,
     });
     const smLogs = new logs.LogGroup(this, 'StateMachineLogs', { retention: logRetention, removalPolicy });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       stateMachineType: sfn.StateMachineType.STANDARD,
-      timeout: Duration.hours(2),
+      // The boundary lock's lease (LOCK_LEASE_MS) is longer than this: a run never outlives its lock.
+      timeout: Duration.minutes(RUN_TIMEOUT_MINUTES),
       tracingEnabled: true,
       logs: { destination: smLogs, level: sfn.LogLevel[cfg.workflowLogLevel], includeExecutionData: cfg.workflowLogExecutionData },
-      comment: 'oms-recon: settle, plan, compare shards, summarize, publish',
+      comment: 'oms-recon: wait for the drop, plan, compare shards, summarize, publish, release',
     });
     if (cfg.workflowLogLevel !== 'ALL') {
       Validations.of(this.stateMachine).acknowledge({
@@ -508,22 +540,28 @@ export class OmsReconciliation extends Construct {
     new StateMachineBinding(fns.ingest, 'StartsRuns', fns.ingest, this.stateMachine);
     this.acknowledgeBucketNotificationsHandler();
 
+    // The schedule and each execution's end go through the run trigger (lib/pipeline/trigger.ts),
+    // which the ingest function runs: one run per drop, never two at once (docs/deploy.md, "Runs").
+    const triggerTarget = (input?: events.RuleTargetInput) =>
+      new targets.LambdaFunction(fns.ingest, { event: input, retryAttempts: 4, maxEventAge: Duration.hours(1), deadLetterQueue: this.deliveryFailureQueue });
     const rules: Partial<Record<BoundaryName, events.Rule>> = {};
     for (const boundary of cfg.boundaries) {
       rules[boundary] = new events.Rule(this, `Schedule-${boundary}`, {
         description: `oms-recon: scheduled ${boundary} reconciliation`,
         schedule: events.Schedule.expression(cfg.schedule),
-        targets: [
-          new targets.SfnStateMachine(this.stateMachine, {
-            input: events.RuleTargetInput.fromObject({ boundary, trigger: 'schedule' }),
-            retryAttempts: 4,
-            maxEventAge: Duration.hours(1),
-            deadLetterQueue: this.deliveryFailureQueue,
-          }),
-        ],
+        targets: [triggerTarget(events.RuleTargetInput.fromObject({ boundary, trigger: 'schedule' }))],
       });
     }
     this.scheduleRules = rules;
+    this.runEndedRule = new events.Rule(this, 'RunEnded', {
+      description: 'oms-recon: an execution ended: release its boundary lock, start a follow-up run for files that landed meanwhile',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] },
+      },
+      targets: [triggerTarget()],
+    });
 
     // --- partners -----------------------------------------------------------------------
     const roles: Record<string, iam.Role> = {};
@@ -559,7 +597,7 @@ export class OmsReconciliation extends Construct {
     common: Record<string, string>,
     logRetention: logs.RetentionDays,
     removalPolicy: RemovalPolicy,
-  ): nodejs.NodejsFunction {
+  ): lambda.Function {
     const spec = FUNCTION_SPECS[name];
     const id = name[0].toUpperCase() + name.slice(1);
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: logRetention, removalPolicy });
@@ -569,9 +607,9 @@ export class OmsReconciliation extends Construct {
       description: `oms-recon ${name} function`,
     });
     logGroup.grantWrite(role);
-    const fn = new nodejs.NodejsFunction(this, id, {
-      entry: join(functionsDir, `${name}.ts`),
-      handler: 'handler',
+    const fn = new lambda.Function(this, id, {
+      code: functionCode(name, functionsDir),
+      handler: HANDLER,
       description: spec.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -585,26 +623,9 @@ export class OmsReconciliation extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       recursiveLoop: lambda.RecursiveLoop.TERMINATE,
       environment: { ...common, NODE_OPTIONS: '--enable-source-maps' },
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        platform: 'node',
-        mainFields: ['module', 'main'],
-        sourceMap: true,
-        sourceMapMode: nodejs.SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        minify: true,
-        // ESM output with CommonJS dependencies: give them a `require`.
-        banner: "import { createRequire as __omsCreateRequire } from 'node:module'; const require = __omsCreateRequire(import.meta.url);",
-        // The Node.js runtimes ship AWS SDK v3; keep it out of the bundle.
-        externalModules: ['@aws-sdk/*'],
-        forceDockerBundling: false,
-      },
     });
     new TableBinding(fn, 'Table', fn, { table: this.table, actions: spec.table });
-    new BucketBinding(fn, 'Bucket', fn, { bucket: this.bucket, read: spec.read, readVersions: spec.readVersions, write: spec.write });
+    new BucketBinding(fn, 'Bucket', fn, { bucket: this.bucket, read: spec.read, readVersions: spec.readVersions, write: spec.write, listRead: spec.listRead, multipart: spec.multipart });
 
     const bucketId = logicalIdOf(this.bucket);
     const prefixes = [...new Set([...spec.read, ...spec.write])];
@@ -633,7 +654,7 @@ export class OmsReconciliation extends Construct {
       description: 'oms-recon Slack channel (notifications only, no permissions)',
     });
     return new chatbot.SlackChannelConfiguration(this, 'SlackChannel', {
-      slackChannelConfigurationName: slack.channelName ?? `oms-recon-${slack.channelId}`,
+      slackChannelConfigurationName: slack.channelName ?? slackConfigurationName(Stack.of(this), slack.channelId),
       slackWorkspaceId: slack.workspaceId,
       slackChannelId: slack.channelId,
       notificationTopics: [this.topic, this.opsTopic],
@@ -679,6 +700,23 @@ export class OmsReconciliation extends Construct {
     });
   }
 }
+
+/**
+ * The AWS Chatbot configuration name of a stack's channel: names are unique per account
+ * (CreateSlackChannelConfiguration: 1-128 of `[A-Za-z0-9-_]`), so two stacks (dev, prod)
+ * notifying one channel need names of their own: `<stack name>-<channel ID>`, cut to 128 with
+ * a hash of the whole when longer.
+ */
+export function slackConfigurationName(stack: Stack, channelId: string): string {
+  const stackName = Token.isUnresolved(stack.stackName) ? Names.uniqueResourceName(stack, { maxLength: 64, separator: '-' }) : stack.stackName;
+  const name = `${stackName}-${channelId}`.replace(/[^A-Za-z0-9_-]/g, '-');
+  if (name.length <= SLACK_CONFIGURATION_NAME_MAX) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, SLACK_CONFIGURATION_NAME_MAX - hash.length - 1)}-${hash}`;
+}
+
+/** AWS Chatbot's limit on a channel configuration name. */
+export const SLACK_CONFIGURATION_NAME_MAX = 128;
 
 function describeObjectAccess(prefix: string, spec: FunctionSpec): string {
   const r = spec.read.includes(prefix);
@@ -728,8 +766,8 @@ interface ResolvedConfig {
   retentionDays: number;
   reportRetentionDays: number;
   accessLogRetentionDays: number;
-  settleSeconds: number;
-  runWindowMinutes: number;
+  debounceSeconds: number;
+  maxWaitSeconds: number;
   reportLinkExpirySeconds: number;
   inboundRetentionDays: number;
   workflowLogLevel: WorkflowLogLevel;
@@ -826,8 +864,8 @@ export function resolveProps(props: OmsReconciliationProps, account?: string): R
     retentionDays: intIn('retentionDays', props.retentionDays, DEFAULTS.retentionDays),
     reportRetentionDays: intIn('reportRetentionDays', props.reportRetentionDays, DEFAULTS.reportRetentionDays),
     accessLogRetentionDays: intIn('accessLogRetentionDays', props.accessLogRetentionDays, DEFAULTS.accessLogRetentionDays),
-    settleSeconds: intIn('settleSeconds', props.settleSeconds, DEFAULTS.settleSeconds),
-    runWindowMinutes: intIn('runWindowMinutes', props.runWindowMinutes, DEFAULTS.runWindowMinutes),
+    debounceSeconds: intIn('debounceSeconds', props.debounceSeconds, DEFAULTS.debounceSeconds),
+    maxWaitSeconds: intIn('maxWaitSeconds', props.maxWaitSeconds, DEFAULTS.maxWaitSeconds),
     reportLinkExpirySeconds: linkExpirySeconds(props.reportLinkExpiry),
     inboundRetentionDays: intIn('inboundRetentionDays', props.inboundRetentionDays, DEFAULTS.inboundRetentionDays),
     workflowLogLevel,
@@ -853,11 +891,21 @@ function bindingOf(p: PartnerProps): PartnerBinding {
  * the real functions are not needed (cdk/asl.ts, tests). Never under functions/.
  */
 export function stubFunctionsDir(): string {
-  // Under the project root (NodejsFunction requires it), in node_modules/.cache (ignored by git).
-  const dir = join(REPO_ROOT, 'node_modules', '.cache', 'oms-recon-cdk-stub-functions');
-  if (!FunctionNames.every((n) => existsSync(join(dir, `${n}.ts`)))) {
-    mkdirSync(dir, { recursive: true });
-    for (const n of FunctionNames) writeFileSync(join(dir, `${n}.ts`), `export const handler = async () => ({}); // stub for synth without bundling: ${n}\n`);
+  // Outside the package: the installed package may be read-only.
+  const dir = join(tmpdir(), 'oms-recon-cdk-stub-functions');
+  // One stub per function the construct knows, and per handler file of the package (a new
+  // function gets its stub as soon as its file exists).
+  const names = new Set<string>(FunctionNames);
+  if (existsSync(DEFAULT_FUNCTIONS_DIR)) {
+    for (const e of readdirSync(DEFAULT_FUNCTIONS_DIR, { withFileTypes: true })) {
+      if (e.isFile() && e.name.endsWith('.ts')) names.add(e.name.slice(0, -3));
+      else if (e.isDirectory()) names.add(e.name);
+    }
+  }
+  mkdirSync(dir, { recursive: true });
+  for (const n of names) {
+    const file = join(dir, `${n}.ts`);
+    if (!existsSync(file)) writeFileSync(file, `export const handler = async () => ({}); // stub for synth without bundling: ${n}\n`);
   }
   return dir;
 }

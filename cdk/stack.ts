@@ -2,8 +2,9 @@
  * The deployable stack and the app factory shared by cdk/app.ts (the CLI entry), cdk/asl.ts
  * and the tests, so that all three synthesize the same thing.
  */
+import { createRequire } from 'node:module';
 import { App, Stack, Validations, type AppProps, type StackProps } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type * as CdkNag from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { OmsReconciliation, type OmsReconciliationProps } from './oms-reconciliation.ts';
 
@@ -42,6 +43,18 @@ export function createApp(options: CreateAppOptions = {}): App {
     ...(options.skipBundling ? { builtinCloudFormationValidation: false } : {}),
     context,
   });
-  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  if (options.nag ?? true) {
+    const { AwsSolutionsChecks, ServerlessChecks } = loadCdkNag();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  }
   return app;
+}
+
+/** cdk-nag, loaded only when the checks are wanted (`oms-recon local` synthesizes without them). */
+function loadCdkNag(): typeof CdkNag {
+  try {
+    return createRequire(import.meta.url)('cdk-nag') as typeof CdkNag;
+  } catch (e) {
+    throw new Error('oms-recon: the cdk-nag checks need the cdk-nag package (npm install --save-dev cdk-nag)', { cause: e });
+  }
 }

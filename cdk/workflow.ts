@@ -3,11 +3,14 @@
  *
  * Data flow (every payload is a reference — S3 keys and shard numbers, never rows):
  *
- *   execution input  RunInput { boundary, trigger?, settleSeconds? }
- *   HasSettleSeconds (Choice) → DefaultSettleSeconds (Pass, sets $.settleSeconds) when it is
- *                      absent, not a number or negative
- *   Settle           Wait SecondsPath $.settleSeconds; output = its input
- *   Plan             Lambda plan, payload PlanInput { boundary, runId = $$.Execution.Name };
+ *   execution input  RunInput { boundary, trigger? } (lib/pipeline/trigger.ts startRun)
+ *   InitDrop         Pass, $.drop = { polls: 0 }
+ *   CheckDrop        Lambda plan, payload DropCheckInput { step: 'check', boundary, runId, polls };
+ *                    result DropCheck in $.drop: run (this execution now holds the boundary's
+ *                    lock), wait ($.drop.waitSeconds) or defer (another execution covers the drop)
+ *   DropReady        Choice on $.drop.action: run → Plan, wait → Settle, else → Deferred (Succeed)
+ *   Settle           Wait SecondsPath $.drop.waitSeconds → CheckDrop (the debounce loop)
+ *   Plan             Lambda plan, payload PlanInput { boundary, runId = $$.Execution.Name, drop };
  *                    output = PlanOutput { boundary, runId, scopeKey, shards: [{ shard }] }
  *   CompareShards    inline Map over $.shards, MaxConcurrency; each item is
  *                    CompareInput { boundary, runId, scopeKey, shard } → CompareShard (Lambda
@@ -17,13 +20,19 @@
  *                    output = SummarizeOutput { boundary, runId, reportKey, discrepancies, notification }
  *   PublishSummary   sns:publish { TopicArn, Subject.$, Message.$, MessageStructure: 'json' } from
  *                    $.notification; result discarded, so the execution output is SummarizeOutput
+ *   ReleaseRun       Lambda plan { step: 'release', boundary, runId }: gives the lock back; result
+ *                    discarded. (An execution's end, any status, also releases and starts a
+ *                    follow-up run for what landed meanwhile: EventBridge → ingest → trigger.ts.)
  *
+ *   retries: transient Lambda errors on every Lambda task (lambdaRetry); any other error of
+ *   CompareShard (per shard, inside the Map) and Summarize twice more (taskRetry)
  *   on any error of Plan / CompareShards / Summarize / PublishSummary (Catch States.ALL,
  *   ResultPath $.error = { Error, Cause }):
  *   DescribeFailure  Pass → $.failure { subject, text, chat } (States.Format of the error)
  *   FormatFailure    Pass → $.failure.message { default, email, https } (https = the AWS Chatbot
  *                    custom notification as a JSON string, States.JsonToString)
  *   PublishFailure   sns:publish of $.failure.message with MessageStructure 'json'
+ *   ReleaseAfterFailure  Lambda plan { step: 'release' } (errors caught: the end event releases too)
  *   RunFailed        Fail, ErrorPath $.error.Error, CausePath $.error.Cause
  *
  * Local interpreter caveats (aws-local-stepfunctions 3): it only honours the positive form
@@ -41,8 +50,8 @@ import { States, type FunctionName } from '../lib/pipeline/contracts.ts';
 
 /** States that are not in contracts.ts `States` (plumbing around them). */
 export const ExtraStates = {
-  hasSettleSeconds: 'HasSettleSeconds',
-  defaultSettleSeconds: 'DefaultSettleSeconds',
+  initDrop: 'InitDrop',
+  releaseSkipped: 'ReleaseLeftToRunEnd',
   describeFailure: 'DescribeFailure',
   describeFailureFallback: 'DescribeFailureFallback',
   formatFailure: 'FormatFailure',
@@ -55,7 +64,10 @@ export const failedAt = (state: string) => `FailedAt${state}`;
 
 /** Which function each Lambda task state invokes (the local runner binds handlers by state name). */
 export const TASK_FUNCTIONS = {
+  [States.checkDrop]: 'plan',
   [States.plan]: 'plan',
+  [States.release]: 'plan',
+  [States.releaseAfterFailure]: 'plan',
   [States.compare]: 'compare',
   [States.summarize]: 'summarize',
   [ExtraStates.describeFailure]: 'summarize',
@@ -75,8 +87,6 @@ export interface WorkflowProps {
   readonly compare: lambda.IFunction;
   readonly summarize: lambda.IFunction;
   readonly topic: sns.ITopic;
-  /** Default wait before planning, when the execution input has no usable `settleSeconds`. */
-  readonly settleSeconds: number;
   readonly mapConcurrency: number;
 }
 
@@ -86,6 +96,25 @@ const lambdaRetry: sfn.RetryProps = {
   maxAttempts: 6,
   backoffRate: 2,
   maxDelay: Duration.seconds(60),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
+/**
+ * Any other failure of compare or summarize (a store error the SDK gave up on, a read that
+ * timed out, a bug one run's data hits once): the whole task again, twice, after a backoff
+ * of up to 30 s then 60 s (full jitter). Both tasks are idempotent: they overwrite their own
+ * S3 objects and run item. It is the last retrier (ASL requires `States.ALL` to be alone and
+ * last), so a transient Lambda error still gets its own, longer, retrier above and does not
+ * fall through to this one. A failure that outlasts it fails the Map (a report without one
+ * shard would be wrong) and reaches PublishFailure. See AWS, "Handling errors in Step Functions
+ * workflows" (Retry: IntervalSeconds, MaxAttempts, BackoffRate, MaxDelaySeconds, JitterStrategy).
+ */
+export const taskRetry: sfn.RetryProps = {
+  errors: [sfn.Errors.ALL],
+  interval: Duration.seconds(30),
+  maxAttempts: 2,
+  backoffRate: 2,
+  maxDelay: Duration.minutes(2),
   jitterStrategy: sfn.JitterType.FULL,
 };
 
@@ -104,7 +133,7 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
   const plan = new tasks.LambdaInvoke(scope, States.plan, {
     lambdaFunction: props.plan,
     comment: 'Fixes the run scope and the shard list (PlanInput → PlanOutput).',
-    payload: sfn.TaskInput.fromObject({ boundary: at('$.boundary'), runId: at('$$.Execution.Name') }),
+    payload: sfn.TaskInput.fromObject({ boundary: at('$.boundary'), runId: at('$$.Execution.Name'), drop: sfn.JsonPath.objectAt('$.drop') }),
     retryOnServiceExceptions: false,
     resultSelector: {
       boundary: at('$.Payload.boundary'),
@@ -130,6 +159,7 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
     },
   });
   compare.addRetry(lambdaRetry);
+  compare.addRetry(taskRetry);
 
   const compareShards = new sfn.Map(scope, States.compareShards, {
     comment: 'One iteration per shard; results are references to S3 partials.',
@@ -166,6 +196,7 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
     },
   });
   summarize.addRetry(lambdaRetry);
+  summarize.addRetry(taskRetry);
 
   const publish = new tasks.SnsPublish(scope, States.publish, {
     topic: props.topic,
@@ -185,7 +216,7 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
   publish.addRetry(publishRetry);
 
   // Publish only when summarize says so (config notify.<boundary>: always / changes / threshold).
-  const quiet = new sfn.Succeed(scope, ExtraStates.quiet, { comment: 'Nothing worth a message in this run (notify mode); the report is in S3.' });
+  const quiet = new sfn.Pass(scope, ExtraStates.quiet, { comment: 'Nothing worth a message in this run (notify mode); the report is in S3.' });
   const shouldPublish = new sfn.Choice(scope, ExtraStates.shouldPublish, { comment: 'Publishes unless summarize decided the run is not worth a message.' })
     .when(sfn.Condition.and(sfn.Condition.isPresent('$.publish'), sfn.Condition.booleanEquals('$.publish', false)), quiet)
     .otherwise(publish);
@@ -281,39 +312,76 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
     causePath: '$.error.Cause',
   });
 
+  const releaseAfterFailure = releaseTask(scope, States.releaseAfterFailure, props.plan, 'Gives the boundary lock back after a failure (the end event releases it too).');
+  releaseAfterFailure.addCatch(runFailed, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
   describeFailure.next(publishFailure);
   formatFailure.next(publishFailure);
-  publishFailure.next(runFailed);
+  publishFailure.next(releaseAfterFailure).next(runFailed);
+
+  // --- main chain ---------------------------------------------------------------------
+  // The wait loop (lib/pipeline/trigger.ts checkDrop): until the drop settled, or the longest wait.
+  const initDrop = new sfn.Pass(scope, ExtraStates.initDrop, {
+    comment: 'The wait loop starts: no check made yet.',
+    result: sfn.Result.fromObject({ polls: 0 }),
+    resultPath: '$.drop',
+  });
+  const checkDrop = new tasks.LambdaInvoke(scope, States.checkDrop, {
+    lambdaFunction: props.plan,
+    comment: 'Run, wait or defer: the drop settled (debounce, no file in flight) and the boundary lock is free (DropCheckInput → DropCheck).',
+    payload: sfn.TaskInput.fromObject({ step: 'check', boundary: at('$.boundary'), runId: at('$$.Execution.Name'), polls: sfn.JsonPath.numberAt('$.drop.polls') }),
+    retryOnServiceExceptions: false,
+    resultSelector: {
+      action: at('$.Payload.action'),
+      waitSeconds: sfn.JsonPath.numberAt('$.Payload.waitSeconds'),
+      polls: sfn.JsonPath.numberAt('$.Payload.polls'),
+      waitedSeconds: sfn.JsonPath.numberAt('$.Payload.waitedSeconds'),
+      waitedOut: at('$.Payload.waitedOut'),
+      inFlight: sfn.JsonPath.numberAt('$.Payload.inFlight'),
+      reason: at('$.Payload.reason'),
+    },
+    resultPath: '$.drop',
+  });
+  checkDrop.addRetry(lambdaRetry);
   const catchProps: sfn.CatchProps = { errors: [sfn.Errors.ALL], resultPath: '$.error' };
-  for (const [name, s] of [[States.plan, plan], [States.compareShards, compareShards], [States.summarize, summarize], [States.publish, publish]] as const) {
+  for (const [name, s] of [[States.plan, plan], [States.compareShards, compareShards], [States.summarize, summarize], [States.publish, publish], [States.checkDrop, checkDrop]] as const) {
     const named = new sfn.Pass(scope, failedAt(name), { comment: `Names the failed state for the notice.`, result: sfn.Result.fromString(name), resultPath: '$.failedState' });
     named.next(describeFailure);
     s.addCatch(named, catchProps);
   }
-
-  // --- main chain ---------------------------------------------------------------------
   const settle = new sfn.Wait(scope, States.settle, {
-    comment: 'Lets every file of one drop land before planning.',
-    time: sfn.WaitTime.secondsPath('$.settleSeconds'),
+    comment: 'Waits for the drop to settle (debounce) or for the files in flight, then checks again.',
+    time: sfn.WaitTime.secondsPath('$.drop.waitSeconds'),
   });
-  const defaultSettle = new sfn.Pass(scope, ExtraStates.defaultSettleSeconds, {
-    comment: 'Execution input had no usable settleSeconds: use the deployed default.',
-    result: sfn.Result.fromNumber(props.settleSeconds),
-    resultPath: '$.settleSeconds',
+  const deferred = new sfn.Succeed(scope, States.deferred, {
+    comment: 'Another execution waits for this drop, or a run holds the lock: the drop stays pending and is theirs.',
   });
-  const hasSettle = new sfn.Choice(scope, ExtraStates.hasSettleSeconds, {
-    comment: 'settleSeconds from the execution input when it is a non-negative number.',
+  const ready = new sfn.Choice(scope, States.dropReady, { comment: 'What CheckDrop decided.' });
+  ready
+    .when(sfn.Condition.stringEquals('$.drop.action', 'run'), plan)
+    .when(sfn.Condition.stringEquals('$.drop.action', 'wait'), settle)
+    .otherwise(deferred);
+  settle.next(checkDrop);
+
+  const releaseRun = releaseTask(scope, States.release, props.plan, 'Gives the boundary lock back; what landed meanwhile gets a follow-up run when the execution ends.');
+  releaseRun.addCatch(new sfn.Succeed(scope, ExtraStates.releaseSkipped, { comment: 'The run succeeded; the execution end event releases the lock.' }), {
+    errors: [sfn.Errors.ALL],
+    resultPath: sfn.JsonPath.DISCARD,
   });
-  // Rules are tried in order, so each only looks at a value the previous ones proved to
-  // be there. `Not(IsPresent: true)` rather than `IsPresent: false`: same meaning in AWS,
-  // and the local interpreter (aws-local-stepfunctions 3) only honours the positive form.
-  const path = '$.settleSeconds';
-  hasSettle
-    .when(sfn.Condition.not(sfn.Condition.isPresent(path)), defaultSettle)
-    .when(sfn.Condition.not(sfn.Condition.isNumeric(path)), defaultSettle)
-    .when(sfn.Condition.numberLessThan(path, 0), defaultSettle)
-    .otherwise(settle);
-  defaultSettle.next(settle);
-  settle.next(plan).next(compareShards).next(summarize).next(shouldPublish);
-  return hasSettle;
+  plan.next(compareShards).next(summarize).next(shouldPublish);
+  publish.next(releaseRun);
+  quiet.next(releaseRun);
+  return initDrop.next(checkDrop).next(ready);
+}
+
+/** A ReleaseRun-like task: the plan function with `step: "release"`, its result discarded. */
+function releaseTask(scope: Construct, id: string, fn: lambda.IFunction, comment: string): tasks.LambdaInvoke {
+  const t = new tasks.LambdaInvoke(scope, id, {
+    lambdaFunction: fn,
+    comment,
+    payload: sfn.TaskInput.fromObject({ step: 'release', boundary: sfn.JsonPath.stringAt('$.boundary'), runId: sfn.JsonPath.stringAt('$$.Execution.Name') }),
+    retryOnServiceExceptions: false,
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  t.addRetry(lambdaRetry);
+  return t;
 }

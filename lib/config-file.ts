@@ -13,7 +13,7 @@ import { DEFAULT_LIMITS, MAX_KEY_BYTES, MAX_ROW_BYTES } from './limits.ts';
 import { formatPath, loadMappingFile, parseMappingFile } from './partners/mapping-file.ts';
 import type { Mapping } from './partners/mapping.ts';
 import { amazonTotalProblem } from './partners/types.ts';
-import { BOUNDARIES, FEED_NAMES } from './feeds/catalog.ts';
+import { BOUNDARIES, FEED_NAMES, FEEDS, type FeedName } from './feeds/catalog.ts';
 
 /** `26h`, `1d`, `1d12h` (lib/report/feed-health.ts DURATION_PATTERN; kept here so the schema loads no report code). */
 const durationText = z.string().regex(/^(?:\d{1,6}[mhd])+$/, 'must be a duration like "26h", "90m", "1d" or "1d12h"');
@@ -25,6 +25,12 @@ const feedSettings = z
     expectEvery: durationText.optional(),
     /** `feed_shrunk` when a drop's rows fall by more than this share of the previous drop's (default 0.5). */
     shrinkShare: z.number().min(0).max(1).optional(),
+    /**
+     * `snapshot` (each drop is the whole state of its side: a key absent from the newest snapshot
+     * is absent) or `incremental` (upserts; the default). Inventory feeds are always snapshots
+     * (docs/data-model.md, lib/boundaries/snapshot.ts).
+     */
+    mode: z.enum(['snapshot', 'incremental']).optional(),
   })
   .strict();
 
@@ -175,8 +181,17 @@ export const configSchema = z
     }),
     /** Rows of files under no partner folder: `allow` (default) or `reject`. */
     unboundFiles: z.enum(['allow', 'reject']).default('allow'),
-    /** Feed health per canonical feed: `{ "shipments": { "expectEvery": "26h", "shrinkShare": 0.5 } }`. */
-    feeds: z.partialRecord(z.enum(FEED_NAMES), feedSettings).default({}),
+    /** Per canonical feed: feed health (`{ "shipments": { "expectEvery": "26h", "shrinkShare": 0.5 } }`) and its `mode`. */
+    feeds: z
+      .partialRecord(z.enum(FEED_NAMES), feedSettings)
+      .superRefine((fs, ctx) => {
+        for (const [feed, f] of Object.entries(fs)) {
+          if (f?.mode === 'incremental' && FEEDS[feed as FeedName].boundary === 'inventory') {
+            ctx.addIssue({ code: 'custom', path: [feed, 'mode'], message: `${feed} holds inventory counts: it is always a snapshot feed` });
+          }
+        }
+      })
+      .default({}),
     /** Per boundary, when a run's summary is published: `{ "financial": { "mode": "threshold", "minNew": 5 } }` (default mode `changes`). */
     notify: z.partialRecord(z.enum(BOUNDARIES), notifySettings).default({}),
   })

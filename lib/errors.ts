@@ -35,7 +35,7 @@ export const ErrorCodes = {
   FILE_TOO_LARGE: 'E_FILE_TOO_LARGE',
   /** A storage or service call failed after its retries. */
   STORAGE: 'E_STORAGE',
-  /** An environment variable a handler needs is missing. */
+  /** The environment lacks what is needed: an environment variable of a handler, a package of `oms-recon local`. */
   ENVIRONMENT: 'E_ENVIRONMENT',
 } as const;
 

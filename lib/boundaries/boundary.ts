@@ -19,6 +19,12 @@ export interface FileFacts {
   channels?: string[];
   /** inventory: facilities the file counts → the latest as-of among its rows (ISO), or null. */
   facilities?: Record<string, string | null>;
+  /**
+   * The time of the drop the file belongs to (ISO): a snapshot row without an as-of has this
+   * snapshot time. The CLI: the run's time (its files are one drop); the pipeline: the S3
+   * eventTime, floored to the run window.
+   */
+  drop?: string;
 }
 
 /** Run-wide facts every group is classified against. JSON-serialisable (the pipeline stores it in S3). */
@@ -26,16 +32,19 @@ export interface Scope {
   boundary: BoundaryName;
   /** intake: channels that sent a feed in the run (lower-case). */
   channels?: string[];
-  /** inventory: `<side>␟<facility>` → the version of the snapshot that counts. */
-  snapshots?: Record<string, string>;
+  /** Snapshot feeds: `<side>␟<facility>` (inventory) or `<side>␟` → the current snapshot's time and files (lib/boundaries/snapshot.ts). */
+  current?: Record<string, { time: string; files: string[] }>;
+  /** Some file holds an older snapshot than the current one of a facility (the CLI then filters rows by `current`). */
+  superseded?: boolean;
+  /** The drop time of the run's files (the CLI: one drop): the snapshot time of rows without an as-of. */
+  drop?: string;
   /** inventory: facilities counted on both sides (the others are coverage gaps). */
   facilities?: string[];
   /** fulfillment: "now" for the SLA check, epoch ms. */
   now?: number;
   /**
-   * Pipeline: the current version of each fully ingested source file (an S3 object uploaded
-   * again replaces its earlier version whole). Only rows of these file versions count; rows
-   * of a failed or half-written file never do.
+   * CLI: the files counted (file → version) when a file with the same content as another was
+   * left out; rows of other files do not count. (The pipeline leaves such rows out in compare.)
    */
   files?: Record<string, string>;
 }
@@ -93,10 +102,12 @@ export function groupKey(b: Boundary, r: CanonRecord): string {
   return c === undefined ? (r.f[a] as string) : (r.f[a] as string) + SEP + (r.f[c] as string);
 }
 
-/** Identity of a row that has no natural ID: its file and line. */
+/**
+ * Identity of a row that has no natural ID: its file and line. Part of the stored key, so the
+ * file is a short hash of its name (12 characters), whatever the length of the S3 key.
+ */
 export function positional(r: CanonRecord): string {
-  // Part of the stored key: a long file name (an S3 key may take 1,024 bytes) is hashed.
-  return r.file.length <= 200 ? `#${r.file}:${r.line}` : `#${shortName(r.file)}:${r.line}`;
+  return `#${shortName(r.file)}:${r.line}`;
 }
 
 let lastLong = '';
@@ -104,7 +115,7 @@ let lastShort = '';
 function shortName(file: string): string {
   if (file !== lastLong) {
     lastLong = file;
-    lastShort = '~' + createHash('sha256').update(file).digest('hex');
+    lastShort = createHash('sha256').update(file).digest('base64url').slice(0, 12);
   }
   return lastShort;
 }

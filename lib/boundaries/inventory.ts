@@ -1,13 +1,14 @@
 /**
  * inventory — OMS on-hand vs facility counts, keyed by SKU + facility. A row absent on one
- * side is zero on hand. Each file is a snapshot of the facilities it counts; the newest
- * snapshot of a facility counts. Facilities counted on one side only are coverage gaps.
+ * side is zero on hand. Both feeds are snapshot feeds: the newest snapshot of a facility
+ * counts, however many files it came in (lib/boundaries/snapshot.ts). Facilities counted on
+ * one side only are coverage gaps.
  */
 import { abs, toNumber, toUnits, ZERO, type Decimal } from '../decimal.ts';
 import { FEEDS, type SideName } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
 import type { Discrepancy, Warning } from '../report/model.ts';
-import { SEP, type Boundary, type FileFacts, type GroupOutcome, type Scope } from './boundary.ts';
+import { type Boundary, type FileFacts, type GroupOutcome, type Scope } from './boundary.ts';
 
 const SIDES = ['oms', 'warehouse'] as const;
 
@@ -37,19 +38,13 @@ export const inventory: Boundary = {
   keyFields: ['sku', 'facility_id'],
 
   groupFields: ['sku'],
-  // Each file is a snapshot of its facilities: rows of different snapshots never replace each
-  // other; the scope says which snapshot of a facility counts.
-  identityOf: (r) => [r.f.facility_id as string, r.version],
-  identityKey: (r) => (r.f.facility_id as string) + SEP + r.version,
+  // One record per SKU + facility and side: a newer count of it replaces the older (the
+  // snapshot rule, lib/boundaries/snapshot.ts, decides which counts are current).
+  identityOf: (r) => [r.f.facility_id as string],
+  identityKey: (r) => r.f.facility_id as string,
   compareIdentity(a, b) {
     const fa = a.f.facility_id as string, fb = b.f.facility_id as string;
-    if (fa === fb) return a.version < b.version ? -1 : a.version > b.version ? 1 : 0;
-    // One facility a prefix of the other: what follows it in the key decides (rare: build the keys).
-    if (fa.length !== fb.length && (fa.length < fb.length ? fb.startsWith(fa) : fa.startsWith(fb))) {
-      const ka = inventory.identityKey(a), kb = inventory.identityKey(b);
-      return ka < kb ? -1 : ka > kb ? 1 : 0;
-    }
-    return fa < fb ? -1 : 1;
+    return fa === fb ? 0 : fa < fb ? -1 : 1;
   },
 
   observe(r, facts) {
@@ -67,35 +62,10 @@ export const inventory: Boundary = {
   },
 
   scope(facts) {
-    // The snapshot of (side, facility) that counts: the newest as-of, then the newest version.
-    const best = new Map<string, { asOf: string; version: string; file: string }>();
-    const superseded: Warning[] = [];
-    for (const f of facts) {
-      for (const [fac, asOf] of Object.entries(f.facilities ?? {})) {
-        const k = f.side + SEP + fac;
-        const cand = { asOf: asOf ?? '', version: f.version, file: f.file };
-        const cur = best.get(k);
-        if (!cur) best.set(k, cand);
-        else {
-          const newer = cand.asOf > cur.asOf || (cand.asOf === cur.asOf && cand.version > cur.version);
-          const [win, lose] = newer ? [cand, cur] : [cur, cand];
-          best.set(k, win);
-          superseded.push({
-            code: 'superseded_snapshot',
-            message: `${f.side} count of facility ${fac} in ${lose.file} is superseded by the newer one in ${win.file}`,
-            file: lose.file,
-          });
-        }
-      }
-    }
+    // A facility counted on one side only is a coverage gap: left out of the comparison.
     const bySide: Record<string, Set<string>> = { oms: new Set(), warehouse: new Set() };
-    const snapshots: Record<string, string> = Object.create(null);
-    for (const [k, v] of best) {
-      const [side, fac] = k.split(SEP);
-      bySide[side]?.add(fac);
-      snapshots[k] = v.version;
-    }
-    const warnings: Warning[] = [...superseded];
+    for (const f of facts) for (const fac of Object.keys(f.facilities ?? {})) bySide[f.side]?.add(fac);
+    const warnings: Warning[] = [];
     const compared: string[] = [];
     const all = [...new Set([...bySide.oms, ...bySide.warehouse])].sort();
     for (const fac of all) {
@@ -111,27 +81,19 @@ export const inventory: Boundary = {
         });
       }
     }
-    return { scope: { boundary: 'inventory', snapshots, facilities: compared }, warnings };
+    return { scope: { boundary: 'inventory', facilities: compared }, warnings };
   },
 
   classify(group, scope, config) {
-    const index = scopeIndex(scope);
+    const compared = comparedSet(scope);
     // Resolved groups come sorted by side, then facility: a merge join needs no maps.
     const oms: CanonRecord[] = [];
     const wh: CanonRecord[] = [];
     let outOfScope = 0;
     let lastOut: string | undefined;
     for (const r of group) {
-      const side = r.side === 'oms' ? index.oms : index.warehouse;
-      // A row of the one snapshot version of its side when every facility of it is compared: counted.
-      if (r.version === side.everyFacility) {
-        (r.side === 'oms' ? oms : wh).push(r);
-        continue;
-      }
       const fac = r.f.facility_id as string;
-      const counted = side.facilities.get(fac);
-      if (counted === undefined || counted.version !== r.version) continue; // an older snapshot of this facility
-      if (!counted.compared) {
+      if (!compared.has(fac)) {
         if (fac !== lastOut) outOfScope++;
         lastOut = fac;
         continue;
@@ -190,41 +152,19 @@ export const inventory: Boundary = {
   },
 };
 
-/** One side's facilities: facility → the version of the snapshot that counts, and whether both sides count it. */
-interface SideIndex {
-  facilities: Map<string, { version: string; compared: boolean }>;
-  /** The version that counts for every facility of the side, when there is one and each of them is compared. */
-  everyFacility: string | undefined;
-}
-
-interface ScopeIndex {
-  oms: SideIndex;
-  warehouse: SideIndex;
-}
-
-const indexes = new WeakMap<Scope, ScopeIndex>();
-/** The last scope asked for, and its index (one run classifies many groups against one scope). */
+/** The facilities compared (counted on both sides), per scope (one run classifies many groups against one scope). */
+const compareds = new WeakMap<Scope, Set<string>>();
 let lastScope: Scope | undefined;
-let lastIndex: ScopeIndex | undefined;
+let lastCompared: Set<string> | undefined;
 
-function scopeIndex(scope: Scope): ScopeIndex {
-  if (scope === lastScope) return lastIndex!;
-  let x = indexes.get(scope);
+function comparedSet(scope: Scope): Set<string> {
+  if (scope === lastScope) return lastCompared!;
+  let x = compareds.get(scope);
   if (!x) {
-    const compared = new Set(scope.facilities ?? []);
-    x = { oms: { facilities: new Map(), everyFacility: undefined }, warehouse: { facilities: new Map(), everyFacility: undefined } };
-    for (const [k, version] of Object.entries(scope.snapshots ?? {})) {
-      const [side, fac] = k.split(SEP);
-      (side === 'oms' ? x.oms : x.warehouse).facilities.set(fac, { version, compared: compared.has(fac) });
-    }
-    for (const side of [x.oms, x.warehouse]) {
-      const counted = [...side.facilities.values()];
-      const version = counted[0]?.version;
-      if (counted.every((c) => c.compared && c.version === version)) side.everyFacility = version;
-    }
-    indexes.set(scope, x);
+    x = new Set(scope.facilities ?? []);
+    compareds.set(scope, x);
   }
   lastScope = scope;
-  lastIndex = x;
+  lastCompared = x;
   return x;
 }

@@ -1,4 +1,7 @@
-/** `oms-recon local --inbox <dir> --out <dir>` (SPEC, contract): the whole pipeline on this machine. */
+/**
+ * `oms-recon local --inbox <dir> --out <dir>` (SPEC, contract): the whole pipeline on this machine.
+ * `--state <dir>` keeps the stand-ins' data there between runs (SPEC).
+ */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
@@ -8,14 +11,14 @@ import { runLocalPipeline, type LocalRunResult } from '../pipeline/local.ts';
 import { renderSummaryTable } from '../report/console.ts';
 import type { Output } from './output.ts';
 
-export const LOCAL_USAGE = 'usage: oms-recon local --inbox <dir> --out <dir> [--config <file>] [--shards <n>] [--link-expires <seconds>]';
+export const LOCAL_USAGE = 'usage: oms-recon local --inbox <dir> --out <dir> [--state <dir>] [--config <file>] [--shards <n>] [--link-expires <seconds>]';
 
 export async function runLocal(argv: readonly string[], io: Output): Promise<number> {
-  let values: { inbox?: string; out?: string; config?: string; shards?: string; 'link-expires'?: string };
+  let values: { inbox?: string; out?: string; state?: string; config?: string; shards?: string; 'link-expires'?: string };
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { inbox: { type: 'string' }, out: { type: 'string' }, config: { type: 'string' }, shards: { type: 'string' }, 'link-expires': { type: 'string' } },
+      options: { inbox: { type: 'string' }, out: { type: 'string' }, state: { type: 'string' }, config: { type: 'string' }, shards: { type: 'string' }, 'link-expires': { type: 'string' } },
       strict: true,
     }));
   } catch (e) {
@@ -31,7 +34,9 @@ export async function runLocal(argv: readonly string[], io: Output): Promise<num
     throw new ReconError(ErrorCodes.USAGE, `--link-expires must be a whole number of seconds from 1 to ${PRESIGN_MAX_SECONDS} (7 days)\n${LOCAL_USAGE}`);
   }
   const config = await loadConfig(values.config);
-  const result = await runLocalPipeline({ inbox: resolve(values.inbox), out: resolve(values.out), config, shards, reportLinkExpiresSeconds: expires, progress: (l) => io.out(l) });
+  if (values.state !== undefined && values.state.trim() === '') throw new ReconError(ErrorCodes.USAGE, `--state needs a folder\n${LOCAL_USAGE}`);
+  const state = values.state === undefined ? undefined : resolve(values.state);
+  const result = await runLocalPipeline({ inbox: resolve(values.inbox), out: resolve(values.out), state, config, shards, reportLinkExpiresSeconds: expires, progress: (l) => io.out(l) });
   return printLocalResult(result, io);
 }
 

@@ -12,8 +12,9 @@ ${RECONCILE_USAGE}
 
   oms-recon sample --out <dir> [--seed <n>] [--scale <n>]
       write sample feeds for all four boundaries, with planted discrepancies and answer-key.json
-  oms-recon local --inbox <dir> --out <dir>
-      run the whole pipeline on this machine (DynamoDB, S3 and Step Functions stand-ins)
+  oms-recon local --inbox <dir> --out <dir> [--state <dir>] [--config <file>] [--shards <n>] [--link-expires <seconds>]
+      run the whole pipeline on this machine (DynamoDB, S3 and Step Functions stand-ins);
+      --state keeps their data in <dir>, so the next run sees this one (new / ongoing / resolved)
   oms-recon demo [--out <dir>]
       write the sample feeds and run them through \`oms-recon local\` (this is \`npm start\`)
 

@@ -1,6 +1,6 @@
 /**
  * Records as the pipeline stores them: a CanonRecord keyed by its boundary (group, side,
- * identity, version) with its fields as canonical text, and back. Both directions use the
+ * identity), with its version and file id with its fields as canonical text, and back. Both directions use the
  * feed's own codecs, so a record read back from DynamoDB classifies exactly as the one the
  * CLI holds in memory.
  */
@@ -11,7 +11,8 @@ import type { CanonRecord } from '../feeds/decode.ts';
 import { Fail, readField } from '../feeds/fields.ts';
 import type { KeyedRecord } from '../store/types.ts';
 
-export function toKeyed(b: Boundary, r: CanonRecord): KeyedRecord {
+/** `at`: the stored version ({@link recordVersion}) and the short id of the source file. */
+export function toKeyed(b: Boundary, r: CanonRecord, at: { version: string; fileId: string }): KeyedRecord {
   const feed = FEEDS[r.feed];
   const fields: Record<string, string> = {};
   for (const [name, v] of Object.entries(r.f)) {
@@ -25,9 +26,10 @@ export function toKeyed(b: Boundary, r: CanonRecord): KeyedRecord {
     group: groupOf(b, r),
     side: r.side,
     identity: b.identityOf(r),
-    version: r.version,
+    version: at.version,
     feed: r.feed,
     fields,
+    fileId: at.fileId,
     file: r.file,
     line: r.line,
   };

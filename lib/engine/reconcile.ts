@@ -11,7 +11,7 @@ import { ErrorCodes, ReconError } from '../errors.ts';
 import type { BoundaryName, SideName } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
 import type { TableSource } from '../read/table.ts';
-import { buildSummary, sortDiscrepancies } from '../report/merge.ts';
+import { buildSummary, sortDiscrepancies, type SummaryTotals } from '../report/merge.ts';
 import type { Discrepancy, FileStats, Rejection, Report, Warning } from '../report/model.ts';
 import { nothingCompared } from '../report/verdict.ts';
 import { GroupIndex } from './groups.ts';
@@ -20,6 +20,7 @@ import { byFileLine, keptRejected, keptWarnings, type Kept } from '../report/kep
 import { LineFile, spillPaths } from './spill.ts';
 import { canUseTwoThreads, readFiles, worthTwoThreads, type FileJob } from './parallel.ts';
 import { duplicateWarning, Resolver } from './resolve.ts';
+import { currentSnapshots, isSnapshotSide, liveRows, snapshotTimeOf } from '../boundaries/snapshot.ts';
 
 export interface FeedInput {
   side: SideName;
@@ -59,6 +60,9 @@ export class Tally {
   readonly outOfScopeReasons = new Map<string, number>();
 
   private readonly resolver: Resolver;
+  private readonly snapshotSide: (side: SideName) => boolean;
+  /** A row's snapshot time (snapshot sides), when the boundary has any. */
+  private readonly rank: ((r: CanonRecord) => string) | undefined;
 
   constructor(
     readonly boundary: Boundary,
@@ -66,18 +70,29 @@ export class Tally {
     readonly config: ReconConfig,
     spill?: (w: Warning) => void,
   ) {
-    this.resolver = new Resolver(boundary);
+    const snapshot = new Map(boundary.sides.map((side) => [side, isSnapshotSide(boundary, side, config)] as const));
+    this.snapshotSide = (side) => snapshot.get(side) === true;
+    const drop = scope.drop ?? '';
+    this.rank = [...snapshot.values()].some(Boolean) ? (r) => (this.snapshotSide(r.side) ? snapshotTimeOf(r, drop) : '') : undefined;
+    this.resolver = new Resolver(boundary, this.rank);
     this.warnings = keptWarnings((config.limits ?? DEFAULT_LIMITS).keptWarnings, spill);
   }
 
   /** Classifies one group (all rows of one group key, both sides, any order). */
   group(rows: readonly CanonRecord[]): GroupOutcome {
     const files = this.scope.files;
-    // Pipeline: only rows of files fully ingested, in their current version, count.
-    const current = files ? rows.filter((r) => Object.hasOwn(files, r.file) && files[r.file] === r.version) : rows;
+    // CLI: rows of a file with the same content as another are left out.
+    const counted = files ? rows.filter((r) => Object.hasOwn(files, r.file) && files[r.file] === r.version) : rows;
+    // Snapshot feeds: identities that no file of the current snapshot holds are absent.
+    const snapshots = this.scope.current;
+    const current = snapshots && this.scope.superseded ? liveRows(this.boundary, counted, snapshots, this.snapshotSide) : counted;
     if (current.length === 0) return { discrepancies: [], left: 0, right: 0, keys: 0, matched: 0, outOfScope: 0 };
     const { records, superseded } = this.resolver.resolve(current);
-    for (const s of superseded) this.warnings.add(duplicateWarning(this.boundary, s.loser, s.winner));
+    for (const s of superseded) {
+      // Rows of two snapshots are not duplicates (the older is superseded, and said once per file).
+      if (this.rank && this.rank(s.loser) !== this.rank(s.winner)) continue;
+      this.warnings.add(duplicateWarning(this.boundary, s.loser, s.winner));
+    }
     const o = this.boundary.classify(records, this.scope, this.config);
     this.left += o.left;
     this.right += o.right;
@@ -93,6 +108,22 @@ export class Tally {
   scopeWarnings(): Warning[] {
     return outOfScopeWarnings(this.outOfScopeReasons);
   }
+}
+
+/**
+ * The run's scope: the boundary's own (channels, facilities, …) plus the current snapshot of
+ * each snapshot side (lib/boundaries/snapshot.ts). `drop`: the CLI's run time (its files are
+ * one drop); the pipeline gives each file's drop in its facts.
+ */
+export function runScope(boundary: Boundary, facts: readonly FileFacts[], config: ReconConfig, drop?: string): { scope: Scope; warnings: Warning[] } {
+  const withDrop = drop === undefined ? facts : facts.map((f) => (f.drop === undefined ? { ...f, drop } : f));
+  const scoped = boundary.scope(withDrop, config);
+  const snap = currentSnapshots(boundary, withDrop, config);
+  const scope: Scope = { ...scoped.scope };
+  if (Object.keys(snap.current).length > 0) scope.current = snap.current;
+  if (snap.superseded) scope.superseded = true;
+  if (drop !== undefined) scope.drop = drop;
+  return { scope, warnings: [...snap.warnings, ...scoped.warnings] };
 }
 
 export function outOfScopeWarnings(reasons: Iterable<[string, number]>): Warning[] {
@@ -230,7 +261,7 @@ export async function reconcileFiles(opts: ReconcileOptions): Promise<Report> {
     }
   }
 
-  const scoped = boundary.scope(facts, config);
+  const scoped = runScope(boundary, facts, config, now);
   for (const w of scoped.warnings) runWarnings.add(w);
   const tally = new Tally(boundary, counted ? { ...scoped.scope, files: counted } : scoped.scope, config, (w) => runWarnings.add(w));
   for (const g of groups.groups()) tally.group(g);
@@ -268,6 +299,8 @@ export function buildReport(p: {
   /** Where the full lists are (files beside the report, or S3 keys), named in `truncated` when a list was cut. */
   full?: { rejected?: string[]; warnings?: string[] };
   runId?: string;
+  /** The discrepancies' totals, when they are not in `tally` (a streamed report: `discrepancies` is left empty, to be written from the stream). */
+  totals?: SummaryTotals;
 }): Report {
   const rows = { read: 0, used: 0, rejected: 0, skipped: 0 };
   for (const f of p.files) {
@@ -276,12 +309,12 @@ export function buildReport(p: {
     rows.rejected += f.rejected;
     rows.skipped += f.skipped ?? 0;
   }
-  const discrepancies = sortDiscrepancies(p.tally.discrepancies, p.boundary.name);
+  const discrepancies = p.totals ? [] : sortDiscrepancies(p.tally.discrepancies, p.boundary.name);
   const report: Report = {
     boundary: p.boundary.name,
     sides: [p.boundary.sides[0], p.boundary.sides[1]],
     generatedAt: p.generatedAt,
-    summary: buildSummary({ ...p.tally, discrepancies, rows }),
+    summary: p.totals ? p.totals.summary({ ...p.tally, rows }) : buildSummary({ ...p.tally, discrepancies, rows }),
     files: p.files,
     discrepancies,
     rejected: [...p.rejected].sort(byFileLine),

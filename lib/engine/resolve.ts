@@ -15,8 +15,15 @@ export interface Resolved {
   superseded: Array<{ loser: CanonRecord; winner: CanonRecord }>;
 }
 
-/** newer: a higher version, or in one version (one file) the later line. */
-function newer(a: CanonRecord, b: CanonRecord): boolean {
+/**
+ * newer: a later snapshot time (snapshot feeds: `rank`), then a higher version, or in one
+ * version (one file) the later line — the order of the pipeline's stored versions.
+ */
+function newer(a: CanonRecord, b: CanonRecord, rank?: (r: CanonRecord) => string): boolean {
+  if (rank) {
+    const ra = rank(a), rb = rank(b);
+    if (ra !== rb) return ra > rb;
+  }
   return a.version > b.version || (a.version === b.version && a.line > b.line);
 }
 
@@ -31,7 +38,8 @@ const NONE: Resolved['superseded'] = [];
 export class Resolver {
   private readonly memo = [new SideMemo(), new SideMemo()];
 
-  constructor(readonly boundary: Boundary) {}
+  /** `rank`: a row's snapshot time (snapshot feeds), compared before the version. */
+  constructor(readonly boundary: Boundary, private readonly rank?: (r: CanonRecord) => string) {}
 
   resolve(group: readonly CanonRecord[]): Resolved {
     const b = this.boundary;
@@ -73,7 +81,7 @@ export class Resolver {
         // One identity twice: the newer row wins, and the other is named.
         const cur = records[records.length - 1];
         if (superseded === NONE) superseded = [];
-        if (newer(r, cur)) {
+        if (newer(r, cur, this.rank)) {
           superseded.push({ loser: cur, winner: r });
           records[records.length - 1] = r;
         } else superseded.push({ loser: r, winner: cur });

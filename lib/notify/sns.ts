@@ -24,7 +24,7 @@
  */
 import type { Discrepancy, Report } from '../report/model.ts';
 import { pushAll } from '../report/write.ts';
-import { ALL_TYPES } from '../report/merge.ts';
+import { ALL_TYPES, ListFacts } from '../report/merge.ts';
 import {
   clip, feedHealthLines, formatAge, formatInt, formatPercent, impactText, keyText, moneyAtRiskText, oneLine, plural, rowsText, sideText, sidesOf, valueText,
 } from '../report/text.ts';
@@ -42,6 +42,12 @@ export interface NotificationOptions {
   reportKey?: string;
   /** The product label in the subject and chat title (default `oms-recon`), e.g. a stack name. */
   title?: string;
+  /**
+   * The whole discrepancy list's facts, when `report.discrepancies` holds only some of them
+   * (a streamed report: the first new, ongoing and other ones, in report order, enough for
+   * the message's list). Default: gathered from the report.
+   */
+  list?: ListFacts;
 }
 
 /** SNS: a message is at most 256 KiB; we stay below with room for the subject and attributes. */
@@ -95,6 +101,8 @@ export function fitSubject(head: string, tail: string): string {
 
 interface Facts {
   total: number;
+  /** Discrepancies in the whole list. */
+  count: number;
   /** Why the run compared no key (then it is never "all clear"). */
   nothing?: string;
   newCount: number;
@@ -105,30 +113,20 @@ interface Facts {
   byType: Array<[string, number, number]>; // type, count, new
 }
 
-function facts(report: Report): Facts {
-  const ds = report.discrepancies ?? [];
-  let newCount = 0, ongoingCount = 0;
-  let oldest: string | undefined;
-  const newByType = new Map<string, number>();
-  for (const d of ds) {
-    if (d.status === 'new') {
-      newCount++;
-      newByType.set(d.type, (newByType.get(d.type) ?? 0) + 1);
-    } else if (d.status === 'ongoing') {
-      ongoingCount++;
-      if (typeof d.firstSeen === 'string' && (!oldest || d.firstSeen < oldest)) oldest = d.firstSeen;
-    }
-  }
+function facts(report: Report, list: ListFacts = ListFacts.of(report)): Facts {
+  const { newCount, ongoingCount, newByType } = list;
+  const oldest = list.oldestOngoing;
   const counts = (report.summary?.byType ?? {}) as Record<string, number>;
   const names = [...ALL_TYPES.filter((t) => counts[t] !== undefined), ...Object.keys(counts).filter((t) => !ALL_TYPES.includes(t as never))];
   return {
-    total: report.summary?.discrepancies ?? ds.length,
+    total: report.summary?.discrepancies ?? list.count,
+    count: list.count,
     nothing: typeof report.nothingCompared === 'string' ? report.nothingCompared : undefined,
     newCount,
     ongoingCount,
     hasStatus: newCount + ongoingCount > 0,
     oldestOngoing: oldest,
-    resolved: report.resolved?.length ?? 0,
+    resolved: list.resolved,
     byType: names.map((n) => [n, counts[n] ?? 0, newByType.get(n) ?? 0]),
   };
 }
@@ -264,13 +262,13 @@ function emailText(report: Report, opts: NotificationOptions, label: string, f: 
     for (const l of health) out.push(`  ${l}`);
   }
   const ds = report.discrepancies ?? [];
-  if (ds.length && lim.list > 0) {
+  if (f.count && lim.list > 0) {
     const top = topDiscrepancies(ds, lim.list);
-    out.push('', f.hasStatus && f.newCount ? `Discrepancies (new first, ${formatInt(top.length)} of ${formatInt(ds.length)}):` : `Discrepancies (${formatInt(top.length)} of ${formatInt(ds.length)}):`);
+    out.push('', f.hasStatus && f.newCount ? `Discrepancies (new first, ${formatInt(top.length)} of ${formatInt(f.count)}):` : `Discrepancies (${formatInt(top.length)} of ${formatInt(f.count)}):`);
     for (const d of top) out.push(discrepancyLine(report, d, lim));
-    if (ds.length > top.length) out.push(`… and ${formatInt(ds.length - top.length)} more (see the full report)`);
-  } else if (ds.length) {
-    out.push('', `${plural(ds.length, 'discrepancy', 'discrepancies')} listed in the full report.`);
+    if (f.count > top.length) out.push(`… and ${formatInt(f.count - top.length)} more (see the full report)`);
+  } else if (f.count) {
+    out.push('', `${plural(f.count, 'discrepancy', 'discrepancies')} listed in the full report.`);
   }
   const link = linkLine(opts);
   if (link) out.push('', link);
@@ -358,7 +356,7 @@ function chatbotMessage(report: Report, opts: NotificationOptions, label: string
   }
   const ds = report.discrepancies ?? [];
   const reserve = 80; // room for the "… and N more" line
-  if (ds.length) {
+  if (f.count) {
     const top = topDiscrepancies(ds, 15);
     const items = top.map((d) => {
       const tag = d.status === 'new' ? 'NEW ' : '';
@@ -370,7 +368,7 @@ function chatbotMessage(report: Report, opts: NotificationOptions, label: string
     });
     lines.push('');
     const shown = appendWithin(lines, items, CHAT_DESCRIPTION_MAX - reserve);
-    if (ds.length > shown) lines.push(`… and ${formatInt(ds.length - shown)} more in the full report`);
+    if (f.count > shown) lines.push(`… and ${formatInt(f.count - shown)} more in the full report`);
   }
   const description = clip(lines.join('\n'), CHAT_DESCRIPTION_MAX);
 
@@ -431,7 +429,7 @@ function assemble(parts: { default: string; email: string; https: ChatbotNotific
 /** The SNS Publish parameters for a run's report. */
 export function buildNotification(report: Report, opts: NotificationOptions = {}): SnsNotification {
   const label = oneLine(opts.title ?? DEFAULT_TITLE, 60) || DEFAULT_TITLE;
-  const f = facts(report);
+  const f = facts(report, opts.list);
   const Subject = subjectFor(report, label, f);
   const https = chatbotMessage(report, opts, label, f, Subject);
   const dflt = defaultText(report, opts, label, f);

@@ -4,12 +4,18 @@ import { Tally } from '../engine/reconcile.ts';
 import { fromKeyed } from '../engine/keyed.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
 import type { Discrepancy, Warning } from '../report/model.ts';
-import { readShard } from '../store/index.ts';
+import { encodeRecordSk, keyHash, readShard, recordPk } from '../store/index.ts';
+import type { KeyedRecord } from '../store/types.ts';
+import type { Boundary } from '../boundaries/boundary.ts';
+import { isSnapshotSide, SNAPSHOT_TIME_FIELD, snapshotKey } from '../boundaries/snapshot.ts';
+import type { SideName } from '../feeds/catalog.ts';
+import { Confirmed } from './confirm.ts';
 import type { CompareInput, CompareOutput } from './contracts.ts';
 import type { PipelineDeps } from './deps.ts';
 import { getJson, putJson, runKeys, S3Lines } from './objects.ts';
 import { DEFAULT_LIMITS } from '../limits.ts';
 import { keptWarnings } from '../report/kept.ts';
+import { sortDiscrepancies } from '../report/merge.ts';
 import type { RunScope } from './plan.ts';
 
 export interface ShardResult {
@@ -20,7 +26,11 @@ export interface ShardResult {
   matched: number;
   outOfScope: number;
   outOfScopeReasons: Array<[string, number]>;
-  discrepancies: Discrepancy[];
+  /** Older results: the discrepancies inline, in any order. */
+  discrepancies?: Discrepancy[];
+  /** The shard's discrepancies in report order (sortDiscrepancies), NDJSON parts, and how many: summarize merges the shards' streams. */
+  discrepancyParts?: string[];
+  discrepancyCount?: number;
   /** The first warnings (limits.keptWarnings), how many there were, and the full list's parts when it was cut. */
   warnings: Warning[];
   warningTotal?: number;
@@ -33,15 +43,19 @@ export async function compareShard(deps: PipelineDeps, input: CompareInput): Pro
   const run = await getJson<RunScope>(deps.s3, s.bucketName, input.scopeKey);
   // The shard's warnings: the first N kept, the full list put to S3 beside its result.
   const fullList = new S3Lines(deps.s3, s.bucketName, runKeys.shard(boundary.name, input.runId, input.shard).replace(/\.json$/, '.warnings.ndjson'), (s.config.limits ?? DEFAULT_LIMITS).keptWarnings);
-  const tally = new Tally(boundary, run.scope, s.config, (w) => fullList.add(w));
-  const files = run.scope.files;
+  // The snapshot rule is applied below, against the stored records (the CLI applies it to rows).
+  const tally = new Tally(boundary, { ...run.scope, current: undefined }, s.config, (w) => fullList.add(w));
+  const names = run.fileNames ?? {};
+  const live = await liveSnapshots(deps, boundary, run, input.shard);
   const unreadable = new Map<string, { count: number; first: string }>();
   for await (const group of readShard(deps.dynamo, s.tableName, boundary.name, input.shard)) {
-    // Only rows of the current version of a file count: a stored row of a replaced version is
-    // never read back (so a corrected re-upload restores the boundary, whatever the old one held).
     const rows: CanonRecord[] = [];
     for (const k of group) {
-      if (files && (!Object.hasOwn(files, k.file) || files[k.file] !== k.version)) continue;
+      // Only records of files in scope count (fully ingested, current version, not a copy of another file).
+      if (!Object.hasOwn(names, k.fileId)) continue;
+      k.file = names[k.fileId];
+      // Snapshot sides: only keys a file of the current snapshot holds.
+      if (live.snapshotSide(k.side) && !live.accept(k)) continue;
       try {
         rows.push(fromKeyed(k));
       } catch (e) {
@@ -65,13 +79,67 @@ export async function compareShard(deps: PipelineDeps, input: CompareInput): Pro
     matched: tally.matched,
     outOfScope: tally.outOfScope,
     outOfScopeReasons: [...tally.outOfScopeReasons],
-    discrepancies: tally.discrepancies,
+    discrepancyParts: [],
+    discrepancyCount: tally.discrepancies.length,
     warnings: tally.warnings.kept,
     warningTotal: tally.warnings.total,
   };
   const resultKey = runKeys.shard(boundary.name, input.runId, input.shard);
   if (tally.warnings.omitted > 0) result.warningParts = await fullList.end();
+  // Sorted here, where a shard's list fits: summarize only merges the shards' sorted streams.
+  const sorted = new S3Lines(deps.s3, s.bucketName, runKeys.shardDiscrepancies(boundary.name, input.runId, input.shard), 0);
+  for (const d of sortDiscrepancies(tally.discrepancies, boundary.name)) {
+    sorted.add(d);
+    await sorted.drain();
+  }
+  result.discrepancyParts = await sorted.end();
   await putJson(deps.s3, s.bucketName, resultKey, result);
-  return { shard: input.shard, resultKey, discrepancies: result.discrepancies.length, left: result.left, right: result.right, matched: result.matched };
+  return { shard: input.shard, resultKey, discrepancies: tally.discrepancies.length, left: result.left, right: result.right, matched: result.matched };
 }
 
+
+/**
+ * The snapshot rule on stored records: a record of a snapshot side counts iff a file of the
+ * current snapshot of its (side, facility) holds its key (its confirmation set says so). It is
+ * then shown as that file's row: its source file and line, and the snapshot's time as its
+ * as-of (an unchanged row was not rewritten, so the item may name an older file).
+ */
+async function liveSnapshots(deps: PipelineDeps, boundary: Boundary, run: RunScope, shard: number) {
+  const s = deps.settings();
+  const current = run.scope.current ?? {};
+  const files = run.snapshotFiles ?? {};
+  const sets = new Map<string, { line(hash: bigint): number | undefined }>();
+  for (const c of Object.values(current)) {
+    for (const name of c.files) {
+      const f = Object.hasOwn(files, name) ? files[name] : undefined;
+      if (!f || sets.has(f.fileId) || !f.confirmed.includes(shard)) continue;
+      sets.set(f.fileId, await Confirmed.loadFile(deps.s3, s.bucketName, boundary.name, f.fileId, shard, f.parts));
+    }
+  }
+  const snapshot = new Map(boundary.sides.map((side) => [side, isSnapshotSide(boundary, side, s.config)] as const));
+  const pk = recordPk(boundary.name, shard);
+  return {
+    snapshotSide: (side: SideName) => snapshot.get(side) === true,
+    accept(k: KeyedRecord): boolean {
+      const key = snapshotKey(k.side, boundary.name === 'inventory' ? (k.fields.facility_id ?? '') : '');
+      const c = Object.hasOwn(current, key) ? current[key] : undefined;
+      if (!c) return false;
+      const hash = keyHash(pk, encodeRecordSk(k));
+      // The file that wrote the record first (of two parts holding a key, the stored one is the winner).
+      if (c.files.includes(k.file) && sets.get(k.fileId)?.line(hash) !== undefined) return true;
+      for (const name of c.files) {
+        const f = Object.hasOwn(files, name) ? files[name] : undefined;
+        const line = f && sets.get(f.fileId)?.line(hash);
+        if (line === undefined) continue;
+        if (f!.fileId !== k.fileId) {
+          k.file = name;
+          k.line = line;
+          const field = SNAPSHOT_TIME_FIELD[k.feed];
+          if (field !== undefined && Object.hasOwn(k.fields, field)) k.fields[field] = c.time;
+        }
+        return true;
+      }
+      return false;
+    },
+  };
+}

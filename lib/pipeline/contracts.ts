@@ -16,10 +16,8 @@ export const Env = {
   RECON_CONFIG: 'RECON_CONFIG',
   /** Days a record / manifest / run item lives (DynamoDB TTL). */
   RETENTION_DAYS: 'RETENTION_DAYS',
-  /** ingest only: the state machine to start after a file lands (optional). */
+  /** ingest only: the state machine to start after a file lands, on schedule and for a follow-up run (optional). */
   STATE_MACHINE_ARN: 'STATE_MACHINE_ARN',
-  /** ingest only: the window (minutes) that names executions, so one runs per boundary per window. */
-  RUN_WINDOW_MINUTES: 'RUN_WINDOW_MINUTES',
   /** ingest only: rows one invocation reads past its checkpoint before a continuation takes over (optional; default: no limit, the time left decides). */
   INGEST_CHUNK_ROWS: 'INGEST_CHUNK_ROWS',
   /** ingest only: seconds between checkpoints (each renews the lease); default 30. */
@@ -28,6 +26,10 @@ export const Env = {
   INGEST_LEASE_SECONDS: 'INGEST_LEASE_SECONDS',
   /** ingest only: hand the file to a continuation when fewer than this many seconds of the invocation are left; default 120. */
   INGEST_MARGIN_SECONDS: 'INGEST_MARGIN_SECONDS',
+  /** plan only (its CheckDrop step): seconds without a landed file before a run plans (the debounce). */
+  DEBOUNCE_SECONDS: 'DEBOUNCE_SECONDS',
+  /** plan only (its CheckDrop step): the longest a run waits for its drop to settle before it plans anyway. */
+  MAX_WAIT_SECONDS: 'MAX_WAIT_SECONDS',
   /** summarize only: a base URL put before the report.html key in messages, instead of a pre-signed URL (optional). */
   REPORT_LINK_BASE: 'REPORT_LINK_BASE',
   /** summarize only: seconds a pre-signed report link is valid, 1–604800 (SigV4's maximum, 7 days; the default). */
@@ -40,20 +42,62 @@ export const Prefix = {
   rejected: 'rejected/',
   runs: 'runs/',
   reports: 'reports/',
+  /** Snapshot files' confirmation sets (lib/pipeline/confirm.ts). */
+  state: 'state/',
 } as const;
 
-/** Step Functions execution input (schedule or ingest). */
+/** Step Functions execution input (lib/pipeline/trigger.ts startRun; by hand: `manual`). */
 export interface RunInput {
   boundary: BoundaryName;
-  trigger?: 'schedule' | 'ingest' | 'manual';
-  /** Seconds to wait before planning, so the files of one drop all land. */
-  settleSeconds?: number;
+  trigger?: 'schedule' | 'ingest' | 'follow-up' | 'manual';
 }
 
-/** plan: input = RunInput (plus the execution name as runId). */
+/** A run holds its boundary's lock at most this long: longer than the state machine's timeout. */
+export const RUN_TIMEOUT_MINUTES = 120;
+export const LOCK_LEASE_MS = (RUN_TIMEOUT_MINUTES + 15) * 60_000;
+
+/** CheckDrop (the plan function, `step: 'check'`): one turn of the wait loop before planning. */
+export interface DropCheckInput {
+  step: 'check';
+  boundary: BoundaryName;
+  runId: string;
+  /** Turns so far (0 on the first). */
+  polls?: number;
+}
+/** What CheckDrop decides; it lands in `$.drop` and plan receives it. */
+export interface DropCheck {
+  /** `run`: this execution holds the lock and plans; `wait`: Settle `waitSeconds`, check again; `defer`: end, another execution covers the drop. */
+  action: 'run' | 'wait' | 'defer';
+  waitSeconds: number;
+  polls: number;
+  /** Seconds since this execution began waiting for the drop. */
+  waitedSeconds: number;
+  /** True when it plans only because it waited the longest allowed (files still landing or in flight). */
+  waitedOut: boolean;
+  /** Files of the boundary still being ingested at the check. */
+  inFlight: number;
+  reason: string;
+}
+
+/** ReleaseRun / ReleaseAfterFailure (the plan function, `step: 'release'`). */
+export interface ReleaseInput {
+  step: 'release';
+  boundary: BoundaryName;
+  runId: string;
+}
+export interface ReleaseOutput {
+  boundary: BoundaryName;
+  released: boolean;
+  /** Something landed after the lock was taken: the execution's end starts a follow-up run. */
+  pending: boolean;
+}
+
+/** plan: input = RunInput (plus the execution name as runId, and what the wait loop saw). */
 export interface PlanInput {
   boundary: BoundaryName;
   runId: string;
+  /** The last CheckDrop (absent when plan is called directly). */
+  drop?: DropCheck;
 }
 export interface PlanOutput {
   boundary: BoundaryName;
@@ -106,12 +150,17 @@ export type FunctionName = (typeof FunctionNames)[number];
 
 /** State names in the state machine (the local runner maps these to the real handlers). */
 export const States = {
+  checkDrop: 'CheckDrop',
+  dropReady: 'DropReady',
   settle: 'Settle',
+  deferred: 'Deferred',
   plan: 'Plan',
   compareShards: 'CompareShards',
   compare: 'CompareShard',
   summarize: 'Summarize',
   publish: 'PublishSummary',
+  release: 'ReleaseRun',
   failed: 'PublishFailure',
+  releaseAfterFailure: 'ReleaseAfterFailure',
   fail: 'RunFailed',
 } as const;

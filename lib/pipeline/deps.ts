@@ -8,7 +8,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { IngestContinuation } from './chunk.ts';
+import type { BoundaryName } from '../feeds/catalog.ts';
 import type { PipelineSettings } from './env.ts';
+import type { UnfinishedFile } from './trigger.ts';
 import type { MetricsHook } from './metrics.ts';
 
 export type { MetricsHook } from './metrics.ts';
@@ -19,7 +21,7 @@ export type LogHook = (event: Record<string, unknown>) => void;
 export interface PipelineDeps {
   dynamo: DynamoDBClient;
   s3: S3Client;
-  /** Starts the comparison after a file lands; absent locally (the runner starts it). */
+  /** Starts runs (lib/pipeline/trigger.ts); locally a stand-in running the synthesized state machine. */
   sfn?: Pick<SFNClient, 'send'>;
   settings: () => PipelineSettings;
   /**
@@ -31,6 +33,10 @@ export interface PipelineDeps {
   now?: () => Date;
   /** Waits (ingest waits out a lease that is about to expire); default setTimeout. */
   sleep?: (ms: number) => Promise<void>;
+  /** The run trigger's clock (debounce, waiter slot, lock); default `now`. The local runner gives it the wall clock. */
+  triggerNow?: () => Date;
+  /** Hands files whose ingest stopped (lease ran out, still processing) to the resumer, when one is wired. */
+  resumeStuck?: (boundary: BoundaryName, files: UnfinishedFile[]) => Promise<void>;
   log?: LogHook;
   /** Emits metrics (CloudWatch EMF on Lambda); absent: none. Lib code never imports Powertools. */
   metrics?: MetricsHook;

@@ -14,13 +14,20 @@ export interface PipelineSettings {
   retentionDays: number;
   config: ReconConfig;
   stateMachineArn?: string;
-  runWindowMinutes: number;
+  /** Seconds without a landed file before a run plans (may be fractional locally). */
+  debounceSeconds: number;
+  /** The longest a run waits for its drop to settle before it plans anyway. */
+  maxWaitSeconds: number;
   reportLinkBase?: string;
   /** Seconds a pre-signed report link is valid (when there is no reportLinkBase); default PRESIGN_MAX_SECONDS. */
   reportLinkExpiresSeconds?: number;
   /** How ingest cuts a file into invocations (lib/pipeline/chunk.ts); absent fields take DEFAULT_CHUNK. */
   chunk?: Partial<ChunkSettings>;
 }
+
+/** The run trigger's defaults (docs/deploy.md, "Runs"). */
+export const DEFAULT_DEBOUNCE_SECONDS = 120;
+export const DEFAULT_MAX_WAIT_SECONDS = 900;
 
 /** SigV4: a pre-signed URL is valid for at most 7 days. */
 export const PRESIGN_MAX_SECONDS = 604_800;
@@ -36,6 +43,14 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   if (v === undefined || v === '') return fallback;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new ReconError(ErrorCodes.ENVIRONMENT, `environment variable ${name} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+function nonNegativeInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new ReconError(ErrorCodes.ENVIRONMENT, `environment variable ${name} must be a whole number of 0 or more, got "${v}"`);
   return n;
 }
 
@@ -59,7 +74,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): PipelineSett
     retentionDays: positiveInt(env, Env.RETENTION_DAYS, 35),
     config,
     stateMachineArn: env[Env.STATE_MACHINE_ARN] || undefined,
-    runWindowMinutes: positiveInt(env, Env.RUN_WINDOW_MINUTES, 15),
+    debounceSeconds: atMost(env, Env.DEBOUNCE_SECONDS, nonNegativeInt(env, Env.DEBOUNCE_SECONDS, DEFAULT_DEBOUNCE_SECONDS), 3600),
+    maxWaitSeconds: atMost(env, Env.MAX_WAIT_SECONDS, positiveInt(env, Env.MAX_WAIT_SECONDS, DEFAULT_MAX_WAIT_SECONDS), 3600),
     reportLinkBase: env[Env.REPORT_LINK_BASE] || undefined,
     chunk: chunkSettings(env),
     reportLinkExpiresSeconds: atMost(env, Env.REPORT_LINK_EXPIRES, positiveInt(env, Env.REPORT_LINK_EXPIRES, PRESIGN_MAX_SECONDS), PRESIGN_MAX_SECONDS),

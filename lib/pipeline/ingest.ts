@@ -1,26 +1,29 @@
 /**
  * Ingestion of one S3 object: claim it (idempotency), stream it through the engine's reader
  * and decoder, write its records keyed into DynamoDB, put its rejected rows next to it,
- * record the manifest (rows read = stored + rejected), then ask for a comparison run.
+ * record the manifest (rows read = stored + rejected), then record the drop and start a
+ * comparison run through the run trigger (lib/pipeline/trigger.ts).
  * A file too large for one invocation is checkpointed and handed to the next (chunk.ts).
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { FileFacts } from '../boundaries/boundary.ts';
 import { BOUNDARY } from '../boundaries/index.ts';
 import { readFeedFile } from '../engine/read-feed.ts';
-import { toKeyed } from '../engine/keyed.ts';
+import { fromKeyed, toKeyed } from '../engine/keyed.ts';
 import { duplicateWarning } from '../engine/resolve.ts';
-import { groupKey, SEP } from '../boundaries/boundary.ts';
+import { SEP } from '../boundaries/boundary.ts';
+import { feedMode, partitionOf, SNAPSHOT_TIME_FIELD, snapshotTimeOf } from '../boundaries/snapshot.ts';
+import { ConfirmSets } from './confirm.ts';
 import { isReconError } from '../errors.ts';
 import { FEEDS, type BoundaryName } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
-import type { FileStats, Warning } from '../report/model.ts';
-import { checkpointFile, claimFile, completeFile, failFile, writeRecords } from '../store/index.ts';
+import type { FileStats, Rejection, Warning } from '../report/model.ts';
+import { checkpointFile, claimFile, completeFile, encodeRecordSk, failFile, fileIdOf, keyHash, listFiles, raiseSnapshot, RecordUpserter, recordPk, recordVersion, shardOf, versionUpload } from '../store/index.ts';
+import type { StoredRef, UpsertCounts } from '../store/index.ts';
 import { ChunkPause, ChunkProgress, chunkSettings, ClaimLost, sourceOf } from './chunk.ts';
-import type { FileRef, KeyedRecord } from '../store/types.ts';
+import type { FileCheckpoint, FileRef, KeyedRecord } from '../store/types.ts';
 import type { RunInput } from './contracts.ts';
 import type { PipelineDeps } from './deps.ts';
 import { decodeS3Key, feedOfKey, putJson, putText, rejectedKeyFor, S3Lines, warningsKeyFor } from './objects.ts';
@@ -28,6 +31,9 @@ import { DEFAULT_LIMITS } from '../limits.ts';
 import { DEFAULT_BATCH_SIZE } from '../read/open.ts';
 import { keptWarnings } from '../report/kept.ts';
 import { failedFileMetrics, ingestMetrics, partnerDimension } from './metrics.ts';
+import { startRun } from './trigger.ts';
+
+export { startRun } from './trigger.ts';
 
 /** The part of an S3 event record ingestion reads (real S3 shape). */
 export interface S3ObjectEvent {
@@ -48,6 +54,14 @@ export interface ManifestFacts {
   /** S3 keys of the full lists, part by part (the first part of rejected rows is the manifest's rejectedKey). */
   rejectedParts?: string[];
   warningParts?: string[];
+  /** The file's short id, as its records carry it. */
+  fileId?: string;
+  /** What the write path did with the file's rows (docs/data-model.md). */
+  writes?: UpsertCounts & { olderSnapshot: number };
+  /** Snapshot files: the shards with a confirmation set (lib/pipeline/confirm.ts). */
+  confirmed?: number[];
+  /** A chunked snapshot file: how many parts its confirmation sets came in (absent: one). */
+  confirmParts?: number;
 }
 
 export type IngestOutcome =
@@ -70,6 +84,9 @@ export interface IngestOptions {
 const FLUSH_AT = 2_000;
 /** A file's version in a record's sort key: with limits.keyBytes ≤ 512, the key stays under DynamoDB's 1,024 bytes (lib/limits.ts). */
 const MAX_VERSION_BYTES = 200;
+
+/** Snapshot files without a snapshot time are one drop when their S3 eventTime falls in one such window (docs/data-model.md). */
+export const DROP_WINDOW_MS = 15 * 60_000;
 
 export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opts: IngestOptions = {}): Promise<IngestOutcome> {
   const settings = deps.settings();
@@ -101,7 +118,8 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
   const leaseMs = chunking.leaseSeconds * 1000;
   const remainingMs = opts.remainingMs ?? (() => Infinity);
 
-  const claimInput = { file: ref, feed: feed.name, ttlSeconds, leaseMs, source: sourceOf(event), handoff: opts.handoff };
+  // The manifest outlives the records it names by a day (a record's TTL is counted from its write).
+  const claimInput = { file: ref, feed: feed.name, ttlSeconds: ttlSeconds + 86_400, leaseMs, source: sourceOf(event), handoff: opts.handoff };
   let claim = await claimFile(deps.dynamo, settings.tableName, { ...claimInput, now });
   if (!claim.claimed && claim.current.status === 'processing') {
     // A live claim: its holder is at work, or it died and its lease has not run out yet (this
@@ -124,8 +142,8 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
     }
     const reason = done ? 'already ingested' : 'another delivery is ingesting it';
     log({ level: 'INFO', message: 'skipped', file: name, reason });
-    // A redelivery after a failed StartExecution must still start the run (idempotent per window).
-    if (done) await startRun(deps, boundary.name, now);
+    // A redelivery after a failed StartExecution must still start the run (the trigger de-duplicates).
+    if (done) await startRun(deps, boundary.name, 'ingest');
     return { status: 'skipped', file: name, reason };
   }
   const resumeFrom = claim.manifest.checkpoint;
@@ -148,26 +166,108 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
   const rejectedLines = new S3Lines(deps.s3, bucket, rejectedKeyFor(key), limits.keptRejected, (resumeFrom?.rejectedParts ?? 0) + 1, partBytes);
   const warningLines = new S3Lines(deps.s3, bucket, warningsKeyFor(key), limits.keptWarnings, (resumeFrom?.warningParts ?? 0) + 1, partBytes);
   const warnings = keptWarnings(limits.keptWarnings, (w) => warningLines.add(w));
-  let buffer: KeyedRecord[] = [];
-  let written = 0;
-  const seen = new Map<string, number>();
+  // The write path (docs/data-model.md): one item per record identity, read first, written
+  // only when new or changed; snapshot files also confirm every key they hold (confirm.ts).
+  const fileId = fileIdOf(ref);
+  const sequencer = event.s3.object.sequencer;
+  const snapshot = feedMode(feed.name, settings.config) === 'snapshot';
+  const windowMs = DROP_WINDOW_MS;
+  const dropOf = (iso: string) => new Date(Math.floor(new Date(iso).getTime() / windowMs) * windowMs).toISOString();
+  const drop = dropOf(eventTime);
+  const timeField = SNAPSHOT_TIME_FIELD[feed.name];
+  const confirm = snapshot ? new ConfirmSets() : undefined;
+  // A chunked file's confirmation sets come in parts, one per checkpoint (confirm.ts): a part
+  // written after the last checkpoint is written again, whole, by the invocation that resumes.
+  let confirmParts = resumeFrom?.confirmParts ?? 0;
+  const confirmedShards = new Set<number>(resumeFrom?.confirmed ?? []);
+  const putConfirmPart = async () => {
+    if (!confirm || confirm.size === 0) return;
+    for (const shard of await confirm.put(deps.s3, bucket, boundary.name, fileId, confirmParts)) confirmedShards.add(shard);
+    confirm.clear();
+    confirmParts++;
+  };
+  /** part (facility) → the newest snapshot time the store has seen for it (the pointer). */
+  const pointers = new Map<string, string>();
+  let olderSnapshot = 0;
+  let names: Map<string, string> | undefined;
+  const nameOf = async (id: string): Promise<string> => {
+    if (id === fileId) return name;
+    if (!names) {
+      names = new Map();
+      for await (const f of listFiles(deps.dynamo, settings.tableName, boundary.name)) if (f.fileId) names.set(f.fileId, `s3://${f.bucket}/${f.key}`);
+    }
+    return names.get(id) ?? `file ${id}`;
+  };
+  const duplicates: Array<{ record: KeyedRecord; stored: StoredRef; kept: 'new' | 'stored' }> = [];
+  const upserter = new RecordUpserter(deps.dynamo, settings.tableName, {
+    shards: settings.shards,
+    ttlSeconds,
+    now,
+    ignoreField: timeField === undefined ? undefined : () => timeField,
+    // Another file's row of one identity is a duplicate when it is of the same drop (and, for a snapshot, of the same snapshot time), as in the CLI.
+    sameDrop: (r, stored) => dropOf(versionUpload(stored.version).split(' ')[0]) === drop && (!snapshot || stored.version.split(' ')[0] === r.version.split(' ')[0]),
+    onDuplicate: (d) => {
+      if (duplicates.length < 10_000) duplicates.push(d);
+    },
+  });
+  let buffer: CanonRecord[] = [];
   const warn = (w: Warning) => warnings.add(w);
+  const sayDuplicates = async () => {
+    for (const d of duplicates.splice(0)) {
+      const here = fromKeyed(d.record);
+      const other: CanonRecord = { ...here, file: await nameOf(d.stored.fileId), line: d.stored.line };
+      warn(d.kept === 'new' ? duplicateWarning(boundary, other, here) : duplicateWarning(boundary, here, other));
+    }
+  };
   const flush = async () => {
     if (buffer.length === 0) return;
     const batch = buffer;
     buffer = [];
-    const w = await writeRecords(deps.dynamo, settings.tableName, batch, { shards: settings.shards, ttlSeconds, now });
-    written += w.written;
+    for (const r of batch) {
+      let version: string;
+      if (snapshot) {
+        const t = snapshotTimeOf(r, drop);
+        const part = partitionOf(boundary, r);
+        const pk = r.side + SEP + part;
+        let newest = pointers.get(pk);
+        if (newest === undefined || t > newest) {
+          newest = await raiseSnapshot(deps.dynamo, settings.tableName, { boundary: boundary.name, side: r.side, part, time: t, ttl: Math.floor(now.getTime() / 1000) + ttlSeconds });
+          pointers.set(pk, newest);
+        }
+        // A row of an older snapshot than the store has seen for its facility: not written, not confirmed.
+        if (t < newest) {
+          olderSnapshot++;
+          continue;
+        }
+        version = recordVersion({ snapshot: t, eventTime, sequencer, line: r.line });
+      } else version = recordVersion({ eventTime, sequencer, line: r.line });
+      const k = toKeyed(boundary, r, { version, fileId });
+      if (confirm) {
+        const pk = recordPk(boundary.name, shardOf(k.group, settings.shards));
+        confirm.add(shardOf(k.group, settings.shards), keyHash(pk, encodeRecordSk(k)), r.line);
+      }
+      await upserter.add(k);
+    }
+    await sayDuplicates();
   };
   /** Flush, then record the checkpoint (and renew the lease): only what is durable is counted. */
   const checkpoint = async (stats: Readonly<FileStats>, handoff?: string) => {
     await flush();
+    // Every record counted is in the table (the upserter drained), and the keys this chunk
+    // confirms are in S3 as their own part, before the checkpoint says so.
+    await upserter.end();
+    await sayDuplicates();
+    await putConfirmPart();
     await rejectedLines.drain();
     await warningLines.drain();
-    const at = { ...progress.checkpoint(stats, rejectedLines.parts, warningLines.parts), readAt: readAt.toISOString() };
+    const at: FileCheckpoint = { ...progress.checkpoint(stats, rejectedLines.parts, warningLines.parts), readAt: readAt.toISOString() };
+    if (confirm) {
+      at.confirmParts = confirmParts;
+      at.confirmed = [...confirmedShards].sort((a, b) => a - b);
+    }
     const held = await checkpointFile(deps.dynamo, settings.tableName, ref, claim.token, { checkpoint: at, leaseMs, handoff, now: deps.now?.() ?? new Date() });
     if (!held) throw new ClaimLost();
-    log({ level: 'INFO', message: handoff ? 'handing over' : 'checkpoint', file: name, records: at.records, read: at.read, written, invocation: at.invocations });
+    log({ level: 'INFO', message: handoff ? 'handing over' : 'checkpoint', file: name, records: at.records, read: at.read, written: upserter.counts.written, invocation: at.invocations });
   };
 
   let result: Awaited<ReturnType<typeof readFeedFile>>;
@@ -189,15 +289,11 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
       ...(chunking.chunkRows > 0 && chunking.chunkRows < DEFAULT_BATCH_SIZE ? { batchSize: chunking.chunkRows } : {}),
       sink: {
         record(r: CanonRecord) {
-          // Two rows of one identity in one file: the later is stored (as the CLI uses it), and we say so.
-          const id = groupKey(boundary, r) + SEP + r.side + SEP + boundary.identityKey(r);
-          const before = seen.get(id);
-          if (before !== undefined) warn(duplicateWarning(boundary, { ...r, line: before }, r));
-          seen.set(id, r.line);
+          // Two rows of one identity in one file are found through the store (RecordUpserter): no per-row map here.
           progress.line = r.line;
           // Records before the checkpoint are in the table already (chunk.ts).
           if (!progress.take()) return;
-          buffer.push(toKeyed(boundary, r));
+          buffer.push(r);
         },
         reject: (r) => {
           progress.line = r.line;
@@ -222,10 +318,22 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
       },
     });
     await flush();
+    const writes = await upserter.end();
+    await sayDuplicates();
+    await putConfirmPart();
 
     const rejectedParts = await rejectedLines.end();
     const rejectedKey: string | undefined = rejectedParts[0];
-    const manifest: ManifestFacts = { facts: result.facts, stats: result.stats, warnings: [], warningTotal: warnings.total };
+    const manifest: ManifestFacts = {
+      facts: { ...result.facts, drop },
+      stats: result.stats,
+      warnings: [],
+      warningTotal: warnings.total,
+      fileId,
+      writes: { ...writes, olderSnapshot },
+    };
+    if (confirm) manifest.confirmed = [...confirmedShards].sort((a, b) => a - b);
+    if (confirmParts > 1) manifest.confirmParts = confirmParts;
     if (rejectedParts.length > 1) manifest.rejectedParts = rejectedParts;
     if (warnings.total > 0) {
       manifest.keptWarningsKey = warningsKeyFor(key).replace(/\.ndjson$/, '.kept.json');
@@ -247,7 +355,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
       warningCount,
     });
     if (!completed) throw new ClaimLost();
-    log({ level: 'INFO', message: 'ingested', file: name, feed: feed.name, read: result.stats.read, stored: rowsStored, written, rejected: result.stats.rejected, warnings: warningCount, invocations: progress.invocation });
+    log({ level: 'INFO', message: 'ingested', file: name, feed: feed.name, read: result.stats.read, stored: rowsStored, ...writes, olderSnapshot, rejected: result.stats.rejected, warnings: warningCount, invocations: progress.invocation });
     deps.metrics?.(ingestMetrics({ boundary: boundary.name, feed: feed.name, partner: partnerDimension(key, feed.name, settings.config), file: name, read: result.stats.read, stored: rowsStored, rejected: result.stats.rejected }));
   } catch (e) {
     if (e instanceof ChunkPause) {
@@ -275,7 +383,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
     body?.destroy();
   }
   // Outside the try: if this throws, the redelivered event finds the file done and starts the run then.
-  await startRun(deps, boundary.name, now);
+  await startRun(deps, boundary.name, 'ingest');
   return { status: 'ingested', file: name, boundary: boundary.name, read: result.stats.read, stored: result.stats.used, rejected: result.stats.rejected };
 }
 
@@ -283,19 +391,4 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
 function checksumOf(result: { checksum?: string }): string {
   if (result.checksum === undefined) throw new Error('the reader finished without hashing the whole object');
   return result.checksum;
-}
-
-/** One execution per boundary per window: the execution name carries the window, so a second start is refused. */
-export async function startRun(deps: PipelineDeps, boundary: BoundaryName, now: Date): Promise<void> {
-  const s = deps.settings();
-  if (!deps.sfn || !s.stateMachineArn) return;
-  const windowMs = s.runWindowMinutes * 60_000;
-  const start = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
-  const name = `${boundary}-${start.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
-  const input: RunInput = { boundary, trigger: 'ingest' };
-  try {
-    await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: s.stateMachineArn, name, input: JSON.stringify(input) }));
-  } catch (e) {
-    if ((e as Error).name !== 'ExecutionAlreadyExists') throw e;
-  }
 }

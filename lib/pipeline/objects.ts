@@ -1,5 +1,9 @@
 /** Small S3 helpers for the pipeline: JSON and text in and out, and key routing. */
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { PassThrough, type Readable } from 'node:stream';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ErrorCodes, ReconError } from '../errors.ts';
 import { isFeedName, type FeedName } from '../feeds/catalog.ts';
@@ -52,7 +56,12 @@ export function feedOfKey(key: string): FeedName | undefined {
 export const runKeys = {
   scope: (boundary: string, runId: string) => `${Prefix.runs}${boundary}/${runId}/scope.json`,
   shard: (boundary: string, runId: string, shard: number) => `${Prefix.runs}${boundary}/${runId}/shard-${String(shard).padStart(4, '0')}.json`,
-  identities: (boundary: string, runId: string) => `${Prefix.runs}${boundary}/${runId}/discrepancies.json`,
+  /** The run's discrepancy identities, NDJSON in report order (older runs: a JSON array, `….json`). */
+  identities: (boundary: string, runId: string) => `${Prefix.runs}${boundary}/${runId}/discrepancies.ndjson`,
+  /** A shard's discrepancies, NDJSON in report order (parts `….2.ndjson`…). */
+  shardDiscrepancies: (boundary: string, runId: string, shard: number) => `${Prefix.runs}${boundary}/${runId}/shard-${String(shard).padStart(4, '0')}.discrepancies.ndjson`,
+  /** Resolved identities of a run, when there are too many to hold (NDJSON parts). */
+  resolved: (boundary: string, runId: string) => `${Prefix.runs}${boundary}/${runId}/resolved.ndjson`,
   /** The run's feed health, the next run's baseline (lib/pipeline/feed-health.ts). */
   feedHealth: (boundary: string, runId: string) => `${Prefix.runs}${boundary}/${runId}/feed-health.json`,
   report: (boundary: string, runId: string, name: string) => `${Prefix.reports}${boundary}/${runId}/${name}`,
@@ -151,4 +160,98 @@ export async function getLines<T>(s3: S3Client, bucket: string, key: string, max
     if (line) out.push(JSON.parse(line) as T);
   }
   return out;
+}
+
+/**
+ * True when a read failed because the object is not there (404: expired by the lifecycle, or
+ * deleted). S3 says 404 only to a caller allowed to list the prefix; otherwise 403, which is
+ * a permission problem, not this (the construct lets summarize list what it reads).
+ */
+export function isMissing(e: unknown): boolean {
+  const c = (e instanceof ReconError ? (e as { cause?: unknown }).cause : e) as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return c?.name === 'NoSuchKey' || c?.name === 'NotFound' || c?.$metadata?.httpStatusCode === 404;
+}
+
+/** Whether an object exists (HeadObject; a missing one is false, any other failure throws E_STORAGE). */
+export async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch (e) {
+    if (isMissing(e)) return false;
+    throw new ReconError(ErrorCodes.STORAGE, `cannot read s3://${bucket}/${key}: ${(e as Error).message}`, { file: `s3://${bucket}/${key}` }, { cause: e });
+  }
+}
+
+/** The lines of an object, read as a stream (an object of any size; blank lines skipped). */
+export async function* readLines(s3: S3Client, bucket: string, key: string): AsyncGenerator<string> {
+  let body: Readable;
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    body = out.Body as Readable;
+  } catch (e) {
+    throw new ReconError(ErrorCodes.STORAGE, `cannot read s3://${bucket}/${key}: ${(e as Error).message}`, { file: `s3://${bucket}/${key}` }, { cause: e });
+  }
+  try {
+    for await (const line of createInterface({ input: body, crlfDelay: Infinity })) if (line) yield line;
+  } catch (e) {
+    throw new ReconError(ErrorCodes.STORAGE, `cannot read s3://${bucket}/${key}: ${(e as Error).message}`, { file: `s3://${bucket}/${key}` }, { cause: e });
+  } finally {
+    body.destroy();
+  }
+}
+
+/** The parsed NDJSON lines of several objects in turn, streamed. */
+export async function* readNdjson<T>(s3: S3Client, bucket: string, keys: readonly string[]): AsyncGenerator<T> {
+  for (const key of keys) for await (const line of readLines(s3, bucket, key)) yield JSON.parse(line) as T;
+}
+
+/**
+ * An object written as it is made: text goes out in multipart-upload parts (lib-storage
+ * `Upload`, 8 MB parts, two in flight), so an object of any size is never held whole, and
+ * it appears whole or not at all (a failed upload is aborted). Small writes are batched.
+ */
+export class S3Writer {
+  private readonly body = new PassThrough();
+  private readonly upload: Upload;
+  private readonly done: Promise<unknown>;
+  private pending: string[] = [];
+  private size = 0;
+
+  constructor(s3: S3Client, bucket: string, readonly key: string, contentType: string) {
+    if (key.startsWith(Prefix.inbound)) throw new Error(`refusing to write ${key} under ${Prefix.inbound} (it would trigger ingestion)`);
+    this.upload = new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: this.body, ContentType: contentType }, partSize: 8 * 1024 * 1024, queueSize: 2 });
+    this.done = this.upload.done().catch((e: unknown) => {
+      throw new ReconError(ErrorCodes.STORAGE, `cannot write s3://${bucket}/${key}: ${(e as Error).message}`, { file: `s3://${bucket}/${key}` }, { cause: e });
+    });
+    this.done.catch(() => undefined);
+  }
+
+  async write(text: string): Promise<void> {
+    this.pending.push(text);
+    this.size += text.length;
+    if (this.size >= 256 * 1024) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const chunk = this.pending.join('');
+    this.pending = [];
+    this.size = 0;
+    if (!this.body.write(chunk)) await Promise.race([once(this.body, 'drain'), this.done]);
+  }
+
+  /** Writes what is left and waits until the object is stored. */
+  async end(): Promise<void> {
+    await this.flush();
+    this.body.end();
+    await this.done;
+  }
+
+  /** Gives up: the upload is aborted (nothing is stored). */
+  async abort(): Promise<void> {
+    this.body.destroy();
+    await this.upload.abort().catch(() => undefined);
+    await this.done.catch(() => undefined);
+  }
 }

@@ -1,15 +1,16 @@
 /** Plan: list the ingested files of a boundary, fix the run's scope in S3, fan out shards. */
 import type { FileFacts, Scope } from '../boundaries/boundary.ts';
 import { BOUNDARY } from '../boundaries/index.ts';
-import { duplicateFileWarning, duplicateStats, SameContent } from '../engine/reconcile.ts';
+import { duplicateFileWarning, duplicateStats, runScope, SameContent } from '../engine/reconcile.ts';
 import type { BoundaryName, FeedName } from '../feeds/catalog.ts';
 import { ErrorCodes } from '../errors.ts';
 import type { FileStats, Warning } from '../report/model.ts';
-import { listFiles, putRun } from '../store/index.ts';
+import { expiresAt, listFiles, putRun } from '../store/index.ts';
 import type { PlanInput, PlanOutput } from './contracts.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { ManifestFacts } from './ingest.ts';
 import { putJson, runKeys } from './objects.ts';
+import { unfinishedFiles, type UnfinishedFile } from './trigger.ts';
 
 /** What the planner leaves in S3 for the shards and the summary. */
 export interface RunScope {
@@ -26,6 +27,14 @@ export interface RunScope {
   fileWarningTotal?: number;
   /** Every part of the files' full lists, for the report to name when it keeps only the first. */
   fullLists?: { rejected: string[]; warnings: string[] };
+  /**
+   * The files whose records count, by file id → name: the current version of each fully
+   * ingested file (not a failed one, not a copy of another's content). A stored record of any
+   * other file is left out; compare names sources through this map.
+   */
+  fileNames?: Record<string, string>;
+  /** Snapshot files: name → file id and the shards that have a confirmation set (compare checks current-snapshot keys against them). */
+  snapshotFiles?: Record<string, { fileId: string; confirmed: number[]; parts?: number }>;
   /** When each file of `files` arrived (its S3 event time), for feed health. */
   fileTimes?: Record<string, string>;
   /** Files that arrived with no data row (ingestion failed with E_NO_ROWS), for feed health's feed_empty. */
@@ -41,11 +50,16 @@ function arrivalOf(version: string, finishedAt: string): string {
 export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOutput> {
   const s = deps.settings();
   const boundary = BOUNDARY[input.boundary];
-  const startedAt = (deps.now?.() ?? new Date()).toISOString();
+  const now = deps.now?.() ?? new Date();
+  const startedAt = now.toISOString();
+  // Files of the boundary not ingested yet: named in the report (and so in the message), never skipped in silence.
+  const unfinished = await unfinishedFiles(deps, boundary.name);
+  if (unfinished.stuck.length > 0) await deps.resumeStuck?.(boundary.name, unfinished.stuck);
+  const pendingWarnings = [...inFlightWarnings(boundary.name, unfinished.inFlight, input), ...unfinished.stuck.map(stuckWarning)];
   // The current version of each file: the latest ingested one (a re-upload replaces the file whole).
-  const latest = new Map<string, { m: ManifestFacts; rejectedKey?: string; finishedAt: string; checksum?: string }>();
+  const latest = new Map<string, { m: ManifestFacts; rejectedKey?: string; finishedAt: string; checksum?: string; fileId?: string }>();
   const failed = new Map<string, { message: string; finishedAt: string; code?: string; feed: FeedName; startedAt: string }>();
-  for await (const f of listFiles(deps.dynamo, s.tableName, boundary.name)) {
+  for await (const f of listFiles(deps.dynamo, s.tableName, boundary.name, { now })) {
     const file = `s3://${f.bucket}/${f.key}`;
     if (f.status === 'failed') {
       const cur = failed.get(file);
@@ -55,7 +69,7 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
     if (f.status !== 'done' || !f.facts) continue;
     const m = f.facts as unknown as ManifestFacts;
     const cur = latest.get(m.facts.file);
-    if (!cur || m.facts.version > cur.m.facts.version) latest.set(m.facts.file, { m, rejectedKey: f.rejectedKey, finishedAt: f.finishedAt ?? '', checksum: f.checksum });
+    if (!cur || m.facts.version > cur.m.facts.version) latest.set(m.facts.file, { m, rejectedKey: f.rejectedKey, finishedAt: f.finishedAt ?? '', checksum: f.checksum, fileId: f.fileId ?? m.fileId });
   }
   // A file that could not be ingested is said in the report, unless a good version of it came since.
   const failures: Warning[] = [];
@@ -84,15 +98,22 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
     return false;
   });
   const facts: FileFacts[] = entries.map((e) => e.m.facts);
-  const scoped = boundary.scope(facts, s.config);
-  const scope: Scope = { ...scoped.scope, files: Object.fromEntries(facts.map((f) => [f.file, f.version])) };
+  const scoped = runScope(boundary, facts, s.config);
+  const scope: Scope = scoped.scope;
+  const fileNames: Record<string, string> = Object.create(null) as Record<string, string>;
+  const snapshotFiles: Record<string, { fileId: string; confirmed: number[]; parts?: number }> = Object.create(null) as Record<string, { fileId: string; confirmed: number[]; parts?: number }>;
+  for (const e of entries) {
+    if (e.fileId === undefined) continue;
+    fileNames[e.fileId] = e.m.facts.file;
+    if (e.m.confirmed) snapshotFiles[e.m.facts.file] = { fileId: e.fileId, confirmed: e.m.confirmed, ...(e.m.confirmParts && e.m.confirmParts > 1 ? { parts: e.m.confirmParts } : {}) };
+  }
   const run: RunScope = {
     boundary: boundary.name,
     runId: input.runId,
     startedAt,
     scope,
     // Warnings of older manifests (kept in the manifest itself) come along as they are.
-    warnings: [...failures, ...fileWarnings, ...scoped.warnings],
+    warnings: [...pendingWarnings, ...failures, ...fileWarnings, ...scoped.warnings],
     files,
     rejectedKeys: entries.flatMap((e) => (e.rejectedKey ? [e.rejectedKey] : [])),
     warningKeys: entries.flatMap((e) => (e.m.keptWarningsKey ? [e.m.keptWarningsKey] : [])),
@@ -101,12 +122,43 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
       rejected: entries.flatMap((e) => e.m.rejectedParts ?? (e.rejectedKey ? [e.rejectedKey] : [])),
       warnings: entries.flatMap((e) => e.m.warningParts ?? (e.m.keptWarningsKey ? [e.m.keptWarningsKey] : [])),
     },
+    fileNames,
+    snapshotFiles,
     emptyFiles,
     fileTimes: Object.fromEntries(all.map((e) => [e.m.stats.file, arrivalOf(e.m.facts.version, e.finishedAt)])),
   };
   const scopeKey = runKeys.scope(boundary.name, input.runId);
   await putJson(deps.s3, s.bucketName, scopeKey, run);
-  await putRun(deps.dynamo, s.tableName, { boundary: boundary.name, runId: input.runId, startedAt, status: 'running' });
+  await putRun(deps.dynamo, s.tableName, { boundary: boundary.name, runId: input.runId, startedAt, status: 'running', ttl: expiresAt(startedAt, s.retentionDays) });
   return { boundary: boundary.name, runId: input.runId, scopeKey, shards: Array.from({ length: s.shards }, (_, shard) => ({ shard })) };
 }
 
+
+/** The most files one files_in_flight warning names (the rest are counted). */
+const NAMED_IN_FLIGHT = 20;
+
+/** One warning listing the files still being ingested as the run planned: left out of it, taken by the follow-up run. */
+export function inFlightWarnings(boundary: BoundaryName, files: UnfinishedFile[], input: PlanInput): Warning[] {
+  if (files.length === 0) return [];
+  const waited = input.drop?.waitedOut ? ` after waiting ${input.drop.waitedSeconds} s, the longest allowed` : '';
+  const names = files.slice(0, NAMED_IN_FLIGHT).map((f) => `${f.file} (since ${f.startedAt})`);
+  if (files.length > NAMED_IN_FLIGHT) names.push(`and ${files.length - NAMED_IN_FLIGHT} more`);
+  const one = files.length === 1;
+  return [
+    {
+      code: 'files_in_flight',
+      // The names first: a message shows the start of a warning.
+      message: `${names.join(', ')}: still being ingested when this ${boundary} run planned${waited}; not in this run (a follow-up run takes ${one ? 'it' : 'them'})`,
+      file: files[0].file,
+    },
+  ];
+}
+
+/** A file whose ingest stopped without finishing (its lease ran out while it was still processing). */
+export function stuckWarning(f: UnfinishedFile): Warning {
+  return {
+    code: 'ingest_stuck',
+    message: `${f.file} has been ingesting since ${f.startedAt} and its lease ran out at ${f.leaseUntil}: its ingest stopped without finishing, so its rows are not in this run until it is ingested again`,
+    file: f.file,
+  };
+}

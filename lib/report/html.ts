@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Discrepancy, Report } from './model.ts';
-import { ALL_TYPES, buildSummary } from './merge.ts';
+import { ALL_TYPES, ListFacts, SummaryTotals } from './merge.ts';
 import { BOUNDARY } from '../boundaries/index.ts';
 import {
   formatAge, formatInt, formatPercent, impactText, moneyAtRiskText, plural, rowsText, sidesOf, valueText,
@@ -29,7 +29,8 @@ export const HTML_MAX_ROWS = 250_000;
 export const HTML_MAX_REJECTED = 100_000;
 /** Rows of any other table (warnings, resolved, files, feed health…). */
 export const HTML_MAX_TABLE = 100_000;
-const BATCH = 1000;
+/** Rows stringified at a time. */
+export const HTML_ROW_BATCH = 1000;
 
 type Cell = string | number | boolean | null;
 
@@ -42,7 +43,7 @@ interface TableData {
 }
 
 /** Row of the discrepancy table (positional, to keep a 100k-row page small). */
-type DiscrepancyRow = [
+export type DiscrepancyRow = [
   type: number,
   key: Cell[],
   left: Cell[] | string | null,
@@ -110,85 +111,83 @@ function feedHealthRows(value: unknown): unknown {
   }));
 }
 
-interface PageParts {
-  head: Record<string, unknown>;
-  /** Rows embedded (at most HTML_MAX_ROWS). */
-  count: number;
-  /** Row i; file names are added to `head.table.files` as rows are made, so make the rows first. */
-  row: (i: number) => DiscrepancyRow;
+/**
+ * What the page needs from every discrepancy beyond the rows it shows: the types, money and
+ * units at risk per type (the summary's own exact arithmetic), and the columns of the rows it
+ * embeds (the first HTML_MAX_ROWS). Gathered one at a time, so a streamed report gives the
+ * same page as one held in memory. Nothing here depends on new / ongoing (see ListFacts).
+ */
+export class HtmlFacts {
+  count = 0;
+  readonly types = new Set<string>();
+  readonly risk = new Map<string, SummaryTotals>();
+  readonly keyFields: string[] = [];
+  private readonly seenKey = new Set<string>();
+  readonly sideFields: [string[], string[]] = [[], []];
+  private readonly seenSide = [new Set<string>(), new Set<string>()];
+  private readonly sides: [string, string];
+
+  constructor(report: Report) {
+    this.sides = sidesOf(report);
+    for (const k of BOUNDARY[report.boundary]?.keyFields ?? []) { this.seenKey.add(k); this.keyFields.push(k); }
+  }
+
+  add(d: Discrepancy): void {
+    this.count++;
+    this.types.add(d.type);
+    let totals = this.risk.get(d.type);
+    if (!totals) this.risk.set(d.type, (totals = new SummaryTotals()));
+    totals.add(d);
+    if (this.count > HTML_MAX_ROWS) return;
+    for (const k of Object.keys(d.key ?? {})) if (!this.seenKey.has(k)) { this.seenKey.add(k); this.keyFields.push(k); }
+    for (const j of [0, 1] as const) {
+      const v = d[this.sides[j]];
+      if (isPlainObject(v)) for (const f of Object.keys(v)) if (!this.seenSide[j].has(f)) { this.seenSide[j].add(f); this.sideFields[j].push(f); }
+    }
+  }
+
+  static of(report: Report): HtmlFacts {
+    const f = new HtmlFacts(report);
+    for (const d of report.discrepancies ?? []) f.add(d);
+    return f;
+  }
+}
+
+export interface HtmlPage {
+  /** Rows to embed: the first `shown` discrepancies (at most HTML_MAX_ROWS). */
+  shown: number;
+  /** A discrepancy's row; file names are added to the head's file list as rows are made, so make the rows first. */
+  row: (d: Discrepancy) => DiscrepancyRow;
+  /** The head, once the rows are made; `list` tells new / ongoing / resolved of the whole list. */
+  head: (list: ListFacts) => Record<string, unknown>;
 }
 
 /** The page's data (head and rows): everything formatted here, with text.ts. */
 export function htmlData(report: Report): { head: Record<string, unknown>; rows: DiscrepancyRow[] } {
-  const parts = pageParts(report);
-  const rows = Array.from({ length: parts.count }, (_, i) => parts.row(i));
-  return { head: parts.head, rows };
+  const page = htmlPage(report);
+  const rows = (report.discrepancies ?? []).slice(0, page.shown).map(page.row);
+  return { head: page.head(ListFacts.of(report)), rows };
 }
 
-function pageParts(report: Report): PageParts {
+/**
+ * The page's parts for `report`, whose `discrepancies` need only hold the rows shown when
+ * `facts` are given (a streamed report), and whose `resolved` need only hold the first
+ * HTML_MAX_TABLE.
+ */
+export function htmlPage(report: Report, facts: HtmlFacts = HtmlFacts.of(report)): HtmlPage {
   const [left, right] = sidesOf(report);
   const s = report.summary;
-  const all = report.discrepancies ?? [];
-  const ds = all.length > HTML_MAX_ROWS ? all.slice(0, HTML_MAX_ROWS) : all;
-  const total = s?.discrepancies ?? all.length;
-
-  // Headline, as summary.md says it.
-  const newCount = all.filter((d) => d.status === 'new').length;
-  const ongoing = all.filter((d) => d.status === 'ongoing');
-  const hasStatus = newCount + ongoing.length > 0 || report.resolved !== undefined;
-  let headline: string;
-  let oldest: string | undefined;
-  if (total === 0) headline = `All clear: ${left} and ${right} reconcile — no discrepancies.`;
-  else {
-    headline = plural(total, 'discrepancy', 'discrepancies');
-    if (newCount || ongoing.length) {
-      headline += ` — ${formatInt(newCount)} new, ${formatInt(ongoing.length)} ongoing`;
-      oldest = ongoing.reduce<string | undefined>((m, d) => (d.firstSeen && (!m || d.firstSeen < m) ? d.firstSeen : m), undefined);
-      const age = formatAge(oldest, report.generatedAt);
-      if (oldest && age) headline += ` (oldest open since ${oldest}, ${age})`;
-    }
-    headline += '.';
-  }
-
-  const figures: Array<[string, string]> = [];
-  if (s) {
-    figures.push(
-      ['Match rate', `${formatPercent(s.matchRate)} (${formatInt(s.matched)} of ${formatInt(Math.max(s.keys, 0))} keys matched)`],
-      ['Keys', `${left} ${formatInt(s.left)}, ${right} ${formatInt(s.right)}`],
-      ['Money at risk', moneyAtRiskText(report)],
-      ['Units at risk', formatInt(s.atRisk?.units ?? 0)],
-      ['Rows', rowsText(s.rows)],
-    );
-    if (s.outOfScope) figures.push(['Out of scope (not compared)', `${formatInt(s.outOfScope)} keys`]);
-  }
-  figures.push(['Rejected rows', formatInt((report.rejected ?? []).length)], ['Warnings', formatInt((report.warnings ?? []).length)]);
+  const total = s?.discrepancies ?? facts.count;
+  const shown = Math.min(facts.count, HTML_MAX_ROWS);
 
   // Types: SPEC order first, then any other type the report has (a new type shows as is).
   const byType = (s?.byType ?? {}) as Record<string, number>;
-  const present = new Set<string>([...Object.keys(byType), ...all.map((d) => d.type)]);
+  const present = new Set<string>([...Object.keys(byType), ...facts.types]);
   const types = [...ALL_TYPES.filter((t) => present.has(t)), ...[...present].filter((t) => !ALL_TYPES.includes(t as never)).sort()];
   const typeIndex = new Map(types.map((t, i) => [t, i]));
 
-  // At risk per type: the summary's own exact arithmetic (buildSummary) on each type's discrepancies.
-  const groups = new Map<string, Discrepancy[]>();
-  for (const d of all) {
-    const g = groups.get(d.type);
-    if (g) g.push(d); else groups.set(d.type, [d]);
-  }
-  const currencies = Object.keys(s?.atRisk?.money ?? {});
-  const risk = types.map((t) => {
-    const g = groups.get(t) ?? [];
-    const sum = buildSummary({ left: 0, right: 0, keys: 0, matched: 0, outOfScope: 0, discrepancies: g, rows: { read: 0, used: 0, rejected: 0 } });
-    for (const c of Object.keys(sum.atRisk.money)) if (!currencies.includes(c)) currencies.push(c);
-    return { type: t, count: byType[t] ?? g.length, money: sum.atRisk.money, units: sum.atRisk.units };
-  });
-
   // Discrepancy rows.
-  const keyFields: string[] = [];
-  const seenKey = new Set<string>();
-  for (const k of BOUNDARY[report.boundary]?.keyFields ?? []) { seenKey.add(k); keyFields.push(k); }
-  const sideFields: [string[], string[]] = [[], []];
-  const seenSide = [new Set<string>(), new Set<string>()];
+  const { keyFields, sideFields } = facts;
   const files: string[] = [];
   const fileIndex = new Map<string, number>();
   const fileOf = (f: unknown): number => {
@@ -197,13 +196,6 @@ function pageParts(report: Report): PageParts {
     if (i === undefined) { i = files.length; files.push(name); fileIndex.set(name, i); }
     return i;
   };
-  for (const d of ds) {
-    for (const k of Object.keys(d.key ?? {})) if (!seenKey.has(k)) { seenKey.add(k); keyFields.push(k); }
-    for (const j of [0, 1] as const) {
-      const v = d[j === 0 ? left : right];
-      if (isPlainObject(v)) for (const f of Object.keys(v)) if (!seenSide[j].has(f)) { seenSide[j].add(f); sideFields[j].push(f); }
-    }
-  }
   const sideNames = [left, right];
   const sideView = (v: unknown, j: 0 | 1): Cell[] | string | null => {
     if (v === null || v === undefined) return null;
@@ -246,51 +238,95 @@ function pageParts(report: Report): PageParts {
     ];
   };
 
-  const fileStats = report.files ?? [];
-  const skipped = fileStats.some((f) => f.skipped);
-  const filesTable: TableData = {
-    columns: [{ label: 'File' }, { label: 'Feed' }, { label: 'Side' }, { label: 'Format' }, { label: 'Preset' }, { label: 'Read', num: true }, { label: 'Used', num: true }, { label: 'Rejected', num: true }, ...(skipped ? [{ label: 'Skipped', num: true }] : [])],
-    rows: fileStats.slice(0, HTML_MAX_TABLE).map((f) => [f.file, f.feed, f.side, f.format, f.preset ?? '', f.read, f.used, f.rejected, ...(skipped ? [f.skipped ?? 0] : [])]),
-    more: fileStats.length > HTML_MAX_TABLE ? fileStats.length - HTML_MAX_TABLE : undefined,
-  };
-  const rejectedAll = report.rejected ?? [];
-  const rejected: TableData = {
-    columns: [{ label: 'File' }, { label: 'Line', num: true }, { label: 'Reason' }],
-    rows: rejectedAll.slice(0, HTML_MAX_REJECTED).map((r) => [valueText(r.file), r.line, valueText(r.reason)]),
-    more: rejectedAll.length > HTML_MAX_REJECTED ? rejectedAll.length - HTML_MAX_REJECTED : undefined,
-  };
-  const warningsAll = report.warnings ?? [];
-  const warnings: TableData = {
-    columns: [{ label: 'Code' }, { label: 'Message' }, { label: 'File' }, { label: 'Lines' }],
-    rows: warningsAll.slice(0, HTML_MAX_TABLE).map((w) => [valueText(w.code), valueText(w.message), valueText(w.file), (w.lines ?? []).slice(0, 20).join(', ') + ((w.lines?.length ?? 0) > 20 ? ', …' : '')]),
-    more: warningsAll.length > HTML_MAX_TABLE ? warningsAll.length - HTML_MAX_TABLE : undefined,
-  };
-  const resolvedAll = report.resolved ?? [];
-  const resolved: TableData | undefined = report.resolved === undefined ? undefined : {
-    columns: [{ label: 'Type' }, ...keyFields.map((k) => ({ label: k })), { label: 'First seen' }],
-    rows: resolvedAll.slice(0, HTML_MAX_TABLE).map((r) => [valueText(r.type), ...keyFields.map((k) => cellOf(r.key?.[k])), r.firstSeen ?? null]),
-    more: resolvedAll.length > HTML_MAX_TABLE ? resolvedAll.length - HTML_MAX_TABLE : undefined,
-  };
+  const head = (list: ListFacts): Record<string, unknown> => {
+    // Headline, as summary.md says it.
+    const newCount = list.newCount;
+    const ongoingCount = list.ongoingCount;
+    const hasStatus = newCount + ongoingCount > 0 || report.resolved !== undefined;
+    let headline: string;
+    let oldest: string | undefined;
+    if (total === 0) headline = `All clear: ${left} and ${right} reconcile — no discrepancies.`;
+    else {
+      headline = plural(total, 'discrepancy', 'discrepancies');
+      if (newCount || ongoingCount) {
+        headline += ` — ${formatInt(newCount)} new, ${formatInt(ongoingCount)} ongoing`;
+        oldest = list.oldestOngoing;
+        const age = formatAge(oldest, report.generatedAt);
+        if (oldest && age) headline += ` (oldest open since ${oldest}, ${age})`;
+      }
+      headline += '.';
+    }
 
-  // Anything else the report carries (feed health, say): a section of its own, as a table.
-  const extra: Array<{ name: string; title: string; table: TableData }> = [];
-  for (const [name, value] of Object.entries(report)) {
-    if (KNOWN_SECTIONS.has(name) || value === undefined || value === null || typeof value !== 'object') continue;
-    extra.push({ name, title: sectionTitle(name), table: genericTable(name === 'feedHealth' ? feedHealthRows(value) : value) });
-  }
+    const figures: Array<[string, string]> = [];
+    if (s) {
+      figures.push(
+        ['Match rate', `${formatPercent(s.matchRate)} (${formatInt(s.matched)} of ${formatInt(Math.max(s.keys, 0))} keys matched)`],
+        ['Keys', `${left} ${formatInt(s.left)}, ${right} ${formatInt(s.right)}`],
+        ['Money at risk', moneyAtRiskText(report)],
+        ['Units at risk', formatInt(s.atRisk?.units ?? 0)],
+        ['Rows', rowsText(s.rows)],
+      );
+      if (s.outOfScope) figures.push(['Out of scope (not compared)', `${formatInt(s.outOfScope)} keys`]);
+    }
+    figures.push(['Rejected rows', formatInt((report.rejected ?? []).length)], ['Warnings', formatInt((report.warnings ?? []).length)]);
 
-  const title = `Reconciliation: ${report.boundary} (${left} vs ${right})`;
-  const meta = [`Generated ${report.generatedAt ?? ''}`];
-  if (report.runId) meta.push(`run ${report.runId}`);
+    // At risk per type: the summary's own exact arithmetic (SummaryTotals) on each type's discrepancies.
+    const currencies = Object.keys(s?.atRisk?.money ?? {});
+    const risk = types.map((t) => {
+      const totals = facts.risk.get(t) ?? new SummaryTotals();
+      const sum = totals.summary({ left: 0, right: 0, keys: 0, matched: 0, outOfScope: 0, rows: { read: 0, used: 0, rejected: 0 } });
+      for (const c of Object.keys(sum.atRisk.money)) if (!currencies.includes(c)) currencies.push(c);
+      return { type: t, count: byType[t] ?? totals.count, money: sum.atRisk.money, units: sum.atRisk.units };
+    });
 
-  const head: Record<string, unknown> = {
-    title, meta, headline, clear: total === 0, figures, sides: [left, right], types, risk, currencies,
-    units: s?.atRisk?.units ?? 0,
-    status: hasStatus ? { new: newCount, ongoing: ongoing.length, resolved: resolvedAll.length, oldest: oldest ?? null } : null,
-    resolved, files: filesTable, rejected, warnings, extra,
-    table: { keyFields, sideFields, files, total: all.length, shown: ds.length, hasStatus: all.some((d) => d.status !== undefined), hasFirstSeen: all.some((d) => d.firstSeen !== undefined) },
+    const fileStats = report.files ?? [];
+    const skipped = fileStats.some((f) => f.skipped);
+    const filesTable: TableData = {
+      columns: [{ label: 'File' }, { label: 'Feed' }, { label: 'Side' }, { label: 'Format' }, { label: 'Preset' }, { label: 'Read', num: true }, { label: 'Used', num: true }, { label: 'Rejected', num: true }, ...(skipped ? [{ label: 'Skipped', num: true }] : [])],
+      rows: fileStats.slice(0, HTML_MAX_TABLE).map((f) => [f.file, f.feed, f.side, f.format, f.preset ?? '', f.read, f.used, f.rejected, ...(skipped ? [f.skipped ?? 0] : [])]),
+      more: fileStats.length > HTML_MAX_TABLE ? fileStats.length - HTML_MAX_TABLE : undefined,
+    };
+    const rejectedAll = report.rejected ?? [];
+    const rejected: TableData = {
+      columns: [{ label: 'File' }, { label: 'Line', num: true }, { label: 'Reason' }],
+      rows: rejectedAll.slice(0, HTML_MAX_REJECTED).map((r) => [valueText(r.file), r.line, valueText(r.reason)]),
+      more: rejectedAll.length > HTML_MAX_REJECTED ? rejectedAll.length - HTML_MAX_REJECTED : undefined,
+    };
+    const warningsAll = report.warnings ?? [];
+    const warnings: TableData = {
+      columns: [{ label: 'Code' }, { label: 'Message' }, { label: 'File' }, { label: 'Lines' }],
+      rows: warningsAll.slice(0, HTML_MAX_TABLE).map((w) => [valueText(w.code), valueText(w.message), valueText(w.file), (w.lines ?? []).slice(0, 20).join(', ') + ((w.lines?.length ?? 0) > 20 ? ', …' : '')]),
+      more: warningsAll.length > HTML_MAX_TABLE ? warningsAll.length - HTML_MAX_TABLE : undefined,
+    };
+    const resolvedAll = report.resolved ?? [];
+    const resolvedCount = list.resolved;
+    const resolved: TableData | undefined = report.resolved === undefined ? undefined : {
+      columns: [{ label: 'Type' }, ...keyFields.map((k) => ({ label: k })), { label: 'First seen' }],
+      rows: resolvedAll.slice(0, HTML_MAX_TABLE).map((r) => [valueText(r.type), ...keyFields.map((k) => cellOf(r.key?.[k])), r.firstSeen ?? null]),
+      more: resolvedCount > HTML_MAX_TABLE ? resolvedCount - HTML_MAX_TABLE : undefined,
+    };
+
+    // Anything else the report carries (feed health, say): a section of its own, as a table.
+    const extra: Array<{ name: string; title: string; table: TableData }> = [];
+    for (const [name, value] of Object.entries(report)) {
+      if (KNOWN_SECTIONS.has(name) || value === undefined || value === null || typeof value !== 'object') continue;
+      extra.push({ name, title: sectionTitle(name), table: genericTable(name === 'feedHealth' ? feedHealthRows(value) : value) });
+    }
+
+    const title = `Reconciliation: ${report.boundary} (${left} vs ${right})`;
+    const meta = [`Generated ${report.generatedAt ?? ''}`];
+    if (report.runId) meta.push(`run ${report.runId}`);
+
+    const result: Record<string, unknown> = {
+      title, meta, headline, clear: total === 0, figures, sides: [left, right], types, risk, currencies,
+      units: s?.atRisk?.units ?? 0,
+      status: hasStatus ? { new: newCount, ongoing: ongoingCount, resolved: resolvedCount, oldest: oldest ?? null } : null,
+      resolved, files: filesTable, rejected, warnings, extra,
+      table: { keyFields, sideFields, files, total: facts.count, shown, hasStatus: list.anyStatus, hasFirstSeen: list.anyFirstSeen },
+    };
+    return result;
   };
-  return { head, count: ds.length, row: (i) => rowOf(ds[i]) };
+  return { shown, row: rowOf, head };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -792,29 +828,43 @@ function assets(): { script: string; csp: string } {
   return cached;
 }
 
-/** `report.html` in pieces (the data in batches of rows), for streaming to disk or S3. */
-export function* htmlChunks(report: Report): Generator<string> {
-  const { script, csp } = assets();
-  const { head, count, row } = pageParts(report);
-  yield '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+/** The page up to its rows' data. */
+export function htmlStart(): string {
+  const { csp } = assets();
+  return '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
     + `<meta http-equiv="Content-Security-Policy" content="${csp}">\n`
     + '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
     + '<meta name="generator" content="oms-recon">\n<title>oms-recon report</title>\n'
     + `<style>${STYLE}</style>\n</head>\n<body>\n`
     + '<header><h1 id="title">oms-recon report</h1><div class="meta" id="meta"></div><nav id="nav"></nav></header>\n'
     + '<main id="content"><noscript><p>This report needs JavaScript to show its tables; report.json, discrepancies.csv and summary.md hold the same data.</p></noscript></main>\n'
-    + '<script type="application/json" id="report-data">';
-  // Rows first, made a batch at a time (never all held at once), then the head, whose file
-  // list the rows filled.
-  yield '{"rows":[';
-  for (let i = 0; i < count; i += BATCH) {
+    + '<script type="application/json" id="report-data">'
+    + '{"rows":[';
+}
+
+/** One batch of rows (`first`: the page's first batch). */
+export function htmlRows(rows: readonly DiscrepancyRow[], first: boolean): string {
+  return (first ? '' : ',') + scriptSafeJson(JSON.stringify(rows).slice(1, -1));
+}
+
+/** The rest of the page after its rows: the head (made after the rows, whose file list they filled) and the script. */
+export function htmlEnd(head: Record<string, unknown>): string {
+  const { script } = assets();
+  return `],"head":${scriptSafeJson(JSON.stringify(head))}}</script>\n` + `<script>${script}</script>\n</body>\n</html>\n`;
+}
+
+/** `report.html` in pieces (the data in batches of rows), for streaming to disk or S3. */
+export function* htmlChunks(report: Report): Generator<string> {
+  const page = htmlPage(report);
+  const ds = report.discrepancies ?? [];
+  yield htmlStart();
+  // Rows first, made a batch at a time (never all held at once), then the head.
+  for (let i = 0; i < page.shown; i += HTML_ROW_BATCH) {
     const batch: DiscrepancyRow[] = [];
-    for (let j = i; j < Math.min(count, i + BATCH); j++) batch.push(row(j));
-    const part = JSON.stringify(batch);
-    yield (i ? ',' : '') + scriptSafeJson(part.slice(1, -1));
+    for (let j = i; j < Math.min(page.shown, i + HTML_ROW_BATCH); j++) batch.push(page.row(ds[j]));
+    yield htmlRows(batch, i === 0);
   }
-  yield `],"head":${scriptSafeJson(JSON.stringify(head))}}</script>\n`;
-  yield `<script>${script}</script>\n</body>\n</html>\n`;
+  yield htmlEnd(page.head(ListFacts.of(report)));
 }
 
 export function renderHtml(report: Report): string {

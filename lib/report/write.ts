@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ErrorCodes, ReconError } from '../errors.ts';
 import type { Discrepancy, Report } from './model.ts';
 import { BOUNDARY } from '../boundaries/index.ts';
-import { ALL_TYPES } from './merge.ts';
+import { ALL_TYPES, ListFacts } from './merge.ts';
 import {
   clip, formatAge, formatInt, formatPercent, impactText, keyText, moneyAtRiskText, oneLine, plural, rowsText, sideText, sidesOf, valueText,
 } from './text.ts';
@@ -38,18 +38,59 @@ export function* jsonChunks(report: Report): Generator<string> {
   for (const [k, v] of entries) {
     yield `${first ? '' : ','}\n  ${JSON.stringify(k)}: `;
     first = false;
-    if (Array.isArray(v) && v.length > 0) {
-      // Batches of elements, stringified nested one level deeper than the report's own
-      // arrays so the indentation comes out right: `[[a, b]]` → "[\n  [\n    a,\n    b\n  ]\n]".
-      yield '[\n';
-      for (let i = 0; i < v.length; i += JSON_BATCH) {
-        const text = JSON.stringify([v.slice(i, i + JSON_BATCH)], null, 2);
-        yield (i ? ',\n' : '') + text.slice(6, -6);
-      }
-      yield '\n  ]';
-    } else {
-      yield JSON.stringify(v, null, 2).split('\n').join('\n  ');
+    yield* valueChunks(v);
+  }
+  yield '\n}\n';
+}
+
+/** One top-level value: an array in batches of elements, anything else whole. */
+function* valueChunks(v: unknown): Generator<string> {
+  if (Array.isArray(v) && v.length > 0) {
+    yield '[\n';
+    for (let i = 0; i < v.length; i += JSON_BATCH) yield jsonBatch(v.slice(i, i + JSON_BATCH), i === 0);
+    yield '\n  ]';
+  } else {
+    yield JSON.stringify(v, null, 2).split('\n').join('\n  ');
+  }
+}
+
+/**
+ * Elements of a top-level array, stringified nested one level deeper than the report's own
+ * arrays so the indentation comes out right: `[[a, b]]` → "[\n  [\n    a,\n    b\n  ]\n]".
+ */
+function jsonBatch(items: readonly unknown[], first: boolean): string {
+  return (first ? '' : ',\n') + JSON.stringify([items], null, 2).slice(6, -6);
+}
+
+/**
+ * {@link jsonChunks} with some top-level arrays given as streams (their place in `report`
+ * holds anything: only its key's position counts): the same bytes, with no list held whole.
+ */
+export async function* jsonChunksStreamed(report: Report, streamed: Partial<Record<keyof Report, AsyncIterable<unknown>>>): AsyncGenerator<string> {
+  const entries = Object.entries(report).filter(([k, v]) => Object.hasOwn(streamed, k) || (v !== undefined && typeof v !== 'function' && typeof v !== 'symbol'));
+  if (entries.length === 0) { yield '{}\n'; return; }
+  yield '{';
+  let first = true;
+  for (const [k, v] of entries) {
+    yield `${first ? '' : ','}\n  ${JSON.stringify(k)}: `;
+    first = false;
+    const stream = streamed[k as keyof Report];
+    if (!stream) {
+      yield* valueChunks(v);
+      continue;
     }
+    let batch: unknown[] = [];
+    let n = 0;
+    for await (const item of stream) {
+      batch.push(item);
+      if (batch.length === JSON_BATCH) {
+        yield (n === 0 ? '[\n' : '') + jsonBatch(batch, n === 0);
+        n += batch.length;
+        batch = [];
+      }
+    }
+    if (batch.length) { yield (n === 0 ? '[\n' : '') + jsonBatch(batch, n === 0); n += batch.length; }
+    yield n === 0 ? '[]' : '\n  ]';
   }
   yield '\n}\n';
 }
@@ -105,7 +146,7 @@ export function csvCell(value: unknown): string {
   return quoteCsv(neutralizeFormula(valueText(value)));
 }
 
-interface Column {
+export interface Column {
   name: string;
   get: (d: Discrepancy) => unknown;
 }
@@ -114,17 +155,43 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function csvColumns(report: Report): Column[] {
-  const ds = report.discrepancies ?? [];
-  const keyFields: string[] = [];
-  const seenKey = new Set<string>();
-  for (const d of ds) {
-    for (const k of Object.keys(d.key ?? {})) if (!seenKey.has(k)) { seenKey.add(k); keyFields.push(k); }
+/** The CSV's columns depend on every discrepancy (key fields, each side's fields…): gathered one at a time. */
+export class CsvColumnFacts {
+  readonly keyFields: string[] = [];
+  private readonly seenKey = new Set<string>();
+  hasOffsetting = false;
+  hasCancelledOn = false;
+  hasFirstSeen = false;
+  readonly sides: Array<{ side: string; fields: string[]; seen: Set<string>; scalar: boolean }>;
+
+  constructor(sides: readonly string[]) {
+    this.sides = sides.map((side) => ({ side, fields: [], seen: new Set<string>(), scalar: false }));
   }
+
+  add(d: Discrepancy): void {
+    for (const k of Object.keys(d.key ?? {})) if (!this.seenKey.has(k)) { this.seenKey.add(k); this.keyFields.push(k); }
+    if (d.offsetting !== undefined) this.hasOffsetting = true;
+    if (d.cancelled_on !== undefined) this.hasCancelledOn = true;
+    if (d.firstSeen !== undefined) this.hasFirstSeen = true;
+    for (const s of this.sides) {
+      const view = d[s.side];
+      if (view === null || view === undefined) continue;
+      if (!isPlainObject(view)) { s.scalar = true; continue; }
+      for (const f of Object.keys(view)) if (!s.seen.has(f)) { s.seen.add(f); s.fields.push(f); }
+    }
+  }
+
+  static of(report: Report): CsvColumnFacts {
+    const f = new CsvColumnFacts(sidesOf(report));
+    for (const d of report.discrepancies ?? []) f.add(d);
+    return f;
+  }
+}
+
+export function csvColumns(report: Report, facts: CsvColumnFacts = CsvColumnFacts.of(report)): Column[] {
+  const keyFields = [...facts.keyFields];
   if (keyFields.length === 0) pushAll(keyFields, BOUNDARY[report.boundary]?.keyFields ?? []);
-  const hasOffsetting = ds.some((d) => d.offsetting !== undefined);
-  const hasCancelledOn = ds.some((d) => d.cancelled_on !== undefined);
-  const hasFirstSeen = ds.some((d) => d.firstSeen !== undefined);
+  const { hasOffsetting, hasCancelledOn, hasFirstSeen } = facts;
 
   const cols: Column[] = [{ name: 'type', get: (d) => d.type }];
   for (const k of keyFields) cols.push({ name: k, get: (d) => d.key?.[k] });
@@ -136,16 +203,7 @@ function csvColumns(report: Report): Column[] {
     { name: 'delta', get: (d) => d.delta },
   );
   // Each side's view, flattened one level: `<side>.<field>`; deeper values as JSON.
-  for (const side of sidesOf(report)) {
-    const fields: string[] = [];
-    const seen = new Set<string>();
-    let scalar = false;
-    for (const d of ds) {
-      const view = d[side];
-      if (view === null || view === undefined) continue;
-      if (!isPlainObject(view)) { scalar = true; continue; }
-      for (const f of Object.keys(view)) if (!seen.has(f)) { seen.add(f); fields.push(f); }
-    }
+  for (const { side, fields, scalar } of facts.sides) {
     if (scalar) cols.push({ name: side, get: (d) => (isPlainObject(d[side]) ? undefined : d[side]) });
     for (const f of fields) {
       cols.push({ name: `${side}.${f}`, get: (d) => { const v = d[side]; return isPlainObject(v) ? v[f] : undefined; } });
@@ -162,6 +220,18 @@ function csvColumns(report: Report): Column[] {
   return cols;
 }
 
+/** The CSV's first line: BOM and header. */
+export function csvHeader(cols: readonly Column[]): string {
+  return BOM + cols.map((c) => csvCell(c.name)).join(',') + CRLF;
+}
+
+/** One discrepancy's CSV record. */
+export function csvLine(cols: readonly Column[], d: Discrepancy): string {
+  let line = csvCell(cols[0].get(d));
+  for (let k = 1; k < cols.length; k++) line += ',' + csvCell(cols[k].get(d));
+  return line + CRLF;
+}
+
 /**
  * One row per discrepancy, RFC 4180 (CRLF, quotes doubled), spreadsheet-safe cells,
  * UTF-8 with a BOM so Excel detects the encoding.
@@ -173,13 +243,8 @@ export function renderDiscrepanciesCsv(report: Report): string {
 /** `discrepancies.csv` in pieces (BOM + header, then one record per discrepancy), for streaming. */
 export function* csvChunks(report: Report): Generator<string> {
   const cols = csvColumns(report);
-  yield BOM + cols.map((c) => csvCell(c.name)).join(',') + CRLF;
-  const n = cols.length;
-  for (const d of report.discrepancies ?? []) {
-    let line = csvCell(cols[0].get(d));
-    for (let k = 1; k < n; k++) line += ',' + csvCell(cols[k].get(d));
-    yield line + CRLF;
-  }
+  yield csvHeader(cols);
+  for (const d of report.discrepancies ?? []) yield csvLine(cols, d);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -221,12 +286,17 @@ export interface MarkdownOptions {
   maxRows?: number;
 }
 
-export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): string {
+/**
+ * `summary.md`. `facts` describe the whole discrepancy list (default: gathered from the
+ * report); given, `report.discrepancies` and `report.resolved` need only hold their first
+ * `maxRows` (a streamed report's first rows).
+ */
+export function renderMarkdown(report: Report, opts: MarkdownOptions = {}, facts: ListFacts = ListFacts.of(report)): string {
   const maxRows = Math.max(0, Math.floor(opts.maxRows ?? 50));
   const [left, right] = sidesOf(report);
   const s = report.summary;
   const ds = report.discrepancies ?? [];
-  const total = s?.discrepancies ?? ds.length;
+  const total = s?.discrepancies ?? facts.count;
   const out: string[] = [];
 
   out.push(`# Reconciliation: ${cell(report.boundary, 60)} (${cell(left, 30)} vs ${cell(right, 30)})`, '');
@@ -235,23 +305,23 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
   out.push(meta.join(' · '), '');
 
   // Result
-  const newCount = ds.filter((d) => d.status === 'new').length;
-  const ongoing = ds.filter((d) => d.status === 'ongoing');
+  const newCount = facts.newCount;
+  const ongoingCount = facts.ongoingCount;
   if (report.nothingCompared !== undefined) {
     out.push(`**Nothing was compared:** ${cell(report.nothingCompared, 2000)}. No key of ${cell(left)} and ${cell(right)} was compared, so this run cannot tell whether they agree.`, '');
   } else if (total === 0) {
     out.push(`**All clear:** ${cell(left)} and ${cell(right)} reconcile — no discrepancies.`, '');
   } else {
     let line = `**${plural(total, 'discrepancy', 'discrepancies')}**`;
-    if (newCount || ongoing.length) {
-      line += ` — ${formatInt(newCount)} new, ${formatInt(ongoing.length)} ongoing`;
-      const oldest = ongoing.reduce<string | undefined>((m, d) => (d.firstSeen && (!m || d.firstSeen < m) ? d.firstSeen : m), undefined);
+    if (newCount || ongoingCount) {
+      line += ` — ${formatInt(newCount)} new, ${formatInt(ongoingCount)} ongoing`;
+      const oldest = facts.oldestOngoing;
       const age = formatAge(oldest, report.generatedAt);
       if (oldest && age) line += ` (oldest open since ${cell(oldest, 40)}, ${age})`;
     }
     out.push(line + '.', '');
   }
-  if (report.resolved?.length) out.push(`${plural(report.resolved.length, 'discrepancy', 'discrepancies')} of the previous run resolved.`, '');
+  if (facts.resolved) out.push(`${plural(facts.resolved, 'discrepancy', 'discrepancies')} of the previous run resolved.`, '');
 
   // Counts per type (SPEC order first)
   out.push('## Discrepancies by type', '');
@@ -331,10 +401,10 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
   out.push('');
 
   // First N discrepancies
-  if (ds.length) {
+  if (facts.count) {
     const shown = ds.slice(0, maxRows);
-    out.push(shown.length < ds.length ? `## Discrepancies (first ${formatInt(shown.length)} of ${formatInt(ds.length)})` : `## Discrepancies (${formatInt(ds.length)})`, '');
-    const hasStatus = ds.some((d) => d.status);
+    out.push(shown.length < facts.count ? `## Discrepancies (first ${formatInt(shown.length)} of ${formatInt(facts.count)})` : `## Discrepancies (${formatInt(facts.count)})`, '');
+    const hasStatus = facts.anyTruthyStatus;
     const header = ['#', 'Type', 'Key', 'Delta', cell(left), cell(right), 'At risk'];
     if (hasStatus) header.push('Status');
     header.push('Sources');
@@ -355,15 +425,15 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
       return r;
     });
     pushAll(out, table(header, rows), '');
-    if (ds.length > shown.length) out.push(`… and ${formatInt(ds.length - shown.length)} more (see discrepancies.csv)`, '');
+    if (facts.count > shown.length) out.push(`… and ${formatInt(facts.count - shown.length)} more (see discrepancies.csv)`, '');
   }
 
   // Resolved
-  if (report.resolved?.length) {
+  if (facts.resolved && report.resolved) {
     const shown = report.resolved.slice(0, maxRows);
-    out.push(`## Resolved since the previous run (${formatInt(report.resolved.length)})`, '');
+    out.push(`## Resolved since the previous run (${formatInt(facts.resolved)})`, '');
     pushAll(out, table(['Type', 'Key', 'First seen'], shown.map((r) => [code(r.type), cell(keyText(r.key, 80), 300), cell(r.firstSeen ?? '', 40)])), '');
-    if (report.resolved.length > shown.length) out.push(`… and ${formatInt(report.resolved.length - shown.length)} more (see report.json)`, '');
+    if (facts.resolved > shown.length) out.push(`… and ${formatInt(facts.resolved - shown.length)} more (see report.json)`, '');
   }
 
   return out.join('\n');

@@ -3,18 +3,19 @@
  * values never contain (the row decoder rejects them; {@link encodeRecordSk} checks again):
  *
  *   record  pk = REC#<boundary>#<shard>
- *           sk = <g1>␟<g2>␟…<gn>␟ ␞ <side> ␞ <i1>␟…<im>␟ ␞ <version>
+ *           sk = <g1>␟<g2>␟…<gn>␟ ␞ <side> ␞ <i1>␟…<im>␟ ␞
  *
  * (␟ = U+001F, ␞ = U+001E; spaces above only for reading). Every group part and identity part
  * is *terminated* by ␟, and the group section by ␞, so the group prefix `<g1>␟…<gn>␟␞` is
  * prefix-free: no other group's keys start with it. Hence all records of one group are
  * contiguous in the partition, ["A"] / ["A","B"] / ["AB"] never interleave, and [] vs [""]
- * stay distinct. The version comes last and may contain anything (the sk is parsed from the
- * left, at the first three ␞).
+ * stay distinct. One item per record identity: the version is an attribute (`v`), never part
+ * of the key, so a newer version overwrites the item (docs/data-model.md).
  */
 import { ReconError, ErrorCodes } from '../errors.ts';
 import type { BoundaryName, SideName } from '../feeds/catalog.ts';
 import type { KeyedRecord } from './types.ts';
+import { createHash } from 'node:crypto';
 
 export const PART_END = '\u001f';
 export const SECTION_END = '\u001e';
@@ -66,8 +67,7 @@ export function encodeRecordSk(r: KeyedRecord): string {
   const sk =
     encodeParts(r.group, 'group key', r) + SECTION_END +
     r.side + SECTION_END +
-    encodeParts(r.identity, 'identity', r) + SECTION_END +
-    r.version;
+    encodeParts(r.identity, 'identity', r) + SECTION_END;
   if (sk.length * 3 > MAX_SK_BYTES && Buffer.byteLength(sk, 'utf8') > MAX_SK_BYTES) {
     throw new ReconError(
       ErrorCodes.STORAGE,
@@ -84,7 +84,6 @@ export interface DecodedSk {
   group: string[];
   side: SideName;
   identity: string[];
-  version: string;
 }
 
 /** Inverse of {@link encodeRecordSk}; undefined if the text is not a record sort key. */
@@ -100,7 +99,6 @@ export function decodeRecordSk(sk: string): DecodedSk | undefined {
     group: decodeParts(sk.slice(0, a)),
     side: sk.slice(a + 1, b) as SideName,
     identity: decodeParts(sk.slice(b + 1, c)),
-    version: sk.slice(c + 1),
   };
 }
 
@@ -170,4 +168,45 @@ export function compareCodePoints(a: string, b: string): number {
     return x - y;
   }
   return a.length - b.length;
+}
+
+/**
+ * A record's version as compact, sortable ASCII text (compared in byte order by DynamoDB's
+ * `v < :v` and by JavaScript's `<` alike):
+ *
+ *   [<snapshot time> ]<S3 eventTime> <S3 sequencer, 32 hex digits> <line, 10 digits>
+ *
+ * S3's sequencer is hexadecimal text of varying length: AWS documents that two sequencers
+ * compare by padding the shorter with leading zeros, then comparing lexicographically (and
+ * only events of one object key are so ordered) — hence the padding. Snapshot feeds put the
+ * snapshot time first, so an older snapshot never wins over a newer one, whenever it lands.
+ */
+export function recordVersion(v: { snapshot?: string; eventTime: string; sequencer?: string; line: number }): string {
+  const seq = (v.sequencer ?? '').toUpperCase().replace(/[^0-9A-F]/g, '');
+  const head = v.snapshot === undefined ? '' : v.snapshot + ' ';
+  return `${head}${v.eventTime} ${seq.padStart(32, '0').slice(-32)} ${String(v.line).padStart(10, '0')}`;
+}
+
+/** The version's upload part (`<eventTime> <sequencer>`, without the snapshot time and line): equal for the rows of one file. */
+export function versionUpload(version: string): string {
+  const parts = version.split(' ');
+  return parts.slice(-3, -1).join(' ');
+}
+
+/**
+ * A short, stable id of one source object (bucket, key, object version): 16 characters of
+ * base64url sha256. Records carry it instead of the S3 key, so an item's size (and its write
+ * cost) does not grow with the key; the file manifest maps it back to the key.
+ */
+export function fileIdOf(f: { bucket: string; key: string; objectVersion: string }): string {
+  return createHash('sha256').update(`${f.bucket}/${f.key}${PART_END}${f.objectVersion}`).digest('base64url').slice(0, 16);
+}
+
+/**
+ * 64 bits of a record's key (pk + sk; md5, first 8 bytes): what a snapshot file's
+ * confirmation set holds (docs/data-model.md). With n keys in a shard, a key absent from a
+ * snapshot is taken for present with probability ≈ n / 2^64.
+ */
+export function keyHash(pk: string, sk: string): bigint {
+  return createHash('md5').update(pk).update(SECTION_END).update(sk).digest().readBigUInt64BE(0);
 }

@@ -20,9 +20,10 @@ import {
 import { ReconError, ErrorCodes } from '../errors.ts';
 import type { BoundaryName, FeedName } from '../feeds/catalog.ts';
 import { attrToJson, jsonToAttr, num, str, type Item } from './attr.ts';
-import { MAX_SK_BYTES, PART_END } from './keys.ts';
+import { fileIdOf, MAX_SK_BYTES, PART_END } from './keys.ts';
 import { isConditionFailure, queryItems, resolveRetry, withRetry } from './retry.ts';
 import type { FileCheckpoint, FileManifest, FileRef, FileStatus, RetryOptions } from './types.ts';
+import { isLive } from './ttl.ts';
 
 /** A claim's lease: short, renewed at every checkpoint (a dead invocation's claim is free again within it). */
 export const DEFAULT_LEASE_MS = 3 * 60_000;
@@ -62,6 +63,8 @@ function decodeManifest(boundary: BoundaryName, item: Item): FileManifest {
     startedAt: str(item, 'startedAt') ?? '',
     leaseUntil: num(item, 'leaseUntil') ?? 0,
   };
+  const fileId = str(item, 'fileId');
+  if (fileId !== undefined) m.fileId = fileId;
   const opt = {
     finishedAt: str(item, 'finishedAt'),
     checksum: str(item, 'checksum'),
@@ -125,6 +128,7 @@ export async function claimFile(client: DynamoDBClient, tableName: string, input
     claim: { S: token },
     startedAt: { S: now.toISOString() },
     leaseUntil: { N: String(leaseUntil) },
+    fileId: { S: fileIdOf(f) },
   };
   if (input.ttlSeconds !== undefined) set.ttl = { N: String(Math.floor(now.getTime() / 1000) + input.ttlSeconds) };
   if (input.source !== undefined) set.source = { S: input.source };
@@ -369,9 +373,11 @@ export interface ListFilesOptions extends RetryOptions {
   status?: FileStatus;
   /** Only files finished strictly after this ISO time. */
   finishedAfter?: string;
+  /** The clock that decides which manifests are past their `ttl` (left out: DynamoDB deletes them later). Default: now. */
+  now?: Date;
 }
 
-/** Every manifest of a boundary (optionally filtered), in sk order. */
+/** Every live manifest of a boundary (optionally filtered), in sk order: one past its `ttl` is gone, deleted yet or not. */
 export async function* listFiles(client: DynamoDBClient, tableName: string, boundary: BoundaryName, opts: ListFilesOptions = {}): AsyncIterable<FileManifest> {
   const retry = resolveRetry(opts);
   const filters: string[] = [];
@@ -394,5 +400,9 @@ export async function* listFiles(client: DynamoDBClient, tableName: string, boun
     ExpressionAttributeValues: values,
     ConsistentRead: true,
   };
-  for await (const item of queryItems(client, input, `Query ${filePk(boundary)}`, retry)) yield decodeManifest(boundary, item);
+  const now = opts.now ?? new Date();
+  for await (const item of queryItems(client, input, `Query ${filePk(boundary)}`, retry)) {
+    const m = decodeManifest(boundary, item);
+    if (isLive(m.ttl, now)) yield m;
+  }
 }

@@ -18,7 +18,7 @@ import type { KeyedRecord, RetryOptions } from './types.ts';
 export const BATCH_SIZE = 25;
 
 /** Record item attributes (besides pk, sk): kept short, every byte is billed on every row. */
-export const RecordAttr = { fields: 'f', feed: 'feed', file: 'file', line: 'line', ttl: 'ttl' } as const;
+export const RecordAttr = { fields: 'f', feed: 'feed', fileId: 'fid', line: 'line', version: 'v', ttl: 'ttl' } as const;
 
 export interface EncodeOptions {
   shards: number;
@@ -38,31 +38,45 @@ export function encodeRecord(r: KeyedRecord, o: EncodeOptions): Item {
     sk: { S: encodeRecordSk(r) },
     [RecordAttr.fields]: { M: f },
     [RecordAttr.feed]: { S: r.feed },
-    [RecordAttr.file]: { S: r.file },
+    [RecordAttr.version]: { S: r.version },
+    [RecordAttr.fileId]: { S: r.fileId },
     [RecordAttr.line]: { N: String(r.line) },
   };
   if (o.ttl !== undefined) item[RecordAttr.ttl] = { N: String(o.ttl) };
   return item;
 }
 
-/** The record an item holds (inverse of {@link encodeRecord}). */
+/** The record an item holds (inverse of {@link encodeRecord}); `file` is the file id until the caller names it. */
 export function decodeRecord(boundary: BoundaryName, item: Item): KeyedRecord {
   const sk = item.sk?.S;
   const d = sk === undefined ? undefined : decodeRecordSk(sk);
   const fm = item[RecordAttr.fields]?.M;
   const feed = item[RecordAttr.feed]?.S;
-  const file = item[RecordAttr.file]?.S;
+  const fileId = item[RecordAttr.fileId]?.S;
+  const version = item[RecordAttr.version]?.S;
   const line = item[RecordAttr.line]?.N;
-  if (!d || !fm || feed === undefined || file === undefined || line === undefined) {
+  if (!d || !fm || feed === undefined || fileId === undefined || line === undefined || version === undefined) {
     throw new ReconError(ErrorCodes.STORAGE, `item ${JSON.stringify(item.pk?.S)} / ${JSON.stringify(sk)} is not a keyed record`);
   }
   const fields: Record<string, string> = {};
   for (const k in fm) {
     const v = fm[k].S;
-    if (v === undefined) throw new ReconError(ErrorCodes.STORAGE, `item ${JSON.stringify(sk)}: field ${k} is not text`, { file });
+    if (v === undefined) throw new ReconError(ErrorCodes.STORAGE, `item ${JSON.stringify(sk)}: field ${k} is not text`, { file: fileId });
     fields[k] = v;
   }
-  return { boundary, group: d.group, side: d.side, identity: d.identity, version: d.version, feed: feed as FeedName, fields, file, line: Number(line) };
+  return { boundary, group: d.group, side: d.side, identity: d.identity, version, feed: feed as FeedName, fields, fileId, file: fileId, line: Number(line) };
+}
+
+/**
+ * Capacity DynamoDB reported as consumed (ReturnConsumedCapacity TOTAL) by the record calls of
+ * this process, in capacity units: what `npm run bench:pipeline` reads to give WCU / RCU per row.
+ */
+export const consumedCapacity = { read: 0, write: 0 };
+
+/** Adds a response's ConsumedCapacity to {@link consumedCapacity}. */
+function meter(kind: 'read' | 'write', c: Array<{ CapacityUnits?: number; ReadCapacityUnits?: number; WriteCapacityUnits?: number }> | { CapacityUnits?: number } | undefined): void {
+  if (!c) return;
+  for (const x of Array.isArray(c) ? c : [c]) consumedCapacity[kind] += x.CapacityUnits ?? 0;
 }
 
 export interface WriteProgress {
@@ -77,7 +91,7 @@ export interface WriteProgress {
 export interface WriteResult extends WriteProgress {
   /**
    * Input records replaced inside one batch by a later record with the same key (the same
-   * boundary, group, side, identity and version): last wins. written + collapsed = records in.
+   * boundary, group, side and identity): last wins. written + collapsed = records in.
    */
   collapsed: number;
 }
@@ -100,7 +114,8 @@ interface Pending {
 }
 
 /**
- * Writes records with BatchWriteItem: 25 per batch, `concurrency` batches in flight, records
+ * Loads records with BatchWriteItem, unconditionally (tests and the bench's raw baseline;
+ * ingestion uses {@link RecordUpserter}, which never lets an older version win): 25 per batch, `concurrency` batches in flight, records
  * with one key collapsed inside a batch (last wins) and a later batch holding a key that is
  * still in flight waits for it, so the last record of a key is the one stored. Unprocessed
  * items and throttling / 5xx errors are retried with exponential backoff and full jitter;
@@ -140,7 +155,8 @@ export async function writeRecords(
     for (let attempt = 1; ; attempt++) {
       let unprocessed: WriteRequest[];
       try {
-        const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }));
+        const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending }, ReturnConsumedCapacity: 'TOTAL' }));
+        meter('write', out.ConsumedCapacity);
         unprocessed = out.UnprocessedItems?.[tableName] ?? [];
       } catch (e) {
         if (!isRetryable(e)) throw storageError(`BatchWriteItem on ${tableName} (${progress.written} items written before)`, e, { file: items[0].file });
@@ -229,7 +245,10 @@ export async function writeRecords(
 export interface ReadShardOptions extends RetryOptions {
   /** Items per Query page (DynamoDB caps a page at 1 MB anyway). */
   pageSize?: number;
-  /** Default true: a compare right after ingestion must see every acknowledged write. */
+  /**
+   * Default false (eventually consistent, half the price): a run plans only after its files'
+   * manifests are `done` and a settle wait, long after the writes were acknowledged.
+   */
   consistentRead?: boolean;
 }
 
@@ -253,10 +272,11 @@ export async function* readShard(
     TableName: tableName,
     KeyConditionExpression: 'pk = :pk',
     ExpressionAttributeValues: { ':pk': { S: pk } },
-    ConsistentRead: opts.consistentRead ?? true,
+    ConsistentRead: opts.consistentRead ?? false,
     Limit: opts.pageSize,
+    ReturnConsumedCapacity: 'TOTAL' as const,
   };
-  for await (const item of queryItems(client, input, `Query ${pk} on ${tableName}`, retry)) {
+  for await (const item of queryItems(client, input, `Query ${pk} on ${tableName}`, retry, (c) => meter('read', c))) {
     const sk = item.sk?.S ?? '';
     const end = sk.indexOf(SECTION_END);
     const p = end < 0 ? sk : sk.slice(0, end + 1);
@@ -270,26 +290,3 @@ export async function* readShard(
   if (current.length > 0) yield current;
 }
 
-/** The text that names one fact inside a group: side + identity. */
-function factKey(r: KeyedRecord): string {
-  let k = r.side + SECTION_END;
-  for (const part of r.identity) k += part + PART_END;
-  return k;
-}
-
-/**
- * Keeps, for each side + identity of a group, the record with the highest version (code-point
- * order, as DynamoDB orders keys); the others are `superseded`. Output keeps input order.
- */
-export function latestVersions(group: KeyedRecord[]): { records: KeyedRecord[]; superseded: KeyedRecord[] } {
-  const best = new Map<string, KeyedRecord>();
-  for (const r of group) {
-    const k = factKey(r);
-    const b = best.get(k);
-    if (!b || compareCodePoints(r.version, b.version) > 0) best.set(k, r);
-  }
-  const records: KeyedRecord[] = [];
-  const superseded: KeyedRecord[] = [];
-  for (const r of group) (best.get(factKey(r)) === r ? records : superseded).push(r);
-  return { records, superseded };
-}

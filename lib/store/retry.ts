@@ -113,10 +113,12 @@ export async function* queryItems(
   input: Omit<QueryCommandInput, 'ExclusiveStartKey'>,
   what: string,
   retry: ResolvedRetry,
+  onPage?: (consumed: QueryCommandOutput['ConsumedCapacity']) => void,
 ): AsyncIterable<Record<string, AttributeValue>> {
   let start: Record<string, AttributeValue> | undefined;
   do {
     const page: QueryCommandOutput = await withRetry(what, () => client.send(new QueryCommand({ ...input, ExclusiveStartKey: start })), retry);
+    onPage?.(page.ConsumedCapacity);
     for (const item of page.Items ?? []) yield item;
     start = page.LastEvaluatedKey;
   } while (start);

@@ -9,6 +9,7 @@ import type { BoundaryName } from '../feeds/catalog.ts';
 import { attrToJson, jsonToAttr, num, str, type Item } from './attr.ts';
 import { PART_END } from './keys.ts';
 import { queryItems, resolveRetry, withRetry } from './retry.ts';
+import { isLive } from './ttl.ts';
 import type { RetryOptions, RunItem, RunStatus, RunSummary } from './types.ts';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -67,11 +68,14 @@ export interface LatestRunOptions extends RetryOptions {
   before?: string;
   /** Only runs in this status (e.g. `succeeded`, for the previous finished comparison). */
   status?: RunStatus;
+  /** The clock that decides which items are past their `ttl` (skipped: DynamoDB deletes them later). Default: now. */
+  now?: Date;
 }
 
-/** The most recent run of a boundary (by start time), or undefined. */
+/** The most recent live run of a boundary (by start time), or undefined. A run past its `ttl` is gone, whether or not DynamoDB has deleted it yet. */
 export async function latestRun(client: DynamoDBClient, tableName: string, boundary: BoundaryName, opts: LatestRunOptions = {}): Promise<RunItem | undefined> {
   const retry = resolveRetry(opts);
+  const now = opts.now ?? new Date();
   const values: Record<string, AttributeValue> = { ':pk': { S: runPk(boundary) } };
   let keyCondition = 'pk = :pk';
   if (opts.before !== undefined) {
@@ -88,6 +92,7 @@ export async function latestRun(client: DynamoDBClient, tableName: string, bound
   };
   for await (const item of queryItems(client, input, `Query ${runPk(boundary)}`, retry)) {
     const run = decodeRun(boundary, item);
+    if (!isLive(run.ttl, now)) continue;
     if (!opts.status || run.status === opts.status) return run;
   }
   return undefined;

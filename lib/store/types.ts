@@ -8,9 +8,9 @@ import type { BoundaryName, FeedName, SideName } from '../feeds/catalog.ts';
 import type { Summary } from '../report/model.ts';
 
 /**
- * One stored row, keyed. Records that share boundary + group + side + identity are versions
- * of one fact: the highest `version` wins at read time ({@link latestVersions}), so ingesting a
- * file twice, or an older file after a newer one, leaves the same answer.
+ * One stored row, keyed. One item per boundary + group + side + identity: a record with a
+ * higher `version` overwrites the stored one, a lower one never does (conditional PutItem),
+ * so ingesting a file twice, or an older file after a newer one, leaves the same state.
  */
 export interface KeyedRecord {
   boundary: BoundaryName;
@@ -22,21 +22,24 @@ export interface KeyedRecord {
   group: string[];
   side: SideName;
   /**
-   * The rest of the record's identity inside the group, e.g. inventory [facility_id, snapshotId],
-   * fulfillment [location_id, shipment_id or '#'+line], financial [kind, document_id or '#'+line].
-   * May be empty; no control characters.
+   * The rest of the record's identity inside the group, e.g. inventory [facility_id],
+   * fulfillment [location_id, shipment_id or '#'+file id+line], financial [kind, document_id or
+   * '#'+file id+line]. May be empty; no control characters.
    */
   identity: string[];
   /**
-   * Sortable text naming the source file's place in time, e.g. `<S3 eventTime ISO>␟<bucket/key>␟<versionId>`.
-   * Compared in Unicode code-point order (= DynamoDB's UTF-8 byte order). Any characters.
+   * Sortable ASCII text: `[<snapshot time> ]<S3 eventTime> <sequencer> <line>` ({@link recordVersion}).
+   * Compared in byte order (DynamoDB's `<` on strings).
    */
   version: string;
   feed: FeedName;
   /** Canonical text values (decimals as canonical decimal text, timestamps ISO). */
   fields: Record<string, string>;
-  /** Where the row came from (`s3://bucket/key` or a path) and its 1-based line. */
+  /** The short id of the source object ({@link fileIdOf}); its manifest holds the S3 key. */
+  fileId: string;
+  /** Where the row came from (`s3://bucket/key` or a path) — not stored: read back, it is the file id until resolved through the manifests. */
   file: string;
+  /** The 1-based line in the source file. */
   line: number;
 }
 
@@ -85,6 +88,8 @@ export interface FileManifest extends FileRef {
   source?: string;
   /** Set when an invocation hands the file to its continuation: the continuation presents it to take the claim. */
   handoff?: string;
+  /** The file's short id, as its records carry it ({@link fileIdOf}). */
+  fileId?: string;
 }
 
 /**
@@ -109,6 +114,9 @@ export interface FileCheckpoint {
   at: string;
   /** The time the reader judges timestamps against (the first invocation's), so every pass reads the rows alike. */
   readAt?: string;
+  /** A snapshot file: confirmation-set parts written so far (lib/pipeline/confirm.ts), and the shards they cover. */
+  confirmParts?: number;
+  confirmed?: number[];
 }
 
 /** `nothing_compared`: the run finished but compared no key; the next run compares against the last `succeeded` one. */

@@ -14,8 +14,12 @@ const ROLE = 'arn:aws:iam::123456789012:role/uploader';
 function scheduleRules(s: Synthesized): any[] {
   const runStatus = logicalIdOf(s, s.stack.recon.alarms.runStatusRule);
   return Object.entries(resourcesOf(s, 'AWS::Events::Rule'))
-    .filter(([id, r]) => id !== runStatus && JSON.parse(r.Properties.Targets[0].Input ?? '{}').boundary !== undefined)
+    .filter(([id, r]) => id !== runStatus && r.Properties.ScheduleExpression && JSON.parse(r.Properties.Targets[0].Input ?? '{}').boundary !== undefined)
     .map(([, r]) => r);
+}
+/** The rule that hands each execution's end to the run trigger. */
+function runEndedRule(s: Synthesized): any {
+  return s.json.Resources[logicalIdOf(s, s.stack.recon.runEndedRule)];
 }
 const COMMON_ENV = [Env.TABLE_NAME, Env.BUCKET_NAME, Env.SHARDS, Env.RECON_CONFIG, Env.RETENTION_DAYS];
 
@@ -58,6 +62,7 @@ describe('OmsReconciliation with defaults', () => {
       [Prefix.inbound]: [DEFAULTS.inboundRetentionDays, DEFAULTS.inboundRetentionDays, 'Enabled'],
       [Prefix.rejected]: [DEFAULTS.retentionDays, DEFAULTS.retentionDays, 'Enabled'],
       [Prefix.runs]: [DEFAULTS.retentionDays, DEFAULTS.retentionDays, 'Enabled'],
+      [Prefix.state]: [DEFAULTS.retentionDays, DEFAULTS.retentionDays, 'Enabled'],
       [Prefix.reports]: [DEFAULTS.reportRetentionDays, DEFAULTS.retentionDays, 'Enabled'],
     });
     expect(DEFAULTS.inboundRetentionDays).toBe(35);
@@ -77,7 +82,7 @@ describe('OmsReconciliation with defaults', () => {
     expect(logBucket.PublicAccessBlockConfiguration.RestrictPublicBuckets).toBe(true);
   });
 
-  it('keeps pk/sk strings on demand, with point-in-time recovery, TTL on ttl and encryption', () => {
+  it('keeps pk/sk strings on demand, with point-in-time recovery off by default, TTL on ttl and encryption', () => {
     s.template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
@@ -88,7 +93,7 @@ describe('OmsReconciliation with defaults', () => {
         { AttributeName: 'sk', AttributeType: 'S' },
       ],
       BillingMode: 'PAY_PER_REQUEST',
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
       TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
       SSESpecification: { SSEEnabled: true },
     });
@@ -106,7 +111,9 @@ describe('OmsReconciliation with defaults', () => {
       const vars = Object.keys(props.Environment.Variables);
       expect(vars, name).toEqual(expect.arrayContaining(COMMON_ENV));
       expect(vars.includes(Env.STATE_MACHINE_ARN), `${name} STATE_MACHINE_ARN`).toBe(name === 'ingest');
-      expect(vars.includes(Env.RUN_WINDOW_MINUTES), `${name} RUN_WINDOW_MINUTES`).toBe(name === 'ingest');
+      // The run trigger: the wait loop (CheckDrop) runs in plan.
+      expect(props.Environment.Variables[Env.DEBOUNCE_SECONDS], `${name} DEBOUNCE_SECONDS`).toBe(name === 'plan' ? String(DEFAULTS.debounceSeconds) : undefined);
+      expect(props.Environment.Variables[Env.MAX_WAIT_SECONDS], `${name} MAX_WAIT_SECONDS`).toBe(name === 'plan' ? String(DEFAULTS.maxWaitSeconds) : undefined);
       // No link base by default: summarize pre-signs a link to report.html, valid 7 days.
       expect(vars.includes(Env.REPORT_LINK_BASE), `${name} REPORT_LINK_BASE`).toBe(false);
       expect(props.Environment.Variables[Env.REPORT_LINK_EXPIRES], `${name} REPORT_LINK_EXPIRES`).toBe(name === 'summarize' ? '604800' : undefined);
@@ -128,11 +135,18 @@ describe('OmsReconciliation with defaults', () => {
     const common = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
     // Act + Assess (lib/pipeline/ingest.ts, compare.ts and lib/store: what each one sends)
     expect(actionsOf('ingest')).toEqual(
-      [...common, 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'lambda:InvokeFunction', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution'].sort(),
+      [...common, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'lambda:InvokeFunction', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution'].sort(),
     );
-    expect(actionsOf('plan')).toEqual([...common, 'dynamodb:PutItem', 'dynamodb:Query', 's3:PutObject'].sort());
-    expect(actionsOf('compare')).toEqual([...common, 'dynamodb:Query', 's3:GetObject', 's3:PutObject'].sort());
-    expect(actionsOf('summarize')).toEqual([...common, 'dynamodb:PutItem', 'dynamodb:Query', 's3:GetObject', 's3:PutObject'].sort());
+    // plan also runs CheckDrop / ReleaseRun: the trigger item (GetItem, UpdateItem).
+    expect(actionsOf('plan')).toEqual([...common, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:PutObject'].sort());
+    // compare lists the parts of a chunked file's confirmation set (state/), so it may list its read prefixes
+    expect(actionsOf('compare')).toEqual([...common, 'dynamodb:Query', 's3:GetObject', 's3:ListBucket', 's3:PutObject'].sort());
+    const compareList = statementsOf('compare').find((st) => [st.Action].flat().includes('s3:ListBucket')) as any;
+    expect(compareList.Condition).toEqual({ StringLike: { 's3:prefix': ['runs/*', 'state/*'] } });
+    expect(actionsOf('summarize')).toEqual([...common, 'dynamodb:PutItem', 'dynamodb:Query', 's3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject'].sort());
+    // summarize lists only the prefixes it reads (so a missing object is a 404 it can tell from a denied read)
+    const list = statementsOf('summarize').find((st) => [st.Action].flat().includes('s3:ListBucket')) as any;
+    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['runs/*', 'rejected/*', 'reports/*'] } });
     for (const name of FunctionNames) {
       for (const st of statementsOf(name)) {
         expect(st.Effect).toBe('Allow');
@@ -148,9 +162,10 @@ describe('OmsReconciliation with defaults', () => {
       return JSON.stringify(p.Properties.PolicyDocument);
     };
     const objectsOf = (doc: string) => [...doc.matchAll(/"\/([a-z]+\/)\*"/g)].map((m) => m[1]).sort();
-    expect(objectsOf(policyOf('ingest'))).toEqual([Prefix.inbound, Prefix.rejected]);
+    // state/: the confirmation sets of snapshot files (ingest writes them, compare reads them).
+    expect(objectsOf(policyOf('ingest'))).toEqual([Prefix.inbound, Prefix.rejected, Prefix.state]);
     expect(objectsOf(policyOf('plan'))).toEqual([Prefix.runs]);
-    expect(objectsOf(policyOf('compare'))).toEqual([Prefix.runs, Prefix.runs]);
+    expect(objectsOf(policyOf('compare'))).toEqual([Prefix.runs, Prefix.runs, Prefix.state]);
     // reports/ read and write: it writes the report and signs the link to it.
     expect(objectsOf(policyOf('summarize'))).toEqual([Prefix.rejected, Prefix.reports, Prefix.reports, Prefix.runs, Prefix.runs]);
     for (const name of FunctionNames) {
@@ -198,19 +213,23 @@ describe('OmsReconciliation with defaults', () => {
       .flatMap((p) => p.Properties.PolicyDocument.Statement)
       .filter((st: any) => [st.Action].flat().includes('lambda:InvokeFunction'));
     expect(invoke).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [ingestId, 'Arn'] } }]);
-    const sweeps = Object.values(resourcesOf(s, 'AWS::Events::Rule')).filter((r) => r.Properties.Targets[0].Arn?.['Fn::GetAtt']?.[0] === ingestId);
+    const sweeps = Object.values(resourcesOf(s, 'AWS::Events::Rule')).filter((r) => r.Properties.Targets[0].Arn?.['Fn::GetAtt']?.[0] === ingestId && r.Properties.Targets[0].Input?.includes('resumeStuckIngests'));
     expect(sweeps.map((r) => [r.Properties.ScheduleExpression, JSON.parse(r.Properties.Targets[0].Input)])).toEqual([['rate(15 minutes)', { resumeStuckIngests: {} }]]);
   });
 
-  it('gives the state machine and the schedule rules no wildcard action', () => {
+  it('gives the state machine no wildcard action, and lets only its rules invoke the run trigger', () => {
     const roleIds = [logicalIdOf(s, s.stack.recon.stateMachine.role as never)];
-    for (const r of Object.values(resourcesOf(s, 'AWS::Events::Rule'))) if (r.Properties.Targets[0].RoleArn) roleIds.push(r.Properties.Targets[0].RoleArn['Fn::GetAtt'][0]);
     const policies = Object.values(resourcesOf(s, 'AWS::IAM::Policy')).filter((p) => p.Properties.Roles.some((r: any) => roleIds.includes(r.Ref)));
-    expect(policies.length).toBeGreaterThanOrEqual(2);
+    expect(policies.length).toBeGreaterThanOrEqual(1);
     const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((st: any) => [st.Action].flat()));
     expect(actions).toContain('lambda:InvokeFunction');
-    expect(actions).toContain('states:StartExecution');
     expect(actions.filter((a: string) => a.includes('*'))).toEqual([]);
+    // The rules invoke the ingest function (the run trigger) through its resource policy, each rule by its ARN.
+    const rules = Object.keys(resourcesOf(s, 'AWS::Events::Rule')).filter((id) => id !== logicalIdOf(s, s.stack.recon.alarms.runStatusRule));
+    const ingestId = logicalIdOf(s, s.stack.recon.functions.ingest);
+    const permissions = Object.values(resourcesOf(s, 'AWS::Lambda::Permission')).filter((p) => p.Properties.Principal === 'events.amazonaws.com');
+    expect(permissions.map((p) => p.Properties.SourceArn['Fn::GetAtt'][0]).sort()).toEqual([...rules].sort());
+    for (const p of permissions) expect(p.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': [ingestId, 'Arn'] } });
   });
 
   it('logs state machine errors without execution data, and traces with X-Ray', () => {
@@ -229,10 +248,10 @@ describe('OmsReconciliation with defaults', () => {
     }
   });
 
-  it('keeps undeliverable schedule events in an encrypted, TLS-only dead-letter queue', () => {
+  it('keeps undeliverable schedule and run-end events in an encrypted, TLS-only dead-letter queue', () => {
     const queueId = logicalIdOf(s, s.stack.recon.deliveryFailureQueue);
-    const rules = scheduleRules(s);
-    expect(rules).toHaveLength(BOUNDARIES.length);
+    expect(scheduleRules(s)).toHaveLength(BOUNDARIES.length);
+    const rules = [...scheduleRules(s), runEndedRule(s)];
     for (const r of rules) expect(r.Properties.Targets[0].DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
     expect(s.json.Resources[queueId].Properties.SqsManagedSseEnabled).toBe(true);
     s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -246,16 +265,27 @@ describe('OmsReconciliation with defaults', () => {
     });
   });
 
-  it('schedules each boundary with the schedule input', () => {
+  it('schedules each boundary through the run trigger (the ingest function), with the schedule input', () => {
     const rules = scheduleRules(s);
     const inputs = rules.map((r) => {
       expect(r.Properties.ScheduleExpression).toBe(DEFAULTS.schedule);
-      expect(r.Properties.Targets[0].Arn).toEqual({ Ref: logicalIdOf(s, s.stack.recon.stateMachine) });
+      expect(r.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [logicalIdOf(s, s.stack.recon.functions.ingest), 'Arn'] });
       return JSON.parse(r.Properties.Targets[0].Input);
     });
     expect(inputs.sort((a, b) => a.boundary.localeCompare(b.boundary))).toEqual(
       [...BOUNDARIES].sort().map((boundary) => ({ boundary, trigger: 'schedule' })),
     );
+  });
+
+  it("hands each execution's end (any final status) to the run trigger, to release the lock and start a follow-up", () => {
+    const ended = [runEndedRule(s)];
+    expect(ended[0].Properties.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { stateMachineArn: [{ Ref: logicalIdOf(s, s.stack.recon.stateMachine) }], status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] },
+    });
+    expect(ended[0].Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [logicalIdOf(s, s.stack.recon.functions.ingest), 'Arn'] });
+    expect(ended[0].Properties.Targets[0].Input).toBeUndefined();
   });
 
   it('outputs the bucket, inbound prefix, topic, state machine and table', () => {
@@ -332,6 +362,7 @@ describe('OmsReconciliation with options', () => {
       ],
       unboundFiles: 'reject',
       inboundRetentionDays: 7,
+      retentionDays: 50,
       workflowLogLevel: 'ALL',
       workflowLogExecutionData: true,
       ingestReservedConcurrency: 25,
@@ -343,6 +374,16 @@ describe('OmsReconciliation with options', () => {
     expect(rules.filter((r) => r.Prefix === Prefix.inbound)).toEqual([
       { Id: 'expire-inbound', Prefix: Prefix.inbound, ExpirationInDays: 7, NoncurrentVersionExpiration: { NoncurrentDays: 7 }, Status: 'Enabled' },
     ]);
+  });
+
+  it('keeps runs/ and rejected/ objects exactly as long as the DynamoDB items that name them (retentionDays)', () => {
+    const rules = s.json.Resources[logicalIdOf(s, s.stack.recon.bucket)].Properties.LifecycleConfiguration.Rules as Array<Record<string, any>>;
+    for (const prefix of [Prefix.runs, Prefix.rejected]) {
+      expect(rules.find((r) => r.Prefix === prefix), prefix).toMatchObject({ ExpirationInDays: 50, NoncurrentVersionExpiration: { NoncurrentDays: 50 } });
+    }
+    for (const name of FunctionNames) {
+      expect(s.json.Resources[logicalIdOf(s, s.stack.recon.functions[name])].Properties.Environment.Variables[Env.RETENTION_DAYS], name).toBe('50');
+    }
   });
 
   it('logs the state machine at the configured level, and reserves the configured ingest concurrency', () => {

@@ -1,7 +1,9 @@
 /**
- * What `npx cdk synth` does on a team's machine: the real app, offline, with cdk-nag and the
- * four handlers bundled by esbuild. Slow (~20–30 s), so once: every other CDK test skips
- * bundling. Each bundle must load as the Lambda runtime loads it and export `handler`.
+ * What `npx cdk synth` does in a clone: the real app (cdk.json: tsx cdk/app.ts), offline, with
+ * cdk-nag and the four handlers bundled from functions/*.ts by the local esbuild at synth
+ * (cdk/bundling.ts, the options `npm run build` uses for dist/functions; test/package covers
+ * the prebuilt route). Slow (~20–30 s), so once: every other CDK test skips bundling. Each
+ * bundle must load as the Lambda runtime loads it and export `handler`.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -21,7 +23,7 @@ describe('npx cdk synth', () => {
     const r = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', out], {
       cwd: root,
       encoding: 'utf8',
-      timeout: 240_000,
+      timeout: 540_000,
       env: { ...process.env, AWS_REGION: 'us-east-1', CDK_DISABLE_VERSION_CHECK: '1', CI: 'true' },
     });
     // Assess
@@ -40,5 +42,5 @@ describe('npx cdk synth', () => {
       expect(typeof mod.handler, file).toBe('function');
     }
     expect(functions.length).toBeGreaterThanOrEqual(FunctionNames.length);
-  }, 300_000);
+  }, 600_000);
 });

@@ -99,6 +99,8 @@ export interface StageOptions {
   clock?: Clock;
   /** Set to have ingest start a run after each file (give the stage's deps an SFN client). */
   stateMachineArn?: string;
+  debounceSeconds?: number;
+  maxWaitSeconds?: number;
 }
 
 /** What one state machine execution did. */
@@ -155,7 +157,9 @@ export class Stage {
       shards: opts.shards ?? 3,
       retentionDays: 35,
       config: opts.config ?? DEFAULT_CONFIG,
-      runWindowMinutes: 15,
+      // The run trigger: no debounce by default (a test's clock moves only when it says so).
+      debounceSeconds: opts.debounceSeconds ?? 0,
+      maxWaitSeconds: opts.maxWaitSeconds ?? 60,
       ...(opts.stateMachineArn ? { stateMachineArn: opts.stateMachineArn } : {}),
     };
   }
@@ -231,10 +235,11 @@ export class Stage {
         return { MessageId: `test-${published.length}` };
       };
     }
-    const input: RunInput = { boundary, trigger: 'manual', settleSeconds: 0 };
+    const input: RunInput = { boundary, trigger: 'manual' };
     const machine = new StateMachine(structuredClone(definition) as never);
     const execution = machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: local as never },
+      // The retriers' attempts as on AWS, without their waits.
+      overrides: { taskResourceLocalHandlers: local as never, waitTimeOverrides: { Settle: 0 }, retryIntervalOverrides: Object.fromEntries(Object.keys(taskFunctions).map((state) => [state, 0])) },
       context: { Execution: { Name: runId, Id: `arn:aws:states:us-east-1:123456789012:execution:test:${runId}`, Input: input as never, StartTime: this.clock.now.toISOString() } },
     });
     const run: MachineRun = { runId, published };

@@ -117,10 +117,9 @@ describe('the pipeline and the CLI on rows beyond what the store holds', () => {
     const [oms] = await stage.ingest(event);
     expect([erp.status, oms.status]).toEqual(['ingested', 'ingested']);
     const manifest = await stage.manifest(event, 'financial');
-    const version = (manifest!.facts as { facts: { version: string } }).facts.version;
     await writeRecords(stage.db.client, stage.tableName, [{
-      boundary: 'financial', group: ['O2'], side: 'oms', identity: ['function Object() { [native code] }', '#x:3'], version,
-      feed: 'oms-transactions', fields: { order_id: 'O2', type: 'function Object() { [native code] }', amount: '20' }, file: oms.file, line: 3,
+      boundary: 'financial', group: ['O2'], side: 'oms', identity: ['function Object() { [native code] }', '#x:3'], version: '2026-11-26T06:00:01.000Z 0 3',
+      feed: 'oms-transactions', fields: { order_id: 'O2', type: 'function Object() { [native code] }', amount: '20' }, fileId: manifest!.fileId!, file: oms.file, line: 3,
     }], { shards: 2 });
     // Act: a run, then the corrected file uploaded again and another run
     const before = await stage.compare('financial');

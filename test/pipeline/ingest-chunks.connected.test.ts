@@ -72,13 +72,14 @@ async function outcome(stage: Stage, event: S3Event) {
     facts: JSON.stringify(facts.facts).split(stage.bucket).join('<bucket>'),
     parts,
     rejected,
-    records: stored(await stage.records('intake')),
+    // Records carry the file's id (which holds the stage's bucket): named by the key here.
+    records: stored(await stage.records('intake'), new Map(m.fileId ? [[m.fileId, m.key]] : [])),
   };
 }
 
 /** Stored records: group, side, identity, fields, source line (the bucket left out). */
-function stored(records: KeyedRecord[]): string[] {
-  return records.map((r) => `${r.group.join('/')} ${r.side} ${r.identity.join('/')} ${JSON.stringify(r.fields)} ${feedPath(r.file)}:${r.line}`).sort();
+function stored(records: KeyedRecord[], names: Map<string, string> = new Map()): string[] {
+  return records.map((r) => `${r.group.join('/')} ${r.side} ${r.identity.join('/')} ${JSON.stringify(r.fields)} ${feedPath(names.get(r.file) ?? r.file)}:${r.line}`).sort();
 }
 
 /** A stage whose ingest continues through a queue, as Lambda's asynchronous self-invoke would; `logs` collects its log lines. */
@@ -137,14 +138,14 @@ describe('a file read in chunks', () => {
 });
 
 describe('an invocation killed mid-chunk', () => {
-  /** Ingests in 1,000-row chunks with a DynamoDB client that dies after `writes` BatchWriteItem calls; returns what the kill left. */
+  /** Ingests in 1,000-row chunks with a DynamoDB client that dies after `writes` record writes (PutItem, one a record); returns what the kill left. */
   async function killMidFile(format: Format, writes: number) {
     const file = fileOf(format, KILL_ROWS);
     const expected = await baselineOf(file);
     const c = await chunkedStage({ chunkRows: 1_000, checkpointSeconds: 3_600, leaseSeconds: 300 });
     const { event } = await c.stage.put(file.key, file.body);
     const dying = standIns.db.newClient();
-    const death = dieAfter(dying, 'BatchWriteItemCommand', writes);
+    const death = dieAfter(dying, 'PutItemCommand', writes);
     await expect(c.run(event, c.deps({ dynamo: dying }))).rejects.toThrow(/killed/);
     expect(death.dead).toBe(true);
     const left = (await c.stage.manifest(event, 'intake'))!;
@@ -170,7 +171,7 @@ describe('an invocation killed mid-chunk', () => {
 
   it('CSV: the retried S3 event waits for the dead claim\'s lease, takes the file over and finishes it from the checkpoint', async () => {
     // Prepare: killed in the second chunk
-    const c = await killMidFile('csv', 50);
+    const c = await killMidFile('csv', 1_250);
     // Act: Lambda's retry of the S3 event
     const outcomes = await c.run(c.event);
     // Assess
@@ -180,7 +181,7 @@ describe('an invocation killed mid-chunk', () => {
 
   it('gzip: findStuckFiles names the file once its lease ran out, and the schedule\'s sweep resumes it from the checkpoint', async () => {
     // Prepare: killed in the third chunk, then the lease runs out
-    const c = await killMidFile('gzip', 90);
+    const c = await killMidFile('gzip', 2_250);
     const live = await findStuckFiles(c.deps());
     c.stage.clock.advance(300_000 + 1);
     // Act: the ResumeStuckIngests schedule's event, to the real handler (resumeStuckFile for each stuck file)
@@ -197,7 +198,7 @@ describe('an invocation killed mid-chunk', () => {
 
   it('JSON: Lambda\'s retry of the killed continuation takes the file over and finishes it from the checkpoint', async () => {
     // Prepare: killed in the second chunk, an invocation started by a continuation event
-    const c = await killMidFile('json', 50);
+    const c = await killMidFile('json', 1_250);
     expect(c.sent).toHaveLength(1);
     // Act: the same continuation event again (Lambda retries an asynchronous invocation that failed)
     const outcomes = await c.run(c.sent[0]);

@@ -61,7 +61,7 @@ describe.each([1, 2, 3])('the sample feeds of seed %i through oms-recon local', 
       if (existsSync(path)) reports[b] = JSON.parse(readFileSync(path, 'utf8')) as Report;
       cli[b] = await cliReport(files, b);
     }
-  });
+  }, 240_000);
 
   it('ingests every file and runs every boundary', () => {
     expect(result.failed).toEqual([]);

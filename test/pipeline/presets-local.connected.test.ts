@@ -41,7 +41,7 @@ describe('partner exports: oms-recon local and the CLI give one answer', () => {
     result = await runLocalPipeline({ inbox, out: join(root, 'out'), shards: 3, config });
     local = result.reports.intake!;
     cli = await cliReport(inboxFiles(inbox), 'intake', config);
-  });
+  }, 240_000);
 
   it('ingests every file, each with its preset', () => {
     expect(result.failed).toEqual([]);

@@ -4,10 +4,11 @@ import {
   compareCodePoints,
   decodeRecordSk,
   encodeRecordSk,
+  fileIdOf,
   fnv1a32,
+  recordVersion,
   shardOf,
 } from '../../lib/store/keys.ts';
-import { latestVersions } from '../../lib/store/records.ts';
 import { itemSize } from '../../lib/store/attr.ts';
 import { isReconError } from '../../lib/errors.ts';
 import type { KeyedRecord } from '../../lib/store/types.ts';
@@ -19,21 +20,23 @@ const keyText = fc.string({ unit: 'grapheme', maxLength: 6 }).filter((s) => !/[\
 
 function rec(over: Partial<KeyedRecord>): KeyedRecord {
   return {
-    boundary: 'inventory', group: ['SKU-1'], side: 'oms', identity: ['DAL1', 'snap-1'], version: 'v1',
-    feed: 'oms-inventory', fields: { on_hand: '5' }, file: 's3://b/k.csv', line: 2, ...over,
+    boundary: 'inventory', group: ['SKU-1'], side: 'oms', identity: ['DAL1'], version: 'v1',
+    feed: 'oms-inventory', fields: { on_hand: '5' }, fileId: 'f1', file: 's3://b/k.csv', line: 2, ...over,
   };
 }
 
 describe('record sort key', () => {
-  it('decodes to the group, side, identity and version it was built from', () => {
+  it('decodes to the group, side and identity it was built from, and holds no version (one item per identity)', () => {
     fc.assert(
       fc.property(fc.array(keyText, { minLength: 1, maxLength: 3 }), fc.array(keyText, { maxLength: 3 }), fc.string({ unit: 'binary', maxLength: 40 }), (group, identity, version) => {
         // Prepare
         const r = rec({ group, identity, version, side: 'warehouse' });
         // Act
-        const d = decodeRecordSk(encodeRecordSk(r));
+        const sk = encodeRecordSk(r);
+        const d = decodeRecordSk(sk);
         // Assess
-        expect(d).toMatchObject({ group, identity, version, side: 'warehouse' });
+        expect(d).toMatchObject({ group, identity, side: 'warehouse' });
+        expect(sk).toBe(encodeRecordSk(rec({ group, identity, version: 'another', side: 'warehouse' })));
       }),
     );
   });
@@ -132,24 +135,28 @@ describe('compareCodePoints', () => {
   });
 });
 
-describe('latestVersions', () => {
-  it('keeps the highest version of each side + identity and lists the rest as superseded', () => {
-    // Prepare
-    const old = rec({ version: '2026-11-01T00:00:00.000Z\u001fb/a.csv', fields: { on_hand: '1' } });
-    const newer = rec({ version: '2026-11-02T00:00:00.000Z\u001fb/a.csv', fields: { on_hand: '2' } });
-    const other = rec({ identity: ['ATL1', 'snap-1'], version: '2026-10-01T00:00:00.000Z' });
-    const wh = rec({ side: 'warehouse', version: '2026-10-01T00:00:00.000Z' });
-    // Act
-    const { records, superseded } = latestVersions([newer, other, old, wh]);
-    // Assess
-    expect(records).toEqual([newer, other, wh]);
-    expect(superseded).toEqual([old]);
+describe('recordVersion', () => {
+  it('orders by snapshot time, then event time, then sequencer (padded: a longer sequencer is not a smaller one), then line', () => {
+    const v = (o: Partial<Parameters<typeof recordVersion>[0]>) => recordVersion({ eventTime: '2026-11-26T06:00:00.000Z', sequencer: '0A', line: 2, ...o });
+    const ordered = [
+      v({ snapshot: '2026-11-25T06:00:00.000Z', eventTime: '2026-11-27T06:00:00.000Z' }),
+      v({ snapshot: '2026-11-26T06:00:00.000Z', eventTime: '2026-11-20T06:00:00.000Z' }),
+      v({ snapshot: '2026-11-26T06:00:00.000Z' }),
+    ];
+    expect([...ordered].sort()).toEqual(ordered);
+    const plain = [v({}), v({ line: 10 }), v({ sequencer: 'F' + '0'.repeat(15) }), v({ sequencer: '1' + '0'.repeat(16) }), v({ eventTime: '2026-11-26T06:00:00.001Z', sequencer: '01' })];
+    expect([...plain].sort()).toEqual(plain);
+    // ASCII: JavaScript's order is DynamoDB's byte order
+    for (const x of [...ordered, ...plain]) expect(x).toMatch(/^[\x20-\x7e]+$/);
   });
+});
 
-  it('does not mix up identities that join to the same text', () => {
-    const a = rec({ identity: [], version: '1' });
-    const b = rec({ identity: [''], version: '2' });
-    expect(latestVersions([a, b]).records).toEqual([a, b]);
+describe('fileIdOf', () => {
+  it('is 16 characters whatever the key length, and differs per bucket, key and object version', () => {
+    const long = { bucket: 'b', key: 'inbound/oms-inventory/' + 'x'.repeat(1000), objectVersion: 'v1' };
+    expect(fileIdOf(long)).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    const ids = new Set([fileIdOf(long), fileIdOf({ ...long, objectVersion: 'v2' }), fileIdOf({ ...long, key: long.key + 'y' }), fileIdOf({ ...long, bucket: 'c' })]);
+    expect(ids.size).toBe(4);
   });
 });
 

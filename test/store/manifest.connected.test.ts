@@ -170,4 +170,21 @@ describe('listFiles', () => {
     expect(recent.map((m) => m.key)).toEqual([done.key]);
     expect(later).toEqual([]);
   });
+
+  it('leaves out a manifest past its ttl that DynamoDB has not deleted yet', async () => {
+    // Prepare: two files a day apart, each kept one day (DynamoDB deletes expired items days later, not at once)
+    const old = fileRef({ boundary: 'fulfillment', key: 'inbound/shipments/old.csv' });
+    const fresh = fileRef({ boundary: 'fulfillment', key: 'inbound/shipments/fresh.csv' });
+    await claimFile(db.client, db.tableName, { file: old, feed: 'shipments', now: T0, ttlSeconds: 86_400 });
+    await claimFile(db.client, db.tableName, { file: fresh, feed: 'shipments', now: at(24 * 60), ttlSeconds: 86_400 });
+    // Act: just before the first expires, at its ttl, and after both
+    const before = await collect(listFiles(db.client, db.tableName, 'fulfillment', { now: at(24 * 60 - 1) }));
+    const at1 = await collect(listFiles(db.client, db.tableName, 'fulfillment', { now: at(24 * 60) }));
+    const after = await collect(listFiles(db.client, db.tableName, 'fulfillment', { now: at(48 * 60) }));
+    // Assess: the expired one is gone from every read, though still stored
+    expect(before.map((m) => m.key)).toEqual([fresh.key, old.key]);
+    expect(at1.map((m) => m.key)).toEqual([fresh.key]);
+    expect(after).toEqual([]);
+    expect(await getFile(db.client, db.tableName, old)).toMatchObject({ key: old.key, ttl: Math.floor(T0.getTime() / 1000) + 86_400 });
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { latestVersions, readShard, writeRecords, type WriteProgress } from '../../lib/store/records.ts';
+import { readShard, writeRecords, type WriteProgress } from '../../lib/store/records.ts';
 import { shardOf } from '../../lib/store/keys.ts';
 import { isReconError, type ReconError } from '../../lib/errors.ts';
 import type { BoundaryName } from '../../lib/feeds/catalog.ts';
@@ -35,7 +35,8 @@ async function countItems(table: string): Promise<number> {
 /** Records as sorted text, blind to property order. */
 const stable = (v: unknown): unknown =>
   Array.isArray(v) ? v.map(stable) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, stable(x)])) : v;
-const canon = (rs: KeyedRecord[]) => rs.map((r) => JSON.stringify(stable(r))).sort();
+/** Read back, a record's `file` is its file id (the manifest names it): compare written records so. */
+const canon = (rs: KeyedRecord[]) => rs.map((r) => JSON.stringify(stable({ ...r, file: r.fileId }))).sort();
 
 const quickRetry = { baseDelayMs: 1, maxDelayMs: 5 };
 
@@ -45,12 +46,12 @@ describe('writeRecords + readShard round trip', () => {
     const table = await freshTable();
     const src = sourceOf('oms-transactions', '2026-11-26', 'ventes été 2026 #3.csv');
     const records: KeyedRecord[] = [
-      { boundary: 'financial', group: ['SO-1'], side: 'oms', identity: ['sale', '#2'], version: src.version, feed: 'oms-transactions',
-        fields: { order_id: 'SO-1', type: 'sale', amount: '123456789012345678901234567890.123456789', currency: 'EUR' }, file: src.file, line: 2 },
-      { boundary: 'financial', group: ['Café ☕ 中文 😀'], side: 'erp', identity: ['return', 'CM#77'], version: src.version, feed: 'erp-transactions',
-        fields: { order_id: 'Café ☕ 中文 😀', type: 'return', amount: '-0.000000001', note: '' }, file: src.file, line: 3 },
-      { boundary: 'financial', group: ['#', '##'], side: 'oms', identity: [], version: 'ß\u001f😀', feed: 'oms-transactions', fields: {}, file: src.file, line: 4 },
-      { boundary: 'financial', group: [''], side: 'erp', identity: [''], version: '', feed: 'erp-transactions', fields: { a: 'x' }, file: 'local/file.csv', line: 1_000_000 },
+      { boundary: 'financial', group: ['SO-1'], side: 'oms', identity: ['sale', '#2'], version: 'v2', feed: 'oms-transactions',
+        fields: { order_id: 'SO-1', type: 'sale', amount: '123456789012345678901234567890.123456789', currency: 'EUR' }, fileId: src.fileId, file: src.file, line: 2 },
+      { boundary: 'financial', group: ['Café ☕ 中文 😀'], side: 'erp', identity: ['return', 'CM#77'], version: 'v3', feed: 'erp-transactions',
+        fields: { order_id: 'Café ☕ 中文 😀', type: 'return', amount: '-0.000000001', note: '' }, fileId: src.fileId, file: src.file, line: 3 },
+      { boundary: 'financial', group: ['#', '##'], side: 'oms', identity: [], version: 'ß\u001f😀', feed: 'oms-transactions', fields: {}, fileId: src.fileId, file: src.file, line: 4 },
+      { boundary: 'financial', group: [''], side: 'erp', identity: [''], version: '', feed: 'erp-transactions', fields: { a: 'x' }, fileId: 'local', file: 'local/file.csv', line: 1_000_000 },
     ];
     // Act
     const result = await writeRecords(store.db().client, table, records, { shards: 3 });
@@ -99,7 +100,7 @@ describe('writeRecords + readShard round trip', () => {
       fc.asyncProperty(fc.array(spec, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 5 }), async (specs, pageSize) => {
         // Prepare: everything on one shard, the hardest case for interleaving
         const table = await freshTable();
-        const records: KeyedRecord[] = specs.map((s, i) => ({ ...s, boundary: 'inventory', feed: 'oms-inventory', fields: { i: String(i) }, file: 'f.csv', line: i + 2 }));
+        const records: KeyedRecord[] = specs.map((s, i) => ({ ...s, boundary: 'inventory', feed: 'oms-inventory', fields: { i: String(i) }, fileId: 'f', file: 'f.csv', line: i + 2 }));
         // Act
         const { written, collapsed } = await writeRecords(store.db().client, table, records, { shards: 1 });
         const groups = (await readAll(store.db().client, table, 'inventory', 1, pageSize)).map((g) => g.records);
@@ -107,7 +108,8 @@ describe('writeRecords + readShard round trip', () => {
         const names = groups.map((g) => JSON.stringify(g[0].group));
         expect(new Set(names).size).toBe(names.length);
         for (const g of groups) expect(new Set(g.map((r) => JSON.stringify(r.group))).size).toBe(1);
-        const distinctKeys = new Set(records.map((r) => JSON.stringify([r.group, r.side, r.identity, r.version])));
+        // One item per identity: versions of one identity are one item
+        const distinctKeys = new Set(records.map((r) => JSON.stringify([r.group, r.side, r.identity])));
         expect(groups.flat()).toHaveLength(distinctKeys.size);
         expect(written + collapsed).toBe(records.length);
       }),
@@ -138,7 +140,7 @@ describe('writeRecords + readShard round trip', () => {
   });
 });
 
-describe('idempotency and versions', () => {
+describe('idempotency', () => {
   it('leaves the same state when the same records are written twice', async () => {
     // Prepare
     const table = await freshTable();
@@ -153,23 +155,6 @@ describe('idempotency and versions', () => {
     expect(await countItems(table)).toBe(120);
   });
 
-  it('lets the highest version win at read time whatever order files arrive in', async () => {
-    // Prepare: the 2026-11-27 count, then a late 2026-11-26 one
-    const table = await freshTable();
-    const newSrc = sourceOf('warehouse-inventory', '2026-11-27', 'dal1.csv');
-    const oldSrc = sourceOf('warehouse-inventory', '2026-11-26', 'dal1.csv');
-    const newer = { ...makeRecord('warehouse-inventory', 0, newSrc), identity: ['DAL1', 'count'], fields: { on_hand: '7' } };
-    const older = { ...makeRecord('warehouse-inventory', 0, oldSrc), identity: ['DAL1', 'count'], fields: { on_hand: '9' } };
-    // Act
-    await writeRecords(store.db().client, table, [newer], { shards: 1 });
-    await writeRecords(store.db().client, table, [older], { shards: 1 });
-    const [group] = (await readAll(store.db().client, table, 'inventory', 1)).map((g) => g.records);
-    const { records, superseded } = latestVersions(group);
-    // Assess
-    expect(records).toEqual([newer]);
-    expect(superseded).toEqual([older]);
-  });
-
   it('collapses one key twice in a batch to the last record', async () => {
     // Prepare
     const table = await freshTable();
@@ -180,8 +165,8 @@ describe('idempotency and versions', () => {
     const stored = (await readAll(store.db().client, table, 'inventory', 1)).flatMap((g) => g.records);
     // Assess
     expect(result).toMatchObject({ written: 2, collapsed: 1 });
-    expect(stored).toContainEqual(last);
-    expect(stored).not.toContainEqual(first);
+    expect(stored).toContainEqual({ ...last, file: last.fileId });
+    expect(stored).not.toContainEqual({ ...first, file: first.fileId });
   });
 
   it('stores the last record of a key even when its earlier copy is in a slower batch', async () => {

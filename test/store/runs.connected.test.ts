@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { latestRun, putRun } from '../../lib/store/runs.ts';
+import { expiresAt, isLive } from '../../lib/store/ttl.ts';
 import type { RunItem, RunSummary } from '../../lib/store/types.ts';
 import { useDynalite } from './use-dynalite.ts';
 
@@ -34,6 +35,22 @@ describe('runs', () => {
     expect(previous).toEqual(r2);
     expect(succeeded).toEqual(r2);
     expect(none).toBeUndefined();
+  });
+
+  it('skips a run past its ttl that DynamoDB has not deleted yet', async () => {
+    // Prepare: runs kept 35 days (expiresAt), the newest already expired at `now`… and one written without a ttl (older code)
+    const table = await freshTable();
+    const legacy = run('2026-09-01T06:00:00.000Z', 'legacy');
+    const r1 = run('2026-10-01T06:00:00.000Z', 'r1', { ttl: expiresAt('2026-10-01T06:00:00.000Z', 35) });
+    const r2 = run('2026-10-20T06:00:00.000Z', 'r2', { ttl: expiresAt('2026-10-20T06:00:00.000Z', 35) });
+    for (const r of [legacy, r1, r2]) await putRun(store.db().client, table, r);
+    const latest = (now: string) => latestRun(store.db().client, table, 'inventory', { status: 'succeeded', now: new Date(now) });
+    // Act + Assess: each run lives exactly 35 days; a run without a ttl never expires
+    expect((await latest('2026-11-05T06:00:00.000Z'))?.runId).toBe('r2');
+    expect((await latest('2026-11-24T05:59:59.999Z'))?.runId).toBe('r2');
+    expect((await latest('2026-11-24T06:00:00.000Z'))?.runId).toBe('legacy');
+    expect(isLive(r1.ttl, new Date('2026-11-05T05:59:59.999Z'))).toBe(true);
+    expect(isLive(r1.ttl, new Date('2026-11-05T06:00:00.000Z'))).toBe(false);
   });
 
   it('rewrites a run when it finishes', async () => {
