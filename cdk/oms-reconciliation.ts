@@ -149,6 +149,13 @@ export interface OmsReconciliationProps {
    */
   readonly ingestReservedConcurrency?: number | 'none';
   /**
+   * How ingest cuts a large file into invocations (lib/pipeline/chunk.ts, docs/deploy.md):
+   * rows per invocation (default: no limit, the time left decides), seconds between
+   * checkpoints (30), lease seconds (180) and the margin before the 15-minute timeout at
+   * which an invocation hands the file to the next (120). Default: those defaults.
+   */
+  readonly ingestChunking?: IngestChunking;
+  /**
    * Customer-managed KMS key of the summary and ops topics. Default: a new key (rotation on)
    * whose policy lets CloudWatch, EventBridge and AWS Chatbot use it. A key of this app gets
    * those statements added; an imported key's policy must already allow them (docs/deploy.md).
@@ -182,6 +189,14 @@ export interface OmsReconciliationProps {
    * stubs when bundling is skipped.
    */
   readonly functionsDir?: string;
+}
+
+/** Chunked ingestion settings (each optional; see OmsReconciliationProps.ingestChunking). */
+export interface IngestChunking {
+  readonly chunkRows?: number;
+  readonly checkpointSeconds?: number;
+  readonly leaseSeconds?: number;
+  readonly marginSeconds?: number;
 }
 
 /** Defaults of the optional props (documented above; used by docs and tests). */
@@ -239,9 +254,10 @@ interface FunctionSpec {
 
 export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
   // Access as lib/pipeline/{ingest,compare}.ts and lib/store use it:
-  // ingest claims the file (conditional PutItem, GetItem of the current claim), writes
+  // ingest claims the file (conditional UpdateItem, GetItem of the current claim), writes
   // records (BatchGetItem, then conditional PutItem), raises snapshot pointers (UpdateItem),
-  // completes or fails the manifest (UpdateItem), reads the object
+  // checkpoints, completes or fails the manifest (UpdateItem), lists the manifests of stuck
+  // files to resume them (Query), reads the object
   // version of the event, puts rejected rows and starts the run (states:StartExecution);
   // plan lists the manifests (Query) and puts the run item; compare reads its shard (Query);
   // summarize finds the previous run (Query), reads the shards' results and the rejected rows
@@ -271,6 +287,8 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     table: ['dynamodb:Query'],
     read: [Prefix.runs, Prefix.state],
     write: [Prefix.runs],
+    // A snapshot file ingested in chunks has its confirmation set in parts: compare lists them (confirm.ts).
+    listRead: true,
   },
   summarize: {
     description: 'oms-recon: merges shard results, writes the report, builds the notification',
@@ -450,6 +468,38 @@ export class OmsReconciliation extends Construct {
     }
     fns.plan.addEnvironment(Env.DEBOUNCE_SECONDS, String(cfg.debounceSeconds));
     fns.plan.addEnvironment(Env.MAX_WAIT_SECONDS, String(cfg.maxWaitSeconds));
+    // A file too large for one invocation goes on in the next: ingest invokes itself
+    // asynchronously (lib/pipeline/chunk.ts). A policy of its own: in the role's default
+    // policy, the function's ARN would make the function depend on itself.
+    const chunking = props.ingestChunking ?? {};
+    for (const [name, value] of [
+      [Env.INGEST_CHUNK_ROWS, chunking.chunkRows],
+      [Env.INGEST_CHECKPOINT_SECONDS, chunking.checkpointSeconds],
+      [Env.INGEST_LEASE_SECONDS, chunking.leaseSeconds],
+      [Env.INGEST_MARGIN_SECONDS, chunking.marginSeconds],
+    ] as const) {
+      if (value === undefined) continue;
+      if (!Number.isInteger(value) || value < 1) throw new Error(`ingestChunking: ${name} must be a positive whole number, got ${value}`);
+      fns.ingest.addEnvironment(name, String(value));
+    }
+    new iam.Policy(this, 'IngestContinues', {
+      statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fns.ingest.functionArn] })],
+    }).attachToRole(fns.ingest.role!);
+    // Every 15 minutes ingest looks for files whose ingest died (lease run out) and resumes
+    // them from their checkpoint (chunk.ts findStuckFiles / resumeStuckFile). A schedule, not
+    // plan: plan invoking ingest would close a dependency cycle (ingest → state machine → plan).
+    new events.Rule(this, 'ResumeStuckIngests', {
+      description: 'oms-recon: resumes ingests whose invocation died mid-file',
+      schedule: events.Schedule.rate(Duration.minutes(15)),
+      targets: [
+        new targets.LambdaFunction(fns.ingest, {
+          event: events.RuleTargetInput.fromObject({ resumeStuckIngests: {} }),
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(1),
+          deadLetterQueue: this.deliveryFailureQueue,
+        }),
+      ],
+    });
     if (props.reportLinkBase) fns.summarize.addEnvironment(Env.REPORT_LINK_BASE, props.reportLinkBase);
     fns.summarize.addEnvironment(Env.REPORT_LINK_EXPIRES, String(cfg.reportLinkExpirySeconds));
 

@@ -42,14 +42,16 @@ export interface ReadFeedOptions {
   version: string;
   config: ReconConfig;
   sink: FeedSink;
-  /** Awaited after each batch of rows: where the pipeline flushes records to the store. */
-  afterBatch?: () => Promise<void>;
+  /** Awaited after each batch of rows, with the counts so far: where the pipeline flushes records to the store and checkpoints. */
+  afterBatch?: (progress: Readonly<FileStats>) => Promise<void>;
   /** The path a mapping's `match.files` and the partner binding (binding.ts) see (the pipeline: the S3 key); default the source's name. */
   path?: string;
   /** The time of the run (default: now): timestamps more than the configured skew after it are rejected. */
   now?: Date;
   /** Hash the file's bytes while reading them (FeedFileResult.checksum). */
   checksum?: boolean;
+  /** Rows per batch (default the reader's): `afterBatch` runs this often. */
+  batchSize?: number;
 }
 
 /** An `unparsed_values` warning: the values of one column left out of their rows. */
@@ -97,6 +99,7 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
   let chosen: Mapping | null | undefined;
   const raw = await openTable(opts.source, {
     checksum: opts.checksum,
+    batchSize: opts.batchSize,
     limits,
     chooseHeader: (headerAt) => {
       chosen = chooseMapping(feed.name, config.mappings, path, headerAt) ?? null;
@@ -234,7 +237,7 @@ export async function readFeedFile(opts: ReadFeedOptions): Promise<FeedFileResul
         sink.record(d);
       }
     }
-    if (opts.afterBatch) await opts.afterBatch();
+    if (opts.afterBatch) await opts.afterBatch(stats);
   }
   if (stats.read === (stats.skipped ?? 0)) {
     if (firstSkip) {

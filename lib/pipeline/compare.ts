@@ -9,7 +9,7 @@ import type { KeyedRecord } from '../store/types.ts';
 import type { Boundary } from '../boundaries/boundary.ts';
 import { isSnapshotSide, SNAPSHOT_TIME_FIELD, snapshotKey } from '../boundaries/snapshot.ts';
 import type { SideName } from '../feeds/catalog.ts';
-import { Confirmed, confirmedKey } from './confirm.ts';
+import { Confirmed } from './confirm.ts';
 import type { CompareInput, CompareOutput } from './contracts.ts';
 import type { PipelineDeps } from './deps.ts';
 import { getJson, putJson, runKeys, S3Lines } from './objects.ts';
@@ -108,12 +108,12 @@ async function liveSnapshots(deps: PipelineDeps, boundary: Boundary, run: RunSco
   const s = deps.settings();
   const current = run.scope.current ?? {};
   const files = run.snapshotFiles ?? {};
-  const sets = new Map<string, Confirmed>();
+  const sets = new Map<string, { line(hash: bigint): number | undefined }>();
   for (const c of Object.values(current)) {
     for (const name of c.files) {
       const f = Object.hasOwn(files, name) ? files[name] : undefined;
       if (!f || sets.has(f.fileId) || !f.confirmed.includes(shard)) continue;
-      sets.set(f.fileId, await Confirmed.load(deps.s3, s.bucketName, confirmedKey(boundary.name, f.fileId, shard)));
+      sets.set(f.fileId, await Confirmed.loadFile(deps.s3, s.bucketName, boundary.name, f.fileId, shard, f.parts));
     }
   }
   const snapshot = new Map(boundary.sides.map((side) => [side, isSnapshotSide(boundary, side, s.config)] as const));

@@ -11,12 +11,21 @@
  * (side, facility) confirms its key. Memory: 12 bytes a row while ingesting; per shard in
  * compare, 12 bytes per key of the current snapshot's files.
  */
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ErrorCodes, ReconError } from '../errors.ts';
 import { Prefix } from './contracts.ts';
 
-export function confirmedKey(boundary: string, fileId: string, shard: number): string {
-  return `${Prefix.state}${boundary}/confirmed/${fileId}/${String(shard).padStart(4, '0')}.bin`;
+/**
+ * A file ingested in chunks (chunk.ts) puts one part per checkpoint: part 0 is `<shard>.bin`,
+ * part p `<shard>.<p>.bin`, so no chunk overwrites an earlier chunk's set.
+ */
+export function confirmedKey(boundary: string, fileId: string, shard: number, part = 0): string {
+  return `${confirmedPrefix(boundary, fileId, shard)}${part === 0 ? '' : `.${part}`}.bin`;
+}
+
+/** The keys of every part of one file's set for one shard start with this. */
+export function confirmedPrefix(boundary: string, fileId: string, shard: number): string {
+  return `${Prefix.state}${boundary}/confirmed/${fileId}/${String(shard).padStart(4, '0')}`;
 }
 
 /** One shard's entries while ingesting (growing typed arrays). */
@@ -59,11 +68,23 @@ export class ConfirmSets {
     s.add(hash, line);
   }
 
-  /** Puts one object per shard that has keys; returns those shards. */
-  async put(s3: S3Client, bucket: string, boundary: string, fileId: string): Promise<number[]> {
+  /** Keys held (all shards). */
+  get size(): number {
+    let n = 0;
+    for (const s of this.shards.values()) n += s.n;
+    return n;
+  }
+
+  /** Forgets the keys (after they were put as a part). */
+  clear(): void {
+    this.shards.clear();
+  }
+
+  /** Puts one object per shard that has keys (as part `part`); returns those shards. */
+  async put(s3: S3Client, bucket: string, boundary: string, fileId: string, part = 0): Promise<number[]> {
     const shards = [...this.shards.keys()].sort((a, b) => a - b);
     for (const shard of shards) {
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: confirmedKey(boundary, fileId, shard), Body: this.shards.get(shard)!.bytes(), ContentType: 'application/octet-stream' }));
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: confirmedKey(boundary, fileId, shard, part), Body: this.shards.get(shard)!.bytes(), ContentType: 'application/octet-stream' }));
     }
     return shards;
   }
@@ -84,6 +105,39 @@ export class Confirmed {
       else hi = mid - 1;
     }
     return undefined;
+  }
+
+  /**
+   * One file's set for one shard: its single object, or, for a file confirmed in `parts`
+   * parts (chunked ingest), every part holding that shard (listed under its prefix).
+   */
+  static async loadFile(s3: S3Client, bucket: string, boundary: string, fileId: string, shard: number, parts = 1): Promise<{ line(hash: bigint): number | undefined }> {
+    if (parts <= 1) return Confirmed.load(s3, bucket, confirmedKey(boundary, fileId, shard));
+    const prefix = confirmedPrefix(boundary, fileId, shard);
+    const sets: Confirmed[] = [];
+    let token: string | undefined;
+    do {
+      let out;
+      try {
+        out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+      } catch (e) {
+        throw new ReconError(ErrorCodes.STORAGE, `cannot list s3://${bucket}/${prefix}: ${(e as Error).message}`, { file: `s3://${bucket}/${prefix}` }, { cause: e });
+      }
+      for (const o of out.Contents ?? []) {
+        // `<shard>.bin` or `<shard>.<part>.bin`, not another shard's key with this one's digits in front.
+        if (o.Key && /^(\.\d+)?\.bin$/.test(o.Key.slice(prefix.length))) sets.push(await Confirmed.load(s3, bucket, o.Key));
+      }
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    return {
+      line(hash: bigint): number | undefined {
+        for (const c of sets) {
+          const l = c.line(hash);
+          if (l !== undefined) return l;
+        }
+        return undefined;
+      },
+    };
   }
 
   static async load(s3: S3Client, bucket: string, key: string): Promise<Confirmed> {

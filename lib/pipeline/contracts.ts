@@ -18,6 +18,14 @@ export const Env = {
   RETENTION_DAYS: 'RETENTION_DAYS',
   /** ingest only: the state machine to start after a file lands, on schedule and for a follow-up run (optional). */
   STATE_MACHINE_ARN: 'STATE_MACHINE_ARN',
+  /** ingest only: rows one invocation reads past its checkpoint before a continuation takes over (optional; default: no limit, the time left decides). */
+  INGEST_CHUNK_ROWS: 'INGEST_CHUNK_ROWS',
+  /** ingest only: seconds between checkpoints (each renews the lease); default 30. */
+  INGEST_CHECKPOINT_SECONDS: 'INGEST_CHECKPOINT_SECONDS',
+  /** ingest only: seconds a claim's lease lasts unless renewed; default 180 (at least twice the checkpoint interval). */
+  INGEST_LEASE_SECONDS: 'INGEST_LEASE_SECONDS',
+  /** ingest only: hand the file to a continuation when fewer than this many seconds of the invocation are left; default 120. */
+  INGEST_MARGIN_SECONDS: 'INGEST_MARGIN_SECONDS',
   /** plan only (its CheckDrop step): seconds without a landed file before a run plans (the debounce). */
   DEBOUNCE_SECONDS: 'DEBOUNCE_SECONDS',
   /** plan only (its CheckDrop step): the longest a run waits for its drop to settle before it plans anyway. */

@@ -7,6 +7,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import type { IngestContinuation } from './chunk.ts';
 import type { BoundaryName } from '../feeds/catalog.ts';
 import type { PipelineSettings } from './env.ts';
 import type { UnfinishedFile } from './trigger.ts';
@@ -23,7 +24,15 @@ export interface PipelineDeps {
   /** Starts runs (lib/pipeline/trigger.ts); locally a stand-in running the synthesized state machine. */
   sfn?: Pick<SFNClient, 'send'>;
   settings: () => PipelineSettings;
+  /**
+   * Goes on with a file in a new invocation of ingest (chunk.ts): on AWS an asynchronous
+   * invoke of the ingest function (lambdaContinuer); locally the runner's queue
+   * (ContinuationQueue). Absent: a file is ingested in one invocation, however long.
+   */
+  continueIngest?: (event: IngestContinuation) => Promise<void>;
   now?: () => Date;
+  /** Waits (ingest waits out a lease that is about to expire); default setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
   /** The run trigger's clock (debounce, waiter slot, lock); default `now`. The local runner gives it the wall clock. */
   triggerNow?: () => Date;
   /** Hands files whose ingest stopped (lease ran out, still processing) to the resumer, when one is wired. */

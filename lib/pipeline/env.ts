@@ -5,6 +5,7 @@
 import { parseConfig, type ReconConfig } from '../config-file.ts';
 import { ErrorCodes, ReconError } from '../errors.ts';
 import { Env } from './contracts.ts';
+import { DEFAULT_CHUNK, type ChunkSettings } from './chunk.ts';
 
 export interface PipelineSettings {
   tableName: string;
@@ -20,6 +21,8 @@ export interface PipelineSettings {
   reportLinkBase?: string;
   /** Seconds a pre-signed report link is valid (when there is no reportLinkBase); default PRESIGN_MAX_SECONDS. */
   reportLinkExpiresSeconds?: number;
+  /** How ingest cuts a file into invocations (lib/pipeline/chunk.ts); absent fields take DEFAULT_CHUNK. */
+  chunk?: Partial<ChunkSettings>;
 }
 
 /** The run trigger's defaults (docs/deploy.md, "Runs"). */
@@ -74,6 +77,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): PipelineSett
     debounceSeconds: atMost(env, Env.DEBOUNCE_SECONDS, nonNegativeInt(env, Env.DEBOUNCE_SECONDS, DEFAULT_DEBOUNCE_SECONDS), 3600),
     maxWaitSeconds: atMost(env, Env.MAX_WAIT_SECONDS, positiveInt(env, Env.MAX_WAIT_SECONDS, DEFAULT_MAX_WAIT_SECONDS), 3600),
     reportLinkBase: env[Env.REPORT_LINK_BASE] || undefined,
+    chunk: chunkSettings(env),
     reportLinkExpiresSeconds: atMost(env, Env.REPORT_LINK_EXPIRES, positiveInt(env, Env.REPORT_LINK_EXPIRES, PRESIGN_MAX_SECONDS), PRESIGN_MAX_SECONDS),
   };
 }
@@ -82,4 +86,18 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): PipelineSett
 export function lazySettings(env: NodeJS.ProcessEnv = process.env): () => PipelineSettings {
   let s: PipelineSettings | undefined;
   return () => (s ??= readSettings(env));
+}
+
+function chunkSettings(env: NodeJS.ProcessEnv): ChunkSettings {
+  const c: ChunkSettings = {
+    ...DEFAULT_CHUNK,
+    chunkRows: env[Env.INGEST_CHUNK_ROWS] ? positiveInt(env, Env.INGEST_CHUNK_ROWS, 0) : DEFAULT_CHUNK.chunkRows,
+    checkpointSeconds: positiveInt(env, Env.INGEST_CHECKPOINT_SECONDS, DEFAULT_CHUNK.checkpointSeconds),
+    leaseSeconds: positiveInt(env, Env.INGEST_LEASE_SECONDS, DEFAULT_CHUNK.leaseSeconds),
+    marginSeconds: atMost(env, Env.INGEST_MARGIN_SECONDS, positiveInt(env, Env.INGEST_MARGIN_SECONDS, DEFAULT_CHUNK.marginSeconds), 600),
+  };
+  if (c.leaseSeconds < 2 * c.checkpointSeconds) {
+    throw new ReconError(ErrorCodes.ENVIRONMENT, `environment variable ${Env.INGEST_LEASE_SECONDS} (${c.leaseSeconds}) must be at least twice ${Env.INGEST_CHECKPOINT_SECONDS} (${c.checkpointSeconds}): a live ingest renews its lease at each checkpoint`);
+  }
+  return c;
 }

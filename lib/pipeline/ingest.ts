@@ -3,9 +3,10 @@
  * and decoder, write its records keyed into DynamoDB, put its rejected rows next to it,
  * record the manifest (rows read = stored + rejected), then record the drop and start a
  * comparison run through the run trigger (lib/pipeline/trigger.ts).
+ * A file too large for one invocation is checkpointed and handed to the next (chunk.ts).
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { FileFacts } from '../boundaries/boundary.ts';
 import { BOUNDARY } from '../boundaries/index.ts';
@@ -19,13 +20,15 @@ import { isReconError } from '../errors.ts';
 import { FEEDS, type BoundaryName } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
 import type { FileStats, Rejection, Warning } from '../report/model.ts';
-import { claimFile, completeFile, encodeRecordSk, failFile, fileIdOf, keyHash, listFiles, raiseSnapshot, RecordUpserter, recordPk, recordVersion, shardOf, versionUpload } from '../store/index.ts';
+import { checkpointFile, claimFile, completeFile, encodeRecordSk, failFile, fileIdOf, keyHash, listFiles, raiseSnapshot, RecordUpserter, recordPk, recordVersion, shardOf, versionUpload } from '../store/index.ts';
 import type { StoredRef, UpsertCounts } from '../store/index.ts';
-import type { FileRef, KeyedRecord } from '../store/types.ts';
+import { ChunkPause, ChunkProgress, chunkSettings, ClaimLost, sourceOf } from './chunk.ts';
+import type { FileCheckpoint, FileRef, KeyedRecord } from '../store/types.ts';
 import type { RunInput } from './contracts.ts';
 import type { PipelineDeps } from './deps.ts';
 import { decodeS3Key, feedOfKey, putJson, putText, rejectedKeyFor, S3Lines, warningsKeyFor } from './objects.ts';
 import { DEFAULT_LIMITS } from '../limits.ts';
+import { DEFAULT_BATCH_SIZE } from '../read/open.ts';
 import { keptWarnings } from '../report/kept.ts';
 import { failedFileMetrics, ingestMetrics, partnerDimension } from './metrics.ts';
 import { startRun } from './trigger.ts';
@@ -57,13 +60,26 @@ export interface ManifestFacts {
   writes?: UpsertCounts & { olderSnapshot: number };
   /** Snapshot files: the shards with a confirmation set (lib/pipeline/confirm.ts). */
   confirmed?: number[];
+  /** A chunked snapshot file: how many parts its confirmation sets came in (absent: one). */
+  confirmParts?: number;
 }
 
 export type IngestOutcome =
   | { status: 'ingested'; file: string; boundary: BoundaryName; read: number; stored: number; rejected: number }
+  /** Handed to a continuation (chunk.ts) after reading `read` rows. */
+  | { status: 'continued'; file: string; boundary: BoundaryName; read: number; reason: string }
+  /** Another invocation holds a live claim on the file (if it dies, its lease runs out and the file is resumed). */
+  | { status: 'in-progress'; file: string; reason: string }
   | { status: 'skipped'; file: string; reason: string }
   | { status: 'unrouted'; file: string; reason: string }
   | { status: 'ignored'; file: string; reason: string };
+
+export interface IngestOptions {
+  /** The handoff token of a continuation event (chunk.ts IngestContinuation). */
+  handoff?: string;
+  /** Milliseconds left in this invocation (Lambda: context.getRemainingTimeInMillis). Default: no limit. */
+  remainingMs?: () => number;
+}
 
 const FLUSH_AT = 2_000;
 /** A file's version in a record's sort key: with limits.keyBytes ≤ 512, the key stays under DynamoDB's 1,024 bytes (lib/limits.ts). */
@@ -72,7 +88,7 @@ const MAX_VERSION_BYTES = 200;
 /** Snapshot files without a snapshot time are one drop when their S3 eventTime falls in one such window (docs/data-model.md). */
 export const DROP_WINDOW_MS = 15 * 60_000;
 
-export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Promise<IngestOutcome> {
+export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opts: IngestOptions = {}): Promise<IngestOutcome> {
   const settings = deps.settings();
   const log = deps.log ?? (() => {});
   const bucket = event.s3.bucket.name;
@@ -96,19 +112,44 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
   const boundary = BOUNDARY[feed.boundary];
   const objectVersion = event.s3.object.versionId ?? event.s3.object.eTag ?? event.s3.object.sequencer ?? 'unversioned';
   const ref: FileRef = { boundary: boundary.name, bucket, key, objectVersion };
-  const now = deps.now?.() ?? new Date();
+  let now = deps.now?.() ?? new Date();
   const ttlSeconds = settings.retentionDays * 86_400;
+  const chunking = chunkSettings(settings.chunk);
+  const leaseMs = chunking.leaseSeconds * 1000;
+  const remainingMs = opts.remainingMs ?? (() => Infinity);
 
   // The manifest outlives the records it names by a day (a record's TTL is counted from its write).
-  const claim = await claimFile(deps.dynamo, settings.tableName, { file: ref, feed: feed.name, ttlSeconds: ttlSeconds + 86_400, now });
+  const claimInput = { file: ref, feed: feed.name, ttlSeconds: ttlSeconds + 86_400, leaseMs, source: sourceOf(event), handoff: opts.handoff };
+  let claim = await claimFile(deps.dynamo, settings.tableName, { ...claimInput, now });
+  if (!claim.claimed && claim.current.status === 'processing') {
+    // A live claim: its holder is at work, or it died and its lease has not run out yet (this
+    // is then Lambda's retry of the dead invocation). Wait for the lease when it ends soon
+    // enough, and try again: a live holder has renewed it by then, a dead one has not.
+    const wait = claim.current.leaseUntil - now.getTime() + 1000;
+    if (wait > 0 && wait <= leaseMs + 1000 && wait < remainingMs() - chunking.marginSeconds * 1000) {
+      log({ level: 'INFO', message: 'waiting for a lease', file: name, ms: wait });
+      await (deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(wait);
+      now = deps.now?.() ?? new Date();
+      claim = await claimFile(deps.dynamo, settings.tableName, { ...claimInput, now });
+    }
+  }
   if (!claim.claimed) {
     const done = claim.current.status === 'done';
+    if (claim.current.status === 'processing') {
+      const reason = `another invocation is ingesting it (lease until ${new Date(claim.current.leaseUntil).toISOString()}); if it dies, its lease runs out and the file is resumed from its checkpoint`;
+      log({ level: 'INFO', message: 'in progress elsewhere', file: name, reason });
+      return { status: 'in-progress', file: name, reason };
+    }
     const reason = done ? 'already ingested' : 'another delivery is ingesting it';
     log({ level: 'INFO', message: 'skipped', file: name, reason });
     // A redelivery after a failed StartExecution must still start the run (the trigger de-duplicates).
     if (done) await startRun(deps, boundary.name, 'ingest');
     return { status: 'skipped', file: name, reason };
   }
+  const resumeFrom = claim.manifest.checkpoint;
+  // Without a way to continue, one invocation reads the whole file (it still checkpoints).
+  const progress = new ChunkProgress(deps.continueIngest ? chunking : { ...chunking, chunkRows: 0, marginSeconds: 0 }, resumeFrom, remainingMs);
+  if (resumeFrom) log({ level: 'INFO', message: 'resuming', file: name, from: resumeFrom });
 
   // The file's place in time: upload time, then key and object version (sortable text, no
   // control characters: inventory records carry it in their identity).
@@ -116,10 +157,14 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
   // At most MAX_VERSION_BYTES (a long key is hashed): it is part of every record's sort key (twice for inventory).
   const longVersion = `${eventTime} ${bucket}/${key} ${objectVersion}`;
   const version = Buffer.byteLength(longVersion) <= MAX_VERSION_BYTES ? longVersion : `${eventTime} #${createHash('sha256').update(longVersion).digest('hex')}`;
+  // Every pass over the file judges timestamps against the same time (the first one's), so it
+  // rejects the same rows and its records are numbered the same as the checkpoint counted them.
+  const readAt = resumeFrom?.readAt ? new Date(resumeFrom.readAt) : now;
   const limits = settings.config.limits ?? DEFAULT_LIMITS;
   // Rejected rows and warnings: every one put to S3 as it comes, the first N kept (kept.ts).
-  const rejectedLines = new S3Lines(deps.s3, bucket, rejectedKeyFor(key), limits.keptRejected);
-  const warningLines = new S3Lines(deps.s3, bucket, warningsKeyFor(key), limits.keptWarnings);
+  const partBytes = chunking.listPartBytes;
+  const rejectedLines = new S3Lines(deps.s3, bucket, rejectedKeyFor(key), limits.keptRejected, (resumeFrom?.rejectedParts ?? 0) + 1, partBytes);
+  const warningLines = new S3Lines(deps.s3, bucket, warningsKeyFor(key), limits.keptWarnings, (resumeFrom?.warningParts ?? 0) + 1, partBytes);
   const warnings = keptWarnings(limits.keptWarnings, (w) => warningLines.add(w));
   // The write path (docs/data-model.md): one item per record identity, read first, written
   // only when new or changed; snapshot files also confirm every key they hold (confirm.ts).
@@ -131,6 +176,16 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
   const drop = dropOf(eventTime);
   const timeField = SNAPSHOT_TIME_FIELD[feed.name];
   const confirm = snapshot ? new ConfirmSets() : undefined;
+  // A chunked file's confirmation sets come in parts, one per checkpoint (confirm.ts): a part
+  // written after the last checkpoint is written again, whole, by the invocation that resumes.
+  let confirmParts = resumeFrom?.confirmParts ?? 0;
+  const confirmedShards = new Set<number>(resumeFrom?.confirmed ?? []);
+  const putConfirmPart = async () => {
+    if (!confirm || confirm.size === 0) return;
+    for (const shard of await confirm.put(deps.s3, bucket, boundary.name, fileId, confirmParts)) confirmedShards.add(shard);
+    confirm.clear();
+    confirmParts++;
+  };
   /** part (facility) → the newest snapshot time the store has seen for it (the pointer). */
   const pointers = new Map<string, string>();
   let olderSnapshot = 0;
@@ -195,38 +250,77 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
     }
     await sayDuplicates();
   };
+  /** Flush, then record the checkpoint (and renew the lease): only what is durable is counted. */
+  const checkpoint = async (stats: Readonly<FileStats>, handoff?: string) => {
+    await flush();
+    // Every record counted is in the table (the upserter drained), and the keys this chunk
+    // confirms are in S3 as their own part, before the checkpoint says so.
+    await upserter.end();
+    await sayDuplicates();
+    await putConfirmPart();
+    await rejectedLines.drain();
+    await warningLines.drain();
+    const at: FileCheckpoint = { ...progress.checkpoint(stats, rejectedLines.parts, warningLines.parts), readAt: readAt.toISOString() };
+    if (confirm) {
+      at.confirmParts = confirmParts;
+      at.confirmed = [...confirmedShards].sort((a, b) => a - b);
+    }
+    const held = await checkpointFile(deps.dynamo, settings.tableName, ref, claim.token, { checkpoint: at, leaseMs, handoff, now: deps.now?.() ?? new Date() });
+    if (!held) throw new ClaimLost();
+    log({ level: 'INFO', message: handoff ? 'handing over' : 'checkpoint', file: name, records: at.records, read: at.read, written: upserter.counts.written, invocation: at.invocations });
+  };
 
   let result: Awaited<ReturnType<typeof readFeedFile>>;
+  let body: Readable | undefined;
   try {
     const out = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(event.s3.object.versionId ? { VersionId: event.s3.object.versionId } : {}) }));
-    const body = out.Body as Readable;
+    body = out.Body as Readable;
+    const stream = body;
     result = await readFeedFile({
-      source: { name, open: () => body },
+      source: { name, open: () => stream },
       path: key,
       feed,
       boundary,
       version,
       config: settings.config,
-      now,
+      now: readAt,
       checksum: true,
+      // A chunk ends at a batch's end: a chunk smaller than the reader's batch makes the batches that small.
+      ...(chunking.chunkRows > 0 && chunking.chunkRows < DEFAULT_BATCH_SIZE ? { batchSize: chunking.chunkRows } : {}),
       sink: {
         record(r: CanonRecord) {
           // Two rows of one identity in one file are found through the store (RecordUpserter): no per-row map here.
+          progress.line = r.line;
+          // Records before the checkpoint are in the table already (chunk.ts).
+          if (!progress.take()) return;
           buffer.push(r);
         },
-        reject: (r) => rejectedLines.add({ file: r.file, line: r.line, reason: r.reason }),
+        reject: (r) => {
+          progress.line = r.line;
+          rejectedLines.add({ file: r.file, line: r.line, reason: r.reason });
+        },
         warn,
       },
-      afterBatch: async () => {
+      afterBatch: async (stats) => {
         if (buffer.length >= FLUSH_AT) await flush();
         await rejectedLines.drain();
         await warningLines.drain();
+        const step = progress.after(stats);
+        if (step === 'renew') {
+          if (!(await checkpointFile(deps.dynamo, settings.tableName, ref, claim.token, { leaseMs, now: deps.now?.() ?? new Date() }))) throw new ClaimLost();
+        } else if (step === 'checkpoint') {
+          await checkpoint(stats);
+        } else if (step === 'pause') {
+          const handoff = randomUUID();
+          await checkpoint(stats, handoff);
+          throw new ChunkPause(handoff, stats.read);
+        }
       },
     });
     await flush();
     const writes = await upserter.end();
     await sayDuplicates();
-    const confirmedShards = confirm ? await confirm.put(deps.s3, bucket, boundary.name, fileId) : undefined;
+    await putConfirmPart();
 
     const rejectedParts = await rejectedLines.end();
     const rejectedKey: string | undefined = rejectedParts[0];
@@ -238,7 +332,8 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
       fileId,
       writes: { ...writes, olderSnapshot },
     };
-    if (confirmedShards) manifest.confirmed = confirmedShards;
+    if (confirm) manifest.confirmed = [...confirmedShards].sort((a, b) => a - b);
+    if (confirmParts > 1) manifest.confirmParts = confirmParts;
     if (rejectedParts.length > 1) manifest.rejectedParts = rejectedParts;
     if (warnings.total > 0) {
       manifest.keptWarningsKey = warningsKeyFor(key).replace(/\.ndjson$/, '.kept.json');
@@ -248,7 +343,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
     }
     const warningCount = warnings.total;
     const rowsStored = result.stats.used;
-    await completeFile(deps.dynamo, settings.tableName, ref, claim.token, {
+    const completed = await completeFile(deps.dynamo, settings.tableName, ref, claim.token, {
       rowsRead: result.stats.read,
       rowsStored,
       rowsRejected: result.stats.rejected,
@@ -259,9 +354,22 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
       warnings: warnings.kept.slice(0, 20).map((w) => w.message),
       warningCount,
     });
-    log({ level: 'INFO', message: 'ingested', file: name, feed: feed.name, read: result.stats.read, stored: rowsStored, ...writes, olderSnapshot, rejected: result.stats.rejected, warnings: warningCount });
+    if (!completed) throw new ClaimLost();
+    log({ level: 'INFO', message: 'ingested', file: name, feed: feed.name, read: result.stats.read, stored: rowsStored, ...writes, olderSnapshot, rejected: result.stats.rejected, warnings: warningCount, invocations: progress.invocation });
     deps.metrics?.(ingestMetrics({ boundary: boundary.name, feed: feed.name, partner: partnerDimension(key, feed.name, settings.config), file: name, read: result.stats.read, stored: rowsStored, rejected: result.stats.rejected }));
   } catch (e) {
+    if (e instanceof ChunkPause) {
+      // Everything read so far is durable and checkpointed: a new invocation goes on from there.
+      // If asking for it fails, this invocation fails: Lambda retries the event, which waits
+      // for the lease and resumes from the checkpoint.
+      await deps.continueIngest!({ continueIngest: { record: event, handoff: e.handoff } });
+      return { status: 'continued', file: name, boundary: boundary.name, read: e.read, reason: `handed to invocation ${progress.invocation + 1} after ${e.read} rows` };
+    }
+    if (e instanceof ClaimLost) {
+      // The lease ran out while this invocation worked (it stalled): the new holder finishes the file.
+      log({ level: 'WARN', message: 'claim lost', file: name });
+      return { status: 'in-progress', file: name, reason: e.message };
+    }
     const error = isReconError(e) ? { code: e.code, message: e.describe() } : { code: 'E_INTERNAL', message: (e as Error).message };
     await failFile(deps.dynamo, settings.tableName, ref, claim.token, { error }).catch(() => false);
     log({ level: 'ERROR', message: 'ingest failed', file: name, error });
@@ -271,6 +379,8 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent): Pr
       return { status: 'skipped', file: name, reason: error.message };
     }
     throw e;
+  } finally {
+    body?.destroy();
   }
   // Outside the try: if this throws, the redelivered event finds the file done and starts the run then.
   await startRun(deps, boundary.name, 'ingest');

@@ -22,6 +22,7 @@ import { REPORT_FILES } from '../report/write.ts';
 import { Prefix, States, type DropCheck, type RunInput, type SummarizeOutput } from './contracts.ts';
 import type { PipelineDeps } from './deps.ts';
 import { PRESIGN_MAX_SECONDS, type PipelineSettings } from './env.ts';
+import { ContinuationQueue } from './chunk.ts';
 import type { IngestOutcome } from './ingest.ts';
 import { getText, runKeys } from './objects.ts';
 import { checkLocalPackages, startDynalite, startS3rver } from './standins.ts';
@@ -199,8 +200,10 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
       maxWaitSeconds: opts.maxWaitSeconds ?? LOCAL_MAX_WAIT_SECONDS,
       reportLinkExpiresSeconds: opts.reportLinkExpiresSeconds ?? PRESIGN_MAX_SECONDS,
     };
+    // A file ingested in several invocations: each continuation is the next handler call (chunk.ts).
+    const continuations = new ContinuationQueue();
     // The trigger's debounce runs on the wall clock (a fixed `now` would never let a drop settle).
-    const deps: PipelineDeps = { dynamo: db.client, s3: s3.client, settings: () => settings, now, triggerNow: () => new Date() };
+    const deps: PipelineDeps = { dynamo: db.client, s3: s3.client, settings: () => settings, now, triggerNow: () => new Date(), continueIngest: continuations.continueIngest };
     const handlers = await loadHandlers(deps);
     // A stand-in of Step Functions: StartExecution runs the synthesized state machine in the
     // background; each execution's end goes to the ingest handler, as EventBridge does on AWS.
@@ -228,6 +231,7 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
       sequence++;
       const event = s3Event(s3.bucket, key, body.length, put.ETag, new Date(t0 + sequence), sequence);
       const outcomes = (await handlers.ingest(event, lambdaContext('ingest'))) as IngestOutcome[];
+      for (const o of await continuations.drain(async (next) => (await handlers.ingest(next, lambdaContext('ingest'))) as IngestOutcome[])) outcomes.push(o);
       for (const o of outcomes) {
         result.ingested.push(o);
         if (o.status === 'ingested') say(`ingest   ${f.feed}/${f.name}: ${o.read} rows read, ${o.stored} stored, ${o.rejected} rejected`);

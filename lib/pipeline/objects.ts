@@ -83,15 +83,22 @@ export const PART_BYTES = 8 * 1024 * 1024;
 /**
  * A list of NDJSON lines put to S3 as it grows, so a list of millions never sits in memory:
  * `key` holds at least the first `first` lines (or all of them), later parts `….2.ndjson`,
- * `….3.ndjson`… about PART_BYTES each. `add` buffers (it is called inside the row loop);
- * `drain` puts the parts that are full; `end` puts the rest.
+ * `….3.ndjson`… about PART_BYTES each. `add` buffers (it is called inside the row loop) and
+ * closes a part when it is full; `drain` puts the closed parts; `end` puts the rest.
+ *
+ * Where a part ends depends on the lines only (not on when `drain` runs), so reading a file
+ * again gives the same parts, numbered the same: a chunked ingest that resumes (chunk.ts)
+ * passes `putFrom` = 1 + the parts its checkpoint says are durably put, and the parts before
+ * it are counted, not put again.
  */
 export class S3Lines {
   private buffer: string[] = [];
   private size = 0;
+  /** Parts closed but not put yet (drain puts them). */
+  private closed: string[][] = [];
   /** Lines added in all. */
   count = 0;
-  /** The keys put so far, in order. */
+  /** The keys of the parts closed so far, in order (put, or durably put by an earlier invocation). */
   readonly keys: string[] = [];
 
   constructor(
@@ -99,6 +106,9 @@ export class S3Lines {
     private readonly bucket: string,
     readonly key: string,
     private readonly first: number,
+    /** The first part number to put: the parts before it are already in S3 (a resumed ingest). */
+    private readonly putFrom = 1,
+    private readonly partBytes = PART_BYTES,
   ) {}
 
   add(value: unknown): void {
@@ -106,25 +116,38 @@ export class S3Lines {
     this.buffer.push(line);
     this.size += line.length;
     this.count++;
+    if (this.size >= this.partBytes && (this.keys.length + this.closed.length > 0 || this.count >= this.first)) {
+      this.closed.push(this.buffer);
+      this.buffer = [];
+      this.size = 0;
+    }
+  }
+
+  /** Parts closed so far (put, or waiting for `drain`). */
+  get parts(): number {
+    return this.keys.length + this.closed.length;
   }
 
   async drain(): Promise<void> {
-    if (this.size >= PART_BYTES && (this.keys.length > 0 || this.count >= this.first)) await this.put();
+    while (this.closed.length > 0) await this.put(this.closed.shift()!);
   }
 
-  /** Puts what is left (nothing when nothing was ever added, unless `always`). */
+  /** Puts what is left (nothing when nothing was ever added). */
   async end(): Promise<string[]> {
-    if (this.buffer.length > 0) await this.put();
+    await this.drain();
+    if (this.buffer.length > 0) {
+      const lines = this.buffer;
+      this.buffer = [];
+      this.size = 0;
+      await this.put(lines);
+    }
     return this.keys;
   }
 
-  private async put(): Promise<void> {
+  private async put(lines: string[]): Promise<void> {
     const n = this.keys.length + 1;
     const key = n === 1 ? this.key : this.key.replace(/(\.ndjson)?$/, `.${n}$1`);
-    const body = this.buffer.join('');
-    this.buffer = [];
-    this.size = 0;
-    await putText(this.s3, this.bucket, key, body, 'application/x-ndjson');
+    if (n >= this.putFrom) await putText(this.s3, this.bucket, key, lines.join(''), 'application/x-ndjson');
     this.keys.push(key);
   }
 }

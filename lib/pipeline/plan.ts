@@ -34,7 +34,7 @@ export interface RunScope {
    */
   fileNames?: Record<string, string>;
   /** Snapshot files: name → file id and the shards that have a confirmation set (compare checks current-snapshot keys against them). */
-  snapshotFiles?: Record<string, { fileId: string; confirmed: number[] }>;
+  snapshotFiles?: Record<string, { fileId: string; confirmed: number[]; parts?: number }>;
   /** When each file of `files` arrived (its S3 event time), for feed health. */
   fileTimes?: Record<string, string>;
   /** Files that arrived with no data row (ingestion failed with E_NO_ROWS), for feed health's feed_empty. */
@@ -101,11 +101,11 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
   const scoped = runScope(boundary, facts, s.config);
   const scope: Scope = scoped.scope;
   const fileNames: Record<string, string> = Object.create(null) as Record<string, string>;
-  const snapshotFiles: Record<string, { fileId: string; confirmed: number[] }> = Object.create(null) as Record<string, { fileId: string; confirmed: number[] }>;
+  const snapshotFiles: Record<string, { fileId: string; confirmed: number[]; parts?: number }> = Object.create(null) as Record<string, { fileId: string; confirmed: number[]; parts?: number }>;
   for (const e of entries) {
     if (e.fileId === undefined) continue;
     fileNames[e.fileId] = e.m.facts.file;
-    if (e.m.confirmed) snapshotFiles[e.m.facts.file] = { fileId: e.fileId, confirmed: e.m.confirmed };
+    if (e.m.confirmed) snapshotFiles[e.m.facts.file] = { fileId: e.fileId, confirmed: e.m.confirmed, ...(e.m.confirmParts && e.m.confirmParts > 1 ? { parts: e.m.confirmParts } : {}) };
   }
   const run: RunScope = {
     boundary: boundary.name,

@@ -3,15 +3,16 @@
  *
  *   pk = FILE#<boundary>   sk = <bucket>/<key>␟<versionId or ETag>
  *
- * claimFile is a conditional PutItem: a re-delivered event for a file that is `done` (or
+ * claimFile is a conditional UpdateItem: a re-delivered event for a file that is `done` (or
  * being processed under a live lease) does nothing; a `processing` claim whose lease ran
- * out (a handler that died mid-file) or a `failed` one can be taken over. completeFile /
+ * out (a handler that died mid-file), one handed off to a continuation, or a `failed` one
+ * can be taken over, and the checkpoint it reached is kept (a chunked ingest resumes from
+ * it). checkpointFile renews the lease (a heartbeat) and records progress; completeFile /
  * failFile update the item only while the caller still holds the claim.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
   GetItemCommand,
-  PutItemCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -21,10 +22,11 @@ import type { BoundaryName, FeedName } from '../feeds/catalog.ts';
 import { attrToJson, jsonToAttr, num, str, type Item } from './attr.ts';
 import { fileIdOf, MAX_SK_BYTES, PART_END } from './keys.ts';
 import { isConditionFailure, queryItems, resolveRetry, withRetry } from './retry.ts';
-import type { FileManifest, FileRef, FileStatus, RetryOptions } from './types.ts';
+import type { FileCheckpoint, FileManifest, FileRef, FileStatus, RetryOptions } from './types.ts';
 import { isLive } from './ttl.ts';
 
-export const DEFAULT_LEASE_MS = 15 * 60_000;
+/** A claim's lease: short, renewed at every checkpoint (a dead invocation's claim is free again within it). */
+export const DEFAULT_LEASE_MS = 3 * 60_000;
 export const MAX_WARNINGS = 20;
 export const MAX_WARNING_CHARS = 500;
 export const MAX_FACTS_BYTES = 64 * 1024;
@@ -76,6 +78,9 @@ function decodeManifest(boundary: BoundaryName, item: Item): FileManifest {
     warningCount: num(item, 'warningCount'),
     error: item.error ? (attrToJson(item.error) as { code: string; message: string }) : undefined,
     ttl: num(item, 'ttl'),
+    checkpoint: item.checkpoint?.S !== undefined ? (JSON.parse(item.checkpoint.S) as FileCheckpoint) : undefined,
+    source: str(item, 'source'),
+    handoff: str(item, 'handoff'),
   };
   for (const [k, v] of Object.entries(opt)) if (v !== undefined) (m as unknown as Record<string, unknown>)[k] = v;
   return m;
@@ -84,28 +89,37 @@ function decodeManifest(boundary: BoundaryName, item: Item): FileManifest {
 export interface ClaimInput extends RetryOptions {
   file: FileRef;
   feed: FeedName;
-  /** How long the claim holds before another delivery may take it over. Default 15 min. */
+  /** How long the claim holds before another delivery may take it over, unless renewed (checkpointFile). Default 3 min. */
   leaseMs?: number;
   /** The manifest expires this many seconds after the claim (DynamoDB TTL). */
   ttlSeconds?: number;
   /** Take over a `failed` file (a retried delivery). Default true. */
   retryFailed?: boolean;
+  /** The S3 event record that named the file (kept, so a stuck ingest can be resumed as it began). */
+  source?: string;
+  /** The handoff an invocation left for its continuation (checkpointFile): with it, a live claim is taken over. */
+  handoff?: string;
   now?: Date;
 }
 
 export type ClaimResult =
-  | { claimed: true; token: string; manifest: FileManifest; /** The claim this one replaced (lease ran out, or failed). */ previous?: FileManifest }
+  | { claimed: true; token: string; manifest: FileManifest; /** The claim this one replaced (lease ran out, handed off, or failed). */ previous?: FileManifest }
   | { claimed: false; /** Why not: the file is done, or someone holds a live claim. */ current: FileManifest };
 
-/** Claims a file for ingestion (see the module comment). */
+/** What a claim clears: the outcome of an earlier, failed attempt (a checkpoint and the source stay). */
+const OUTCOME_ATTRS = ['finishedAt', 'checksum', 'rowsRead', 'rowsStored', 'rowsRejected', 'rowsSkipped', 'rejectedKey', 'facts', 'warnings', 'warningCount', 'error', 'handoff'];
+
+/**
+ * Claims a file for ingestion (see the module comment). An UpdateItem, so that a takeover
+ * keeps the checkpoint of the claim it replaces: the new holder resumes from it.
+ */
 export async function claimFile(client: DynamoDBClient, tableName: string, input: ClaimInput): Promise<ClaimResult> {
   const retry = resolveRetry(input);
   const now = input.now ?? new Date();
   const token = randomUUID();
   const leaseUntil = now.getTime() + (input.leaseMs ?? DEFAULT_LEASE_MS);
   const f = input.file;
-  const item: Item = {
-    ...keyOf(f),
+  const set: Item = {
     bucket: { S: f.bucket },
     objectKey: { S: f.key },
     objectVersion: { S: f.objectVersion },
@@ -116,24 +130,38 @@ export async function claimFile(client: DynamoDBClient, tableName: string, input
     leaseUntil: { N: String(leaseUntil) },
     fileId: { S: fileIdOf(f) },
   };
-  if (input.ttlSeconds !== undefined) item.ttl = { N: String(Math.floor(now.getTime() / 1000) + input.ttlSeconds) };
-  const values: Record<string, AttributeValue> = { ':processing': { S: 'processing' }, ':now': { N: String(now.getTime()) } };
-  let condition = 'attribute_not_exists(pk) OR (#status = :processing AND leaseUntil < :now)';
+  if (input.ttlSeconds !== undefined) set.ttl = { N: String(Math.floor(now.getTime() / 1000) + input.ttlSeconds) };
+  if (input.source !== undefined) set.source = { S: input.source };
+  const names: Record<string, string> = {};
+  const values: Record<string, AttributeValue> = { ':now': { N: String(now.getTime()) }, ':processing': { S: 'processing' } };
+  const sets = Object.entries(set).map(([k, v]) => {
+    names[`#${k}`] = k;
+    values[`:${k}`] = v;
+    return `#${k} = :${k}`;
+  });
+  for (const k of OUTCOME_ATTRS) names[`#${k}`] = k;
+  let condition = 'attribute_not_exists(pk) OR (#status = :processing AND #leaseUntil < :now)';
   if (input.retryFailed ?? true) {
     condition += ' OR #status = :failed';
     values[':failed'] = { S: 'failed' };
   }
+  if (input.handoff !== undefined) {
+    condition += ' OR (#status = :processing AND #handoff = :handoffGiven)';
+    values[':handoffGiven'] = { S: input.handoff };
+  }
+  const update = `SET ${sets.join(', ')} REMOVE ${OUTCOME_ATTRS.map((k) => `#${k}`).join(', ')}`;
   for (let round = 0; round < 3; round++) {
     try {
       const out = await withRetry(
-        `PutItem (claim) ${fileSk(f)}`,
+        `UpdateItem (claim) ${fileSk(f)}`,
         () =>
           client.send(
-            new PutItemCommand({
+            new UpdateItemCommand({
               TableName: tableName,
-              Item: item,
+              Key: keyOf(f),
+              UpdateExpression: update,
               ConditionExpression: condition,
-              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeNames: names,
               ExpressionAttributeValues: values,
               ReturnValues: 'ALL_OLD',
             }),
@@ -141,7 +169,9 @@ export async function claimFile(client: DynamoDBClient, tableName: string, input
         retry,
       );
       const previous = out.Attributes && out.Attributes.status ? decodeManifest(f.boundary, out.Attributes) : undefined;
-      return { claimed: true, token, manifest: decodeManifest(f.boundary, item), ...(previous ? { previous } : {}) };
+      const kept: Item = {};
+      for (const k of ['checkpoint', 'source'] as const) if (out.Attributes?.[k] && !set[k]) kept[k] = out.Attributes[k];
+      return { claimed: true, token, manifest: decodeManifest(f.boundary, { ...keyOf(f), ...kept, ...set }), ...(previous ? { previous } : {}) };
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
     }
@@ -150,6 +180,62 @@ export async function claimFile(client: DynamoDBClient, tableName: string, input
     // It vanished between the two calls (TTL): claim again.
   }
   throw new ReconError(ErrorCodes.STORAGE, `could not claim ${f.bucket}/${f.key}: the manifest item keeps changing`);
+}
+
+export interface CheckpointInput extends RetryOptions {
+  /** The progress to record (absent: the lease is renewed only). */
+  checkpoint?: FileCheckpoint;
+  /** The new lease, from `now`. */
+  leaseMs: number;
+  /** Hand the file to a continuation: the continuation claims it with this value (claimFile's `handoff`). */
+  handoff?: string;
+  now?: Date;
+}
+
+/**
+ * The heartbeat of a claim: renews its lease and, with `checkpoint`, records how far the
+ * ingest got. Only while the caller still holds the claim: false when it was taken over.
+ */
+export async function checkpointFile(client: DynamoDBClient, tableName: string, f: FileRef, token: string, input: CheckpointInput): Promise<boolean> {
+  const now = input.now ?? new Date();
+  const names: Record<string, string> = { '#status': 'status', '#claim': 'claim', '#leaseUntil': 'leaseUntil' };
+  const values: Record<string, AttributeValue> = {
+    ':token': { S: token },
+    ':processing': { S: 'processing' },
+    ':leaseUntil': { N: String(now.getTime() + input.leaseMs) },
+  };
+  const sets = ['#leaseUntil = :leaseUntil'];
+  if (input.checkpoint) {
+    names['#checkpoint'] = 'checkpoint';
+    values[':checkpoint'] = { S: JSON.stringify(input.checkpoint) };
+    sets.push('#checkpoint = :checkpoint');
+  }
+  if (input.handoff !== undefined) {
+    names['#handoff'] = 'handoff';
+    values[':handoff'] = { S: input.handoff };
+    sets.push('#handoff = :handoff');
+  }
+  try {
+    await withRetry(
+      `UpdateItem (checkpoint) ${fileSk(f)}`,
+      () =>
+        client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: keyOf(f),
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: '#claim = :token AND #status = :processing',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      resolveRetry(input),
+    );
+    return true;
+  } catch (e) {
+    if (isConditionFailure(e)) return false;
+    throw e;
+  }
 }
 
 export interface FileOutcome {

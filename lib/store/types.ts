@@ -82,8 +82,41 @@ export interface FileManifest extends FileRef {
   error?: { code: string; message: string };
   /** Epoch seconds (DynamoDB TTL). */
   ttl?: number;
+  /** A chunked ingest's progress (lib/pipeline/chunk.ts): what is durably written so far. */
+  checkpoint?: FileCheckpoint;
+  /** The S3 event record that named the file (JSON), so a stuck ingest can be resumed as it began. */
+  source?: string;
+  /** Set when an invocation hands the file to its continuation: the continuation presents it to take the claim. */
+  handoff?: string;
   /** The file's short id, as its records carry it ({@link fileIdOf}). */
   fileId?: string;
+}
+
+/**
+ * How far a chunked ingest got, written only after everything it counts is durable: the first
+ * `records` records are in the table and the first `rejectedParts` / `warningParts` parts of
+ * the rejected-rows and warnings lists are in S3. The row counts are the reader's at that point.
+ */
+export interface FileCheckpoint {
+  /** Records (decoded rows handed to the store) written, in file order. */
+  records: number;
+  rejectedParts: number;
+  warningParts: number;
+  read: number;
+  used: number;
+  rejected: number;
+  skipped: number;
+  /** The last line read. */
+  line: number;
+  /** Invocations that worked on the file so far (this one included). */
+  invocations: number;
+  /** ISO time of the checkpoint. */
+  at: string;
+  /** The time the reader judges timestamps against (the first invocation's), so every pass reads the rows alike. */
+  readAt?: string;
+  /** A snapshot file: confirmation-set parts written so far (lib/pipeline/confirm.ts), and the shards they cover. */
+  confirmParts?: number;
+  confirmed?: number[];
 }
 
 /** `nothing_compared`: the run finished but compared no key; the next run compares against the last `succeeded` one. */

@@ -10,9 +10,12 @@ import { createApp } from '../../cdk/stack.ts';
 import { logicalIdOf, outdir, resourcesOf, synth, type Synthesized } from './helpers.ts';
 
 const ROLE = 'arn:aws:iam::123456789012:role/uploader';
-/** The schedule rules (the construct's other rule is the run-status rule of test/cdk/alarms.test.ts). */
+/** The schedule rules (the construct's other rules: the run-status rule of test/cdk/alarms.test.ts, and the sweep that resumes stuck ingests). */
 function scheduleRules(s: Synthesized): any[] {
-  return Object.values(resourcesOf(s, 'AWS::Events::Rule')).filter((r) => r.Properties.ScheduleExpression);
+  const runStatus = logicalIdOf(s, s.stack.recon.alarms.runStatusRule);
+  return Object.entries(resourcesOf(s, 'AWS::Events::Rule'))
+    .filter(([id, r]) => id !== runStatus && r.Properties.ScheduleExpression && JSON.parse(r.Properties.Targets[0].Input ?? '{}').boundary !== undefined)
+    .map(([, r]) => r);
 }
 /** The rule that hands each execution's end to the run trigger. */
 function runEndedRule(s: Synthesized): any {
@@ -132,11 +135,14 @@ describe('OmsReconciliation with defaults', () => {
     const common = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
     // Act + Assess (lib/pipeline/ingest.ts, compare.ts and lib/store: what each one sends)
     expect(actionsOf('ingest')).toEqual(
-      [...common, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution'].sort(),
+      [...common, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'lambda:InvokeFunction', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution'].sort(),
     );
     // plan also runs CheckDrop / ReleaseRun: the trigger item (GetItem, UpdateItem).
     expect(actionsOf('plan')).toEqual([...common, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:PutObject'].sort());
-    expect(actionsOf('compare')).toEqual([...common, 'dynamodb:Query', 's3:GetObject', 's3:PutObject'].sort());
+    // compare lists the parts of a chunked file's confirmation set (state/), so it may list its read prefixes
+    expect(actionsOf('compare')).toEqual([...common, 'dynamodb:Query', 's3:GetObject', 's3:ListBucket', 's3:PutObject'].sort());
+    const compareList = statementsOf('compare').find((st) => [st.Action].flat().includes('s3:ListBucket')) as any;
+    expect(compareList.Condition).toEqual({ StringLike: { 's3:prefix': ['runs/*', 'state/*'] } });
     expect(actionsOf('summarize')).toEqual([...common, 'dynamodb:PutItem', 'dynamodb:Query', 's3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject'].sort());
     // summarize lists only the prefixes it reads (so a missing object is a 404 it can tell from a denied read)
     const list = statementsOf('summarize').find((st) => [st.Action].flat().includes('s3:ListBucket')) as any;
@@ -197,6 +203,18 @@ describe('OmsReconciliation with defaults', () => {
     });
     s.template.resourceCountIs('AWS::SNS::Subscription', 0);
     s.template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
+  });
+
+  it('lets ingest invoke itself only (its continuations), and resumes stuck ingests every 15 minutes', () => {
+    const ingestId = logicalIdOf(s, s.stack.recon.functions.ingest);
+    const roleId = logicalIdOf(s, s.stack.recon.functions.ingest.role as never);
+    const invoke = Object.values(resourcesOf(s, 'AWS::IAM::Policy'))
+      .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => [st.Action].flat().includes('lambda:InvokeFunction'));
+    expect(invoke).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [ingestId, 'Arn'] } }]);
+    const sweeps = Object.values(resourcesOf(s, 'AWS::Events::Rule')).filter((r) => r.Properties.Targets[0].Arn?.['Fn::GetAtt']?.[0] === ingestId && r.Properties.Targets[0].Input?.includes('resumeStuckIngests'));
+    expect(sweeps.map((r) => [r.Properties.ScheduleExpression, JSON.parse(r.Properties.Targets[0].Input)])).toEqual([['rate(15 minutes)', { resumeStuckIngests: {} }]]);
   });
 
   it('gives the state machine no wildcard action, and lets only its rules invoke the run trigger', () => {

@@ -20,13 +20,25 @@ export function sdkError(name: string, status: number, message = name) {
 
 /**
  * For the first `calls` BatchWriteItem calls, only the first `keep` share (rounded down) of the
- * items is really sent; the rest come back as UnprocessedItems, unwritten.
+ * items is really sent; the rest come back as UnprocessedItems, unwritten. With
+ * `BatchGetItemCommand`: only part of the keys is read, the rest come back as UnprocessedKeys.
  */
-export function injectUnprocessed(client: DynamoDBClient, calls: number, keep = 1 / 2) {
+export function injectUnprocessed(client: DynamoDBClient, calls: number, keep = 1 / 2, commandName: 'BatchWriteItemCommand' | 'BatchGetItemCommand' = 'BatchWriteItemCommand') {
   const stats = { injected: 0, itemsHeldBack: 0 };
   add(client, 'inject-unprocessed', (next, command) => async (args) => {
-    if (command !== 'BatchWriteItemCommand' || stats.injected >= calls) return next(args);
+    if (command !== commandName || stats.injected >= calls) return next(args);
     stats.injected++;
+    if (commandName === 'BatchGetItemCommand') {
+      const requestItems = args.input.RequestItems as Record<string, { Keys: unknown[] } & Record<string, unknown>>;
+      const [table, req] = Object.entries(requestItems)[0];
+      const sent = req.Keys.slice(0, Math.floor(req.Keys.length * keep));
+      const back = { ...req, Keys: req.Keys.slice(sent.length) };
+      stats.itemsHeldBack += back.Keys.length;
+      if (sent.length === 0) return { output: { Responses: { [table]: [] }, UnprocessedKeys: { [table]: back }, $metadata: {} }, response: {} };
+      const result = await next({ ...args, input: { ...args.input, RequestItems: { [table]: { ...req, Keys: sent } } } });
+      result.output.UnprocessedKeys = { [table]: back };
+      return result;
+    }
     const requestItems = args.input.RequestItems as Record<string, WriteRequest[]>;
     const [table, items] = Object.entries(requestItems)[0];
     const sent = items.slice(0, Math.floor(items.length * keep));
@@ -35,28 +47,6 @@ export function injectUnprocessed(client: DynamoDBClient, calls: number, keep = 
     if (sent.length === 0) return { output: { UnprocessedItems: { [table]: back }, $metadata: {} }, response: {} };
     const result = await next({ ...args, input: { ...args.input, RequestItems: { [table]: sent } } });
     result.output.UnprocessedItems = { [table]: back };
-    return result;
-  });
-  return stats;
-}
-
-/**
- * For the first `calls` BatchGetItem calls, only the first `keep` share (rounded down) of the
- * keys is really read; the rest come back as UnprocessedKeys, unread.
- */
-export function injectUnprocessedKeys(client: DynamoDBClient, calls: number, keep = 1 / 2) {
-  const stats = { injected: 0, keysHeldBack: 0 };
-  add(client, 'inject-unprocessed-keys', (next, command) => async (args) => {
-    if (command !== 'BatchGetItemCommand' || stats.injected >= calls) return next(args);
-    stats.injected++;
-    const requestItems = args.input.RequestItems as Record<string, { Keys: unknown[]; [k: string]: unknown }>;
-    const [table, req] = Object.entries(requestItems)[0];
-    const sent = req.Keys.slice(0, Math.floor(req.Keys.length * keep));
-    const back = req.Keys.slice(sent.length);
-    stats.keysHeldBack += back.length;
-    if (sent.length === 0) return { output: { Responses: { [table]: [] }, UnprocessedKeys: { [table]: { ...req, Keys: back } }, $metadata: {} }, response: {} };
-    const result = await next({ ...args, input: { ...args.input, RequestItems: { [table]: { ...req, Keys: sent } } } });
-    result.output.UnprocessedKeys = { [table]: { ...req, Keys: back } };
     return result;
   });
   return stats;
@@ -93,4 +83,19 @@ export function delayFirstBatch(client: DynamoDBClient, ms: number) {
     }
     return next(args);
   });
+}
+
+/**
+ * A process that dies: after `calls` calls of `commandName` have gone through, every call of
+ * every command fails at once and for good (not retryable), so nothing more is written —
+ * not even the manifest's `failed` status — as when Lambda kills an invocation (timeout, OOM).
+ */
+export function dieAfter(client: DynamoDBClient, commandName: string, calls: number) {
+  const stats = { calls: 0, dead: false };
+  add(client, `die-after-${commandName}`, (next, command) => async (args) => {
+    if (!stats.dead && command === commandName && ++stats.calls > calls) stats.dead = true;
+    if (stats.dead) throw sdkError('InvocationKilled', 400, 'the invocation was killed');
+    return next(args);
+  });
+  return stats;
 }
