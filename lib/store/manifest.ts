@@ -215,9 +215,20 @@ export async function checkpointFile(client: DynamoDBClient, tableName: string, 
     values[':handoff'] = { S: input.handoff };
     sets.push('#handoff = :handoff');
   }
+  return updateClaimed(client, tableName, f, 'checkpoint', sets, names, values, resolveRetry(input));
+}
+
+/**
+ * SET `sets` on a file's manifest while the caller holds its claim (`:token`, still
+ * `:processing`). False when the claim was lost (taken over after its lease ran out).
+ */
+async function updateClaimed(
+  client: DynamoDBClient, tableName: string, f: FileRef, what: string, sets: string[],
+  names: Record<string, string>, values: Record<string, AttributeValue>, retry: ReturnType<typeof resolveRetry>,
+): Promise<boolean> {
   try {
     await withRetry(
-      `UpdateItem (checkpoint) ${fileSk(f)}`,
+      `UpdateItem (${what}) ${fileSk(f)}`,
       () =>
         client.send(
           new UpdateItemCommand({
@@ -229,7 +240,7 @@ export async function checkpointFile(client: DynamoDBClient, tableName: string, 
             ExpressionAttributeValues: values,
           }),
         ),
-      resolveRetry(input),
+      retry,
     );
     return true;
   } catch (e) {
@@ -314,27 +325,7 @@ async function finish(
   }
   put('error', o.error === undefined ? undefined : jsonToAttr(o.error, 'error'));
   names['#claim'] = 'claim';
-  try {
-    await withRetry(
-      `UpdateItem (${status}) ${fileSk(f)}`,
-      () =>
-        client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: keyOf(f),
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: '#claim = :token AND #status = :processing',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          }),
-        ),
-      retry,
-    );
-    return true;
-  } catch (e) {
-    if (isConditionFailure(e)) return false;
-    throw e;
-  }
+  return updateClaimed(client, tableName, f, status, sets, names, values, retry);
 }
 
 /**
