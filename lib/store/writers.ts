@@ -21,7 +21,8 @@
  *   the records see the other writer's last writes by then).
  * - A writer that registers while another holds a live grant waits until the grant ends or is
  *   released before it writes anything. The holder sees the new writer at its next renewal
- *   (every soleMs / 2) and goes on with conditional writes.
+ *   (every (soleMs − guardMs) / 2) and goes on with conditional writes, giving the grant back
+ *   once its requests already sent alone have ended.
  *
  * What this assumes: clocks of the writers agree within a second (Lambda's are NTP-synced),
  * and DynamoDB applies a request within `requestTimeoutMs` of its sending or not at all.
@@ -32,9 +33,9 @@ import { isConditionFailure, resolveRetry, withRetry, type ResolvedRetry } from 
 import type { RetryOptions } from './types.ts';
 
 export interface WriterTiming {
-  /** A writer's lease; renewed when half of it is left. Default 60 s. */
+  /** A writer's lease; renewed halfway through its part before the guard. Default 60 s. */
   leaseMs: number;
-  /** A sole grant; renewed when half of it is left. Default 20 s. */
+  /** A sole grant; renewed halfway through its part before the guard. Default 20 s. */
   soleMs: number;
   /** No write is sent with less than this left of the lease or grant. Default 10 s. */
   guardMs: number;
@@ -125,8 +126,11 @@ export class SideWriter {
   /** Registers or renews when due, and waits while another writer holds a live grant. */
   async permit(): Promise<void> {
     const now = this.clock();
-    const leaseDue = this.until - now < this.timing.leaseMs / 2;
-    const soleDue = this.soleSince > 0 && this.soleUntil - now < this.timing.soleMs / 2;
+    // Renewed halfway through the part usable for sending (the guard is not), so a batch read
+    // just before a renewal still finds its lease or grant valid when it writes.
+    const t = this.timing;
+    const leaseDue = this.until - now < t.guardMs + (t.leaseMs - t.guardMs) / 2;
+    const soleDue = this.soleSince > 0 && this.soleUntil - now < t.guardMs + (t.soleMs - t.guardMs) / 2;
     if (!leaseDue && !soleDue) return;
     this.syncing ??= this.sync().finally(() => (this.syncing = undefined));
     await this.syncing;
