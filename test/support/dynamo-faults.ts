@@ -86,8 +86,10 @@ export function delayFirstBatch(client: DynamoDBClient, ms: number) {
 }
 
 /**
- * Kills the client (every later call fails) once `items` record writes have gone through:
- * a PutItem counts one, a BatchWriteItem as many as it carries (the sole writer batches them).
+ * A process that dies: once `items` record writes have gone through (a PutItem counts one, a
+ * BatchWriteItem as many as it carries — the sole writer batches them), every call of every
+ * command fails at once and for good (not retryable), so nothing more is written — not even
+ * the manifest's `failed` status — as when Lambda kills an invocation (timeout, OOM).
  */
 export function dieAfterWrites(client: DynamoDBClient, items: number) {
   const stats = { items: 0, dead: false };
