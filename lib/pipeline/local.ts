@@ -210,7 +210,15 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
     sfn = new LocalStepFunctions({
       synth,
       handlers,
-      onEnd: (event) => handlers.ingest(event, lambdaContext('ingest')),
+      // The end may resume a stuck file (trigger.ts onExecutionEnd): its continuations run next, as Lambda would.
+      onEnd: async (event) => {
+        const end = await handlers.ingest(event, lambdaContext('ingest'));
+        for (const o of await continuations.drain(async (next) => (await handlers.ingest(next, lambdaContext('ingest'))) as IngestOutcome[])) {
+          result.ingested.push(o);
+          say(`ingest   ${o.file}: ${o.status === 'ingested' ? `resumed, ${o.read} rows read, ${o.stored} stored, ${o.rejected} rejected` : `${o.status}${'reason' in o ? ` (${o.reason})` : ''}`}`);
+        }
+        return end;
+      },
       pollMs: opts.pollMs ?? LOCAL_POLL_MS,
       now,
       onPublish: (input) => result.notifications.push({ TopicArn: input.TopicArn, Subject: input.Subject, Message: input.Message, MessageStructure: input.MessageStructure, ...(input.MessageAttributes ? { MessageAttributes: input.MessageAttributes } : {}) }),

@@ -54,7 +54,6 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
   const startedAt = now.toISOString();
   // Files of the boundary not ingested yet: named in the report (and so in the message), never skipped in silence.
   const unfinished = await unfinishedFiles(deps, boundary.name);
-  if (unfinished.stuck.length > 0) await deps.resumeStuck?.(boundary.name, unfinished.stuck);
   const pendingWarnings = [...inFlightWarnings(boundary.name, unfinished.inFlight, input), ...unfinished.stuck.map(stuckWarning)];
   // The current version of each file: the latest ingested one (a re-upload replaces the file whole).
   const latest = new Map<string, { m: ManifestFacts; rejectedKey?: string; finishedAt: string; checksum?: string; fileId?: string }>();
@@ -158,7 +157,7 @@ export function inFlightWarnings(boundary: BoundaryName, files: UnfinishedFile[]
 export function stuckWarning(f: UnfinishedFile): Warning {
   return {
     code: 'ingest_stuck',
-    message: `${f.file} has been ingesting since ${f.startedAt} and its lease ran out at ${f.leaseUntil}: its ingest stopped without finishing, so its rows are not in this run until it is ingested again`,
+    message: `${f.file} has been ingesting since ${f.startedAt} and its lease ran out at ${f.leaseUntil}: its ingest stopped without finishing, so its rows are not in this run; it is resumed from its checkpoint when this run ends, and the run after it takes it`,
     file: f.file,
   };
 }
