@@ -53,6 +53,8 @@ export interface LocalRunOptions {
   debounceSeconds?: number;
   maxWaitSeconds?: number;
   pollMs?: number;
+  /** Ingest reads each file in invocations of at most this many rows, each handing over to the next (chunk.ts); default: one invocation a file. */
+  chunkRows?: number;
 }
 
 export interface LocalRunResult {
@@ -199,6 +201,7 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
       debounceSeconds: opts.debounceSeconds ?? LOCAL_DEBOUNCE_SECONDS,
       maxWaitSeconds: opts.maxWaitSeconds ?? LOCAL_MAX_WAIT_SECONDS,
       reportLinkExpiresSeconds: opts.reportLinkExpiresSeconds ?? PRESIGN_MAX_SECONDS,
+      ...(opts.chunkRows ? { chunk: { chunkRows: opts.chunkRows } } : {}),
     };
     // A file ingested in several invocations: each continuation is the next handler call (chunk.ts).
     const continuations = new ContinuationQueue();
