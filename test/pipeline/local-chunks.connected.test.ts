@@ -3,7 +3,7 @@
  * each handing the file to the next from a checkpoint, as a large file is ingested on AWS
  * (lib/pipeline/chunk.ts). The reports must be what `oms-recon reconcile` gives on the same files.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../lib/report/model.ts';
@@ -15,6 +15,15 @@ const root = tempDir('local-chunks-');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const table = (head: string, lines: readonly string[]) => head + '\n' + lines.join('\n') + '\n';
+/** Confirmation-set objects kept in an s3rver folder (`state/<boundary>/confirmed/<file id>/<shard>[.<part>].bin`): parts per file and shard. */
+function confirmationParts(dir: string): Map<string, number> {
+  const parts = new Map<string, number>();
+  for (const f of readdirSync(dir, { recursive: true }) as string[]) {
+    const m = /confirmed[\\/]([^\\/]+)[\\/](\d+)(?:\.\d+)?\.bin(?:\._S3rver_object)?$/.exec(f);
+    if (m) parts.set(`${m[1]}/${m[2]}`, (parts.get(`${m[1]}/${m[2]}`) ?? 0) + 1);
+  }
+  return parts;
+}
 const reportOf = (out: string, boundary: string) => JSON.parse(readFileSync(join(out, boundary, 'report.json'), 'utf8')) as Report;
 
 /** The local report holds the CLI's answer: the same discrepancies, counts and warnings. */
@@ -49,6 +58,49 @@ describe('oms-recon local --chunk-rows', () => {
     const cli = await cliReport(inboxFiles(inbox), 'financial');
     expect(identities(cli)).toEqual(['amount_mismatch {order_id=SO-20}', 'not_booked {order_id=SO-7}']);
     expectSameAnswer(local, cli, inbox);
+  });
+
+  it('a snapshot ingested in chunks (its confirmation sets in parts) replaces the older one, through compare, as the CLI does', { timeout: 300_000 }, async () => {
+    // Prepare: day 1 counts 30 SKUs at two facilities; day 2 drops S013 at DAL1 and moves S005
+    // at ATL2 (the other 58 counts unchanged: confirmed, not written); the warehouse is off on S007 at DAL1
+    const D1 = '2026-11-24T06:00:00.000Z';
+    const D2 = '2026-11-25T06:00:00.000Z';
+    const inbox = join(root, 'inventory');
+    const count = (sku: number, fac: string) => (sku * 7 + fac.length) % 50;
+    const day1: string[] = [];
+    const day2: string[] = [];
+    const wh: string[] = [];
+    for (const fac of ['DAL1', 'ATL2']) {
+      for (let i = 0; i < 30; i++) {
+        const sku = `S${String(i).padStart(3, '0')}`;
+        const moved = fac === 'ATL2' && i === 5 ? count(i, fac) + 3 : count(i, fac);
+        day1.push(`${sku},${fac},${count(i, fac)},${D1}`);
+        if (!(fac === 'DAL1' && i === 13)) day2.push(`${sku},${fac},${moved},${D2}`);
+        wh.push(`${sku},${fac},${fac === 'DAL1' && i === 7 ? moved + 1 : moved},${D2}`);
+      }
+    }
+    put(inbox, 'oms-inventory/day1.csv', table('sku,facility_id,on_hand,as_of', day1));
+    put(inbox, 'oms-inventory/day2.csv', table('sku,facility_id,on_hand,as_of', day2));
+    put(inbox, 'warehouse-inventory/wh.csv', table('sku,facility_id,on_hand,counted_at', wh));
+    const out = join(root, 'inventory-out');
+    const state = join(root, 'inventory-state');
+    // Act
+    const r = await run(['local', '--inbox', inbox, '--out', out, '--shards', '3', '--chunk-rows', '7', '--state', state]);
+    // Assess: day 2 (59 rows) in nine invocations; its confirmation sets were put in parts
+    expect(r.code, r.err).toBe(1);
+    expect(r.out.split('\n').filter((l) => l.includes('oms-inventory/day2.csv: continued'))).toHaveLength(8);
+    const parts = confirmationParts(join(state, 's3'));
+    expect(Math.max(...parts.values())).toBeGreaterThan(1);
+    // Assess: the CLI's answer — S013 absent from the newer snapshot, S007 off, S005's new count matched
+    const local = reportOf(out, 'inventory');
+    const cli = await cliReport(inboxFiles(inbox), 'inventory');
+    expect(identities(cli)).toEqual([
+      'missing_in_oms {facility_id=DAL1 sku=S013} offsetting=false',
+      'quantity_mismatch {facility_id=DAL1 sku=S007} offsetting=false',
+    ]);
+    expect(cli.summary.matched).toBe(58);
+    expectSameAnswer(local, cli, inbox);
+    expect(local.discrepancies.find((d) => d.key.sku === 'S007')!.sources.find((s) => s.side === 'oms')).toMatchObject({ file: expect.stringMatching(/day2\.csv$/) });
   });
 
   it('refuses a chunk size that is not a whole number of rows from 1', async () => {
