@@ -138,7 +138,7 @@ const NAMED_IN_FLIGHT = 20;
 
 /** One warning listing the files still being ingested as the run planned: left out of it, taken by the follow-up run. */
 export function inFlightWarnings(boundary: BoundaryName, files: UnfinishedFile[], input: PlanInput): Warning[] {
-  if (files.length === 0) return [];
+  if (files.length === 0) return input.drop?.waitedOut ? [keptLandingWarning(boundary, input.drop.waitedSeconds)] : [];
   const waited = input.drop?.waitedOut ? ` after waiting ${input.drop.waitedSeconds} s, the longest allowed` : '';
   const names = files.slice(0, NAMED_IN_FLIGHT).map((f) => `${f.file} (since ${f.startedAt})`);
   if (files.length > NAMED_IN_FLIGHT) names.push(`and ${files.length - NAMED_IN_FLIGHT} more`);
@@ -151,6 +151,14 @@ export function inFlightWarnings(boundary: BoundaryName, files: UnfinishedFile[]
       file: files[0].file,
     },
   ];
+}
+
+/** The drop never settled: files kept landing until the longest wait, and the run planned on what had landed (none in flight). */
+export function keptLandingWarning(boundary: BoundaryName, waitedSeconds: number): Warning {
+  return {
+    code: 'files_kept_landing',
+    message: `files of ${boundary} kept landing: this run planned after waiting ${waitedSeconds} s, the longest allowed, without a quiet spell; it has every file that had landed, and a file that landed after it is taken by a follow-up run`,
+  };
 }
 
 /** A file whose ingest stopped without finishing (its lease ran out while it was still processing). */

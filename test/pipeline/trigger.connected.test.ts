@@ -109,6 +109,41 @@ describe('one run per drop', () => {
     expect(p.sfn.executions[0].drop!.polls).toBeGreaterThan(1);
   }, 120_000);
 
+  it('says in the report when files kept landing until the longest wait', async () => {
+    // Prepare: a 60 s debounce and a 100 s longest wait; files land 50 s apart, none in flight when the run plans
+    const clock = new Clock();
+    const p = await pipeline({ debounceSeconds: 60, maxWaitSeconds: 100, triggerClock: clock, pollMs: 100 });
+    // Act
+    await p.stage.deliver('inbound/erp-transactions/a.csv', `${ERP}SO-1,invoice,10,USD\n`, p.deps);
+    clock.advance(50_000);
+    await p.stage.deliver('inbound/oms-transactions/b.csv', `${OMS}SO-1,sale,10,USD\n`, p.deps);
+    clock.advance(50_000);
+    await p.sfn.idle();
+    // Assess: one run, planned on both files after the longest wait, and it says so
+    const [run] = p.ran('financial');
+    expect(p.ran('financial')).toHaveLength(1);
+    expect(run.drop).toMatchObject({ action: 'run', waitedOut: true, inFlight: 0, waitedSeconds: 100 });
+    const report = await p.report(run);
+    expect(report.files.map((f) => f.file.split('/').pop()).sort()).toEqual(['a.csv', 'b.csv']);
+    expect(report.warnings.filter((w) => w.code === 'files_kept_landing' || w.code === 'files_in_flight')).toEqual([
+      { code: 'files_kept_landing', message: expect.stringContaining('financial kept landing: this run planned after waiting 100 s, the longest allowed') },
+    ]);
+  }, 120_000);
+
+  it('says nothing of the kind when the drop settled', async () => {
+    // Prepare
+    const clock = new Clock();
+    const p = await pipeline({ debounceSeconds: 60, maxWaitSeconds: 100, triggerClock: clock, pollMs: 100 });
+    // Act: one file, then a quiet minute
+    await p.stage.deliver('inbound/erp-transactions/a.csv', `${ERP}SO-1,invoice,10,USD\n`, p.deps);
+    clock.advance(61_000);
+    await p.sfn.idle();
+    // Assess
+    const [run] = p.ran('financial');
+    expect(run.drop).toMatchObject({ action: 'run', waitedOut: false });
+    expect((await p.report(run)).warnings.map((w) => w.code)).not.toContain('files_kept_landing');
+  }, 120_000);
+
   it('starts one run when three triggers come at once', async () => {
     // Prepare: both sides landed (recorded, no run started yet)
     const p = await pipeline({ debounceSeconds: 1 });
