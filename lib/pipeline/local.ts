@@ -213,12 +213,14 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
     sfn = new LocalStepFunctions({
       synth,
       handlers,
-      // The end may resume a stuck file (trigger.ts onExecutionEnd): its continuations run next, as Lambda would.
+      // The end may resume a stuck file (trigger.ts onExecutionEnd): its continuations run next,
+      // as Lambda would (with those of a file step 1 is still ingesting, if any: one queue).
       onEnd: async (event) => {
         const end = await handlers.ingest(event, lambdaContext('ingest'));
         for (const o of await continuations.drain(async (next) => (await handlers.ingest(next, lambdaContext('ingest'))) as IngestOutcome[])) {
           result.ingested.push(o);
-          say(`ingest   ${o.file}: ${o.status === 'ingested' ? `resumed, ${o.read} rows read, ${o.stored} stored, ${o.rejected} rejected` : `${o.status}${'reason' in o ? ` (${o.reason})` : ''}`}`);
+          const name = o.file.replace(/^s3:\/\/[^/]+\/inbound\//, '');
+          say(`ingest   ${name}: ${o.status === 'ingested' ? `${o.read} rows read, ${o.stored} stored, ${o.rejected} rejected` : `${o.status} (${o.reason})`}`);
         }
         return end;
       },

@@ -1,12 +1,18 @@
 /**
- * `oms-recon local --chunk-rows <n>`: ingest reads each file in invocations of at most n rows,
+ * `oms-recon local` and files of any size. `--chunk-rows <n>`: ingest reads each file in invocations of at most n rows,
  * each handing the file to the next from a checkpoint, as a large file is ingested on AWS
  * (lib/pipeline/chunk.ts). The reports must be what `oms-recon reconcile` gives on the same files.
+ * And a file whose ingest died is resumed by the end of the run that names it stuck.
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { sourceOf } from '../../lib/pipeline/chunk.ts';
+import { runLocalPipeline, s3Event } from '../../lib/pipeline/local.ts';
+import { startDynalite, startS3rver } from '../../lib/pipeline/standins.ts';
 import type { Report } from '../../lib/report/model.ts';
+import { claimFile } from '../../lib/store/index.ts';
 import { errorLine, put, run, tempDir } from '../cli/helpers.ts';
 import { cliReport, counts, discrepancyDetails, identities, inboxFiles, warningTexts } from './harness.ts';
 import './quiet-sdk.ts';
@@ -101,6 +107,46 @@ describe('oms-recon local --chunk-rows', () => {
     expect(cli.summary.matched).toBe(58);
     expectSameAnswer(local, cli, inbox);
     expect(local.discrepancies.find((d) => d.key.sku === 'S007')!.sources.find((s) => s.side === 'oms')).toMatchObject({ file: expect.stringMatching(/day2\.csv$/) });
+  });
+
+  it('resumes a file whose ingest died in an earlier process (stuck in the --state folder) when the run that names it ends; the run after it has it', { timeout: 300_000 }, async () => {
+    // Prepare: a first run keeps its data in a --state folder…
+    const state = join(root, 'stuck-state');
+    const day1 = join(root, 'stuck-day1');
+    put(day1, 'oms-transactions/c.csv', table('order_id,type,amount,currency', ['SO-1,sale,10.00,USD']));
+    const first = await runLocalPipeline({ inbox: day1, out: join(root, 'stuck-out1'), state, shards: 2 });
+    expect(first.failed).toEqual([]);
+    // …then an ERP file lands whose ingest died an hour ago, before writing anything (its claim's lease ran out)
+    const db = await startDynalite({ path: join(state, 'dynamodb') });
+    const s3 = await startS3rver({ directory: join(state, 's3') });
+    const key = 'inbound/erp-transactions/stuck.csv';
+    try {
+      const body = table('order_id,type,amount,currency', ['SO-1,invoice,10.00,USD', 'SO-2,invoice,20.00,USD']);
+      const putOut = await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      const [record] = s3Event(s3.bucket, key, body.length, putOut.ETag, hourAgo, 1).Records;
+      const objectVersion = record.s3.object.versionId ?? record.s3.object.eTag!;
+      const claimed = await claimFile(db.client, db.tableName, { file: { boundary: 'financial', bucket: s3.bucket, key, objectVersion }, feed: 'erp-transactions', now: hourAgo, leaseMs: 60_000, source: sourceOf(record) });
+      expect(claimed.claimed).toBe(true);
+    } finally {
+      await Promise.all([db.stop(), s3.stop()]);
+    }
+    const day2 = join(root, 'stuck-day2');
+    put(day2, 'oms-transactions/d.csv', table('order_id,type,amount,currency', ['SO-2,sale,20.00,USD']));
+    // Act
+    const second = await runLocalPipeline({ inbox: day2, out: join(root, 'stuck-out2'), state, shards: 2 });
+    // Assess: the run the new file started named the ERP file stuck; its end resumed it, and the run after it has it
+    expect(second.failed).toEqual([]);
+    expect(second.runs.filter((r) => r.ran).map((r) => [r.trigger, r.status])).toEqual([['ingest', 'SUCCEEDED'], ['ingest', 'SUCCEEDED']]);
+    const firstMessage = JSON.parse(second.notifications[0].Message) as { email: string };
+    expect(firstMessage.email).toContain('ingest_stuck');
+    expect(firstMessage.email).toContain('stuck.csv');
+    expect(second.ingested.filter((o) => o.file.endsWith('/stuck.csv'))).toEqual([expect.objectContaining({ status: 'ingested', read: 2, stored: 2, rejected: 0 })]);
+    const last = second.reports.financial!;
+    expect(last.warnings.map((w) => w.code)).not.toContain('ingest_stuck');
+    expect(last.files.map((f) => f.file.split('/').pop()).sort()).toEqual(['c.csv', 'd.csv', 'stuck.csv']);
+    expect(last.discrepancies).toEqual([]);
+    expect(last.summary.matched).toBe(2);
   });
 
   it('refuses a chunk size that is not a whole number of rows from 1', async () => {
