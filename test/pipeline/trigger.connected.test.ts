@@ -14,7 +14,7 @@ import { lambdaContext, LocalStepFunctions, type LocalExecution } from '../../li
 import { ContinuationQueue, type ChunkSettings } from '../../lib/pipeline/chunk.ts';
 import type { IngestOutcome } from '../../lib/pipeline/ingest.ts';
 import { onExecutionEnd, startRun, type EndOutcome } from '../../lib/pipeline/trigger.ts';
-import { dieAfter } from '../support/dynamo-faults.ts';
+import { dieAfterWrites } from '../support/dynamo-faults.ts';
 import { acquire, arm, claimFile, getDrop, markArrival } from '../../lib/store/index.ts';
 import type { Report } from '../../lib/report/model.ts';
 import * as ingestFn from '../../functions/ingest.ts';
@@ -312,7 +312,7 @@ describe('files not yet ingested', () => {
     const rows = Array.from({ length: 400 }, (_, i) => `SO-${1000 + i},invoice,${i + 1},USD\n`);
     const erp = await p.stage.put('inbound/erp-transactions/killed.csv', ERP + rows.join(''));
     const dying = standIns.db.newClient();
-    dieAfter(dying, 'PutItemCommand', 150);
+    dieAfterWrites(dying, 150);
     /** Ingests a file and every continuation it asks for, as Lambda would. */
     const ingestAll = async (event: S3Event, deps: PipelineDeps) => {
       await p.stage.ingest(event, deps);
