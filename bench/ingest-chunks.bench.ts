@@ -31,8 +31,11 @@
  *
  * Knobs (environment):
  *   BENCH_SHARDS=16            shards (as deployed)
- *   BENCH_DYNALITE_HEAP_MB     dynalite's --max-old-space-size (default: bench/dynalite-child.ts heapForItems(rows),
- *                              from the measured heap per item)
+ *   BENCH_DYNALITES=1          dynalite processes; with more, the record partitions are spread over them by shard
+ *                              (bench/dynalite-child.ts startDynaliteProcesses), so that one stand-in's event loop is
+ *                              not what limits the rate (its CPU seconds per invocation show whether it does)
+ *   BENCH_DYNALITE_HEAP_MB     each dynalite's --max-old-space-size (default: bench/dynalite-child.ts
+ *                              heapForItems(rows / processes), from the heap per item measured by bench/dynalite-memory.ts)
  *   BENCH_RAW_ROWS=100000      items replayed by the raw BatchWriteItem baseline
  *   BENCH_RAW_CONCURRENCY=6    its requests in flight
  *   BENCH_KEEP=1               keep the generated file (its folder is printed)
@@ -44,7 +47,7 @@ import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { BatchGetItemCommand, QueryCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context, S3Event } from 'aws-lambda';
 import { createHandler } from '../functions/ingest.ts';
@@ -58,7 +61,7 @@ import { startS3rver } from '../lib/pipeline/standins.ts';
 import { createTable, encodeRecordSk, getFile, recordPk, shardOf } from '../lib/store/index.ts';
 import type { KeyedRecord } from '../lib/store/types.ts';
 import { CapacityMeter, type Usage } from './capacity.ts';
-import { heapForItems, startDynaliteProcess, type DynaliteStats } from './dynalite-child.ts';
+import { heapForItems, residentForItems, startDynaliteProcesses, type DynaliteStats } from './dynalite-child.ts';
 import { FACILITIES, inventoryPair } from './generate.ts';
 import { rawBatchWrite, type RawItem } from './raw-write.ts';
 
@@ -72,7 +75,8 @@ const num = (name: string, fallback: number) => {
   return n;
 };
 const SHARDS = num('BENCH_SHARDS', 16);
-const HEAP_MB = num('BENCH_DYNALITE_HEAP_MB', heapForItems(ROWS));
+const DYNALITES = Math.min(SHARDS, num('BENCH_DYNALITES', 1));
+const HEAP_MB = num('BENCH_DYNALITE_HEAP_MB', heapForItems(Math.ceil(ROWS / DYNALITES)));
 const RAW_ROWS = Math.min(ROWS, num('BENCH_RAW_ROWS', 100_000));
 const RAW_CONCURRENCY = num('BENCH_RAW_CONCURRENCY', 6);
 const TABLE = 'bench';
@@ -194,21 +198,28 @@ async function readBack(client: DynamoDBClient, samples: FileRow[]): Promise<str
   return bad;
 }
 
-/** The first `n` record items of the table, as stored (unmetered Scan), for the raw baseline. */
-async function firstRecordItems(client: DynamoDBClient, n: number): Promise<RawItem[]> {
+/** `n` record items of the table as stored (unmetered Query, shard by shard, an equal share of each), for the raw baseline. */
+async function someRecordItems(client: DynamoDBClient, n: number): Promise<RawItem[]> {
   const items: RawItem[] = [];
-  let start: RawItem | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: TABLE, ExclusiveStartKey: start, Limit: Math.min(5000, n - items.length + 100) }));
-    for (const it of page.Items ?? []) if (items.length < n && it.pk?.S?.startsWith('REC#')) items.push(it);
-    start = page.LastEvaluatedKey;
-  } while (start && items.length < n);
+  for (let shard = 0; shard < SHARDS && items.length < n; shard++) {
+    const want = Math.ceil((n - items.length) / (SHARDS - shard));
+    let start: RawItem | undefined;
+    let got = 0;
+    do {
+      const page = await client.send(new QueryCommand({
+        TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: recordPk('inventory', shard) } },
+        ExclusiveStartKey: start, Limit: Math.min(5000, want - got),
+      }));
+      for (const it of page.Items ?? []) if (got < want) (items.push(it), got++);
+      start = page.LastEvaluatedKey;
+    } while (start && got < want);
+  }
   return items;
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'oms-recon-ingest-bench-'));
-  const db = await startDynaliteProcess({ heapMb: HEAP_MB });
+  const db = await startDynaliteProcesses(DYNALITES, { heapMb: HEAP_MB });
   const s3 = await startS3rver({ bucket: 'bench' });
   let failed = false;
   try {
@@ -222,7 +233,8 @@ async function main(): Promise<void> {
     const put = await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: createReadStream(path), ContentLength: size }));
     const expected = await sha256(path);
     console.log(`oms-recon ingest bench — ${fmt(ROWS)} rows (${mb(size)}, generated in ${fmt(genSeconds, 1)} s), chunks of ${fmt(CHUNK_ROWS)} rows, ${SHARDS} shards; ` +
-      `dynalite in a child process (in memory, --max-old-space-size=${HEAP_MB}), s3rver in this one; Node ${process.version}, ${new Date().toISOString()}`);
+      `${DYNALITES === 1 ? 'dynalite in a child process' : `${DYNALITES} dynalite child processes (record partitions spread by shard)`} (in memory, --max-old-space-size=${HEAP_MB}; ` +
+      `~${fmt(residentForItems(ROWS) / 2 ** 30, 1)} GB resident for ${fmt(ROWS)} items by the measured bytes per item), s3rver in this one; Node ${process.version}, ${new Date().toISOString()}`);
 
     const dynamo = db.newClient();
     const unmetered = db.newClient();
@@ -239,7 +251,9 @@ async function main(): Promise<void> {
     const gc = (globalThis as { gc?: () => void }).gc;
     if (!gc) console.log('(no --expose-gc: peak RSS per invocation includes the garbage of the previous one; npm run bench:ingest sets it)');
 
-    const table: string[] = [];
+    // One line an invocation, as it ends (a 10M-row file runs for a long while).
+    console.log('\n| invocation | outcome | rows re-read | rows read past the checkpoint | records written (upserter) | items sent (Put/BatchWrite) | WCU | RCU | time s | rows/s | ingest CPU s | ingest peak RSS | dynalite CPU s | dynalite heap after |');
+    console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     let next: unknown = s3Event(s3.bucket, key, size, put.ETag, new Date(), 1) as S3Event;
     let invocation = 0;
     let peakAll = 0;
@@ -277,7 +291,7 @@ async function main(): Promise<void> {
       const written = done?.written ?? 0;
       recordsWritten += written;
       const items = (u.byOp.PutItem?.itemsWritten ?? 0) + (u.byOp.BatchWriteItem?.itemsWritten ?? 0);
-      table.push(`| ${invocation} | ${outcome.status} | ${fmt(reread)} | ${fmt(read - reread)} | ${fmt(written)} | ${fmt(items)} | ${fmt(u.wcu)} | ${fmt(u.rcu, 1)} | ` +
+      console.log(`| ${invocation} | ${outcome.status} | ${fmt(reread)} | ${fmt(read - reread)} | ${fmt(written)} | ${fmt(items)} | ${fmt(u.wcu)} | ${fmt(u.rcu, 1)} | ` +
         `${fmt(seconds, 1)} | ${fmt((read - reread) / seconds)} | ${fmt(cpu, 1)} | ${mb(peak)} | ${fmt(dyn.cpuSeconds - dynPrev.cpuSeconds, 1)} | ${mb(dyn.heapUsed)} |`);
       dynPrev = dyn;
       if (outcome.status !== 'continued' && outcome.status !== 'ingested') {
@@ -293,9 +307,6 @@ async function main(): Promise<void> {
     }
     const total = (performance.now() - t0) / 1000;
     const all = meter.since(usage0);
-    console.log('\n| invocation | outcome | rows re-read | rows read past the checkpoint | records written (upserter) | items sent (Put/BatchWrite) | WCU | RCU | time s | rows/s | ingest CPU s | ingest peak RSS | dynalite CPU s | dynalite heap after |');
-    console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-    for (const r of table) console.log(r);
     const rate = ROWS / busy;
     console.log(`\ntotal ${fmt(total, 1)} s for ${invocation} invocations: ${fmt(rate)} rows/s end to end (re-reads included); ingest CPU ${fmt(cpuAll, 1)} s (${fmt((cpuAll / ROWS) * 1e6)} µs a row), ` +
       `dynalite CPU ${fmt(dynPrev.cpuSeconds - dyn0.cpuSeconds, 1)} s; peak RSS ${mb(peakAll)} (ingest process), ${mb(dynPrev.maxRss)} (dynalite)`);
@@ -324,11 +335,13 @@ async function main(): Promise<void> {
     // dynalite's memory per stored item (after GC), for the heap a bigger file needs.
     const dynEnd = await db.stats();
     const perItem = (dynEnd.heapUsed - dyn0.heapUsed) / Math.max(1, stored);
-    console.log(`dynalite: heap ${mb(dyn0.heapUsed)} empty → ${mb(dynEnd.heapUsed)} with ${fmt(stored)} items = ${fmt(perItem)} B an item (RSS ${mb(dynEnd.rss)}); ` +
-      `10M items would take ~${fmt((perItem * 1e7) / 2 ** 30, 1)} GB of heap (heapForItems(10M) with this figure: ${fmt(heapForItems(1e7, perItem))} MB)`);
+    const perItemRss = (dynEnd.rss - dyn0.rss) / Math.max(1, stored);
+    console.log(`dynalite: heap ${mb(dyn0.heapUsed)} empty → ${mb(dynEnd.heapUsed)} with ${fmt(stored)} items = ${fmt(perItem)} B an item; RSS ${mb(dyn0.rss)} → ${mb(dynEnd.rss)} = ${fmt(perItemRss)} B an item; ` +
+      (stored >= 100_000 ? `10M items: ~${fmt((perItem * 1e7) / 2 ** 30, 1)} GB of heap, ~${fmt((perItemRss * 1e7) / 2 ** 30, 1)} GB resident` : 'too few items to extrapolate') +
+      ' (bench/dynalite-memory.ts measures it at 1M items without HTTP)');
 
     // The raw baseline: the same items, BatchWriteItem, into a fresh table of the same dynalite.
-    const items = await firstRecordItems(unmetered, RAW_ROWS);
+    const items = await someRecordItems(unmetered, RAW_ROWS);
     await createTable(unmetered, 'raw');
     const r0 = performance.now();
     const rc0 = process.cpuUsage();
