@@ -38,6 +38,10 @@
  *                              heapForItems(rows / processes), from the heap per item measured by bench/dynalite-memory.ts)
  *   BENCH_RAW_ROWS=100000      items replayed by the raw BatchWriteItem baseline
  *   BENCH_RAW_CONCURRENCY=6    its requests in flight
+ *   BENCH_INVOCATION_SECONDS   an invocation's time limit (default: the ingest function's timeout in cdk/, 900 s): the
+ *                              context's getRemainingTimeInMillis counts down from it, as Lambda's does, so an invocation
+ *                              hands over INGEST_MARGIN_SECONDS before it (chunk.ts) — on a slow machine the time
+ *                              cuts the chunks before chunkRows does — and one that overruns it fails (middy's timeout)
  *   BENCH_KEEP=1               keep the generated file (its folder is printed)
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -79,6 +83,8 @@ const DYNALITES = Math.min(SHARDS, num('BENCH_DYNALITES', 1));
 const HEAP_MB = num('BENCH_DYNALITE_HEAP_MB', heapForItems(Math.ceil(ROWS / DYNALITES)));
 const RAW_ROWS = Math.min(ROWS, num('BENCH_RAW_ROWS', 100_000));
 const RAW_CONCURRENCY = num('BENCH_RAW_CONCURRENCY', 6);
+/** An invocation's time limit: the ingest function's timeout in cdk/ unless BENCH_INVOCATION_SECONDS says otherwise. */
+const INVOCATION_SECONDS = num('BENCH_INVOCATION_SECONDS', (await import('../cdk/oms-reconciliation.ts')).FUNCTION_SPECS.ingest.timeout.toSeconds());
 const TABLE = 'bench';
 const SAMPLES = 1000;
 
@@ -232,7 +238,7 @@ async function main(): Promise<void> {
     const key = `inbound/oms-inventory/bench-${ROWS}.csv`;
     const put = await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: createReadStream(path), ContentLength: size }));
     const expected = await sha256(path);
-    console.log(`oms-recon ingest bench — ${fmt(ROWS)} rows (${mb(size)}, generated in ${fmt(genSeconds, 1)} s), chunks of ${fmt(CHUNK_ROWS)} rows, ${SHARDS} shards; ` +
+    console.log(`oms-recon ingest bench — ${fmt(ROWS)} rows (${mb(size)}, generated in ${fmt(genSeconds, 1)} s), chunks of ${fmt(CHUNK_ROWS)} rows or ${fmt(INVOCATION_SECONDS)} s an invocation (less the hand-over margin), ${SHARDS} shards; ` +
       `${DYNALITES === 1 ? 'dynalite in a child process' : `${DYNALITES} dynalite child processes (record partitions spread by shard)`} (in memory, --max-old-space-size=${HEAP_MB}; ` +
       `~${fmt(residentForItems(ROWS) / 2 ** 30, 1)} GB resident for ${fmt(ROWS)} items by the measured bytes per item), s3rver in this one; Node ${process.version}, ${new Date().toISOString()}`);
 
@@ -273,7 +279,17 @@ async function main(): Promise<void> {
       const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
       const c0 = process.cpuUsage();
       const started = performance.now();
-      const [outcome] = await handler(next, lambdaContext('ingest'));
+      // Lambda's clock: the time left counts down from the function's timeout.
+      const deadline = Date.now() + INVOCATION_SECONDS * 1000;
+      const context: Context = { ...lambdaContext('ingest'), getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
+      let outcome: IngestOutcome;
+      try {
+        [outcome] = await handler(next, context);
+      } catch (e) {
+        clearInterval(sampler);
+        console.log(`| ${invocation} | FAILED after ${fmt((performance.now() - started) / 1000, 1)} s: ${(e as Error).message} |`);
+        throw e;
+      }
       const seconds = (performance.now() - started) / 1000;
       const cpu = cpuSeconds(process.cpuUsage(c0));
       clearInterval(sampler);
@@ -319,6 +335,10 @@ async function main(): Promise<void> {
     const manifestOk = m?.status === 'done' && m.rowsRead === ROWS && sum === ROWS && m.checksum === expected;
     console.log(`\nmanifest: ${m?.status}, read ${fmt(m?.rowsRead ?? 0)} = stored ${fmt(m?.rowsStored ?? 0)} + rejected ${fmt(m?.rowsRejected ?? 0)} + skipped ${fmt(m?.rowsSkipped ?? 0)} ` +
       `(${sum === m?.rowsRead ? 'adds up' : 'does NOT add up'}; the file has ${fmt(ROWS)} rows); checksum ${m?.checksum === expected ? 'is' : 'is NOT'} the file's sha256 → ${manifestOk ? 'ok' : 'FAILED'}`);
+    // The manifest's write counts (ManifestFacts.writes) against the upserter's, invocation by invocation.
+    const mw = (m?.facts as { writes?: { written?: number } } | undefined)?.writes?.written;
+    console.log(`manifest writes.written: ${mw === undefined ? 'absent' : fmt(mw)}; the invocations' upserters wrote ${fmt(recordsWritten)}` +
+      (mw !== undefined && mw !== recordsWritten ? ' (the manifest counts the last invocation only)' : ''));
     const step = Math.max(1, Math.floor(ROWS / SAMPLES));
     const sampleLines = new Set<number>([2, ROWS + 1]);
     for (let i = 0; i < ROWS; i += step) sampleLines.add(i + 2);
