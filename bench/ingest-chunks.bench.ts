@@ -13,7 +13,8 @@
  *
  * Prints, per invocation: its time, the rows it re-read (already stored) and read past its
  * checkpoint, the records it wrote (the upserter's counts, as its log lines give them) and the
- * items the table was sent (PutItem / BatchWriteItem, counted at the client), the WCU and RCU
+ * items the table was sent — by conditional PutItem, or by BatchWriteItem when the ingest
+ * writes alone (the sole writer, lib/store/writers.ts) — counted at the client, the WCU and RCU
  * from DynamoDB's ConsumedCapacity (bench/capacity.ts), the ingest process's CPU seconds and
  * peak RSS (sampled every 20 ms, after a GC between invocations; s3rver, serving the object,
  * runs in this process too), and dynalite's CPU seconds. Then it checks that nothing was lost:
@@ -258,7 +259,7 @@ async function main(): Promise<void> {
     if (!gc) console.log('(no --expose-gc: peak RSS per invocation includes the garbage of the previous one; npm run bench:ingest sets it)');
 
     // One line an invocation, as it ends (a 10M-row file runs for a long while).
-    console.log('\n| invocation | outcome | rows re-read | rows read past the checkpoint | records written (upserter) | items sent (Put/BatchWrite) | WCU | RCU | time s | rows/s | ingest CPU s | ingest peak RSS | dynalite CPU s | dynalite heap after |');
+    console.log('\n| invocation | outcome | rows re-read | rows read past the checkpoint | records written (upserter) | items sent: PutItem / BatchWriteItem | WCU | RCU | time s | rows/s | ingest CPU s | ingest peak RSS | dynalite CPU s | dynalite heap after |');
     console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     let next: unknown = s3Event(s3.bucket, key, size, put.ETag, new Date(), 1) as S3Event;
     let invocation = 0;
@@ -306,8 +307,10 @@ async function main(): Promise<void> {
       const read = outcome.status === 'continued' || outcome.status === 'ingested' ? outcome.read : 0;
       const written = done?.written ?? 0;
       recordsWritten += written;
-      const items = (u.byOp.PutItem?.itemsWritten ?? 0) + (u.byOp.BatchWriteItem?.itemsWritten ?? 0);
-      console.log(`| ${invocation} | ${outcome.status} | ${fmt(reread)} | ${fmt(read - reread)} | ${fmt(written)} | ${fmt(items)} | ${fmt(u.wcu)} | ${fmt(u.rcu, 1)} | ` +
+      // Record items sent: one conditional PutItem each, or 25 to a BatchWriteItem (the sole writer, lib/store/writers.ts).
+      const puts = u.byOp.PutItem?.itemsWritten ?? 0;
+      const batched = u.byOp.BatchWriteItem?.itemsWritten ?? 0;
+      console.log(`| ${invocation} | ${outcome.status} | ${fmt(reread)} | ${fmt(read - reread)} | ${fmt(written)} | ${fmt(puts)} / ${fmt(batched)} | ${fmt(u.wcu)} | ${fmt(u.rcu, 1)} | ` +
         `${fmt(seconds, 1)} | ${fmt((read - reread) / seconds)} | ${fmt(cpu, 1)} | ${mb(peak)} | ${fmt(dyn.cpuSeconds - dynPrev.cpuSeconds, 1)} | ${mb(dyn.heapUsed)} |`);
       dynPrev = dyn;
       if (outcome.status !== 'continued' && outcome.status !== 'ingested') {
