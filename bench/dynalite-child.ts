@@ -10,6 +10,7 @@
  * runs several and spreads the record partitions over them, as DynamoDB spreads partitions.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   BatchGetItemCommand,
@@ -208,12 +209,13 @@ function addRouter(client: DynamoDBClient, peers: DynamoDBClient[]): void {
 }
 
 /**
- * `count` dynalites in child processes, the record partitions spread over them by shard
+ * `count` dynalites in child processes (in memory, or in LevelDB folders under `dir`), the record partitions spread over them by shard
  * ({@link processOf}); everything else lives in the first. `newClient()` gives a client that
  * routes (see addRouter). With `count` 1, {@link startDynaliteProcess} itself.
  */
-export async function startDynaliteProcesses(count: number, opts: { heapMb?: number } = {}): Promise<DynaliteProcess & { processes: DynaliteProcess[] }> {
-  const processes = await Promise.all(Array.from({ length: count }, () => startDynaliteProcess(opts)));
+export async function startDynaliteProcesses(count: number, opts: { heapMb?: number; dir?: string } = {}): Promise<DynaliteProcess & { processes: DynaliteProcess[] }> {
+  // With `dir`, each process keeps its tables in a LevelDB folder of its own there (memory bounded, whatever the table's size).
+  const processes = await Promise.all(Array.from({ length: count }, (_, i) => startDynaliteProcess({ heapMb: opts.heapMb, ...(opts.dir ? { path: join(opts.dir, `dynalite-${i}`) } : {}) })));
   if (count === 1) return { ...processes[0], processes };
   const peers = processes.map((p) => p.newClient());
   const first = processes[0];
