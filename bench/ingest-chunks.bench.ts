@@ -7,9 +7,11 @@
  * Writes an oms-inventory CSV of `rows` rows (bench/generate.ts, streamed: a 10M-row file of
  * ~500 MB in a few MB of memory), puts it in s3rver, and delivers its S3 event to the real
  * ingest handler (functions/ingest.ts); each continuation it asks for is the next handler
- * call, as Lambda's asynchronous self-invoke would be. Every table request goes to dynalite in
- * a child process of its own (bench/dynalite-child.ts: its own event loop and core, as the
- * real service is remote), in memory, with a heap sized for `rows` items.
+ * call, as Lambda's asynchronous self-invoke would be, and its context's time left counts down
+ * from the function's timeout. Every table request goes to dynalite in a child process of its
+ * own (bench/dynalite-child.ts: its own event loop and core, as the real service is remote),
+ * in memory with a heap sized for `rows` items (or in LevelDB folders), or to several of
+ * them. Nothing is stubbed: the records are written and read back.
  *
  * Prints, per invocation: its time, the rows it re-read (already stored) and read past its
  * checkpoint, the records it wrote (the upserter's counts, as its log lines give them) and the
@@ -25,10 +27,10 @@
  *     shard partition, REC#inventory#<shard>, lib/store/keys.ts);
  *   - a sample of rows (1,000 spread over the file, the first and the last) read back from
  *     the table equal the file's values (sku, facility, on_hand, as_of, line).
- * Exits 1 if any check fails. Last, the rate against a raw BatchWriteItem loop
- * (bench/raw-write.ts) of the same items (the first BENCH_RAW_ROWS the table holds) into a
- * fresh table of the same child dynalite, and dynalite's heap per stored item (after GC),
- * extrapolated to 10M items.
+ * Exits 1 if any check fails. Last, dynalite's heap and RSS per stored item (after GC),
+ * extrapolated to 10M items, and the rate against a raw BatchWriteItem loop
+ * (bench/raw-write.ts) of the same items (BENCH_RAW_ROWS of those the table holds, from
+ * every shard) into a fresh table of the same dynalite(s).
  *
  * Knobs (environment):
  *   BENCH_SHARDS=16            shards (as deployed)
