@@ -135,7 +135,13 @@ export function s3Event(bucket: string, key: string, size: number, eTag: string 
   return { Records: [record] };
 }
 
-export function lambdaContext(name: string): Context {
+/**
+ * A Lambda context for a local invocation: its remaining time counts down from `timeoutMs`
+ * (Lambda's 15-minute maximum by default) as Lambda's does, so ingest pauses a chunk before
+ * the end (chunk.ts marginSeconds) locally as it does on AWS.
+ */
+export function lambdaContext(name: string, timeoutMs = 900_000): Context {
+  const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: name,
@@ -145,7 +151,7 @@ export function lambdaContext(name: string): Context {
     awsRequestId: `local-${Date.now()}`,
     logGroupName: `/aws/lambda/${name}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => 900_000,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: () => {},
     fail: () => {},
     succeed: () => {},
