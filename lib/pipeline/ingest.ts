@@ -255,6 +255,12 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
     }
     await sayDuplicates();
   };
+  /** The write counts of the whole file so far: the earlier invocations' (from the checkpoint) and this one's. */
+  const writesSoFar = (): UpsertCounts & { olderSnapshot: number } => {
+    const sum: Record<string, number> = { ...upserter.counts, olderSnapshot };
+    for (const [k, n] of Object.entries(resumeFrom?.writes ?? {})) if (Object.hasOwn(sum, k)) sum[k] += n;
+    return sum as unknown as UpsertCounts & { olderSnapshot: number };
+  };
   /** Flush, then record the checkpoint (and renew the lease): only what is durable is counted. */
   const checkpoint = async (stats: Readonly<FileStats>, handoff?: string) => {
     await flush();
@@ -265,7 +271,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
     await putConfirmPart();
     await rejectedLines.drain();
     await warningLines.drain();
-    const at: FileCheckpoint = { ...progress.checkpoint(stats, rejectedLines.parts, warningLines.parts), readAt: readAt.toISOString() };
+    const at: FileCheckpoint = { ...progress.checkpoint(stats, rejectedLines.parts, warningLines.parts), readAt: readAt.toISOString(), writes: { ...writesSoFar() } };
     if (confirm) {
       at.confirmParts = confirmParts;
       at.confirmed = [...confirmedShards].sort((a, b) => a - b);
@@ -323,7 +329,9 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
       },
     });
     await flush();
-    const writes = await upserter.end();
+    await upserter.end();
+    // The whole file's counts, every invocation's (this one's alone says little of a chunked file).
+    const writes = writesSoFar();
     await sayDuplicates();
     await putConfirmPart();
 
@@ -335,7 +343,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
       warnings: [],
       warningTotal: warnings.total,
       fileId,
-      writes: { ...writes, olderSnapshot },
+      writes,
     };
     if (confirm) manifest.confirmed = [...confirmedShards].sort((a, b) => a - b);
     if (confirmParts > 1) manifest.confirmParts = confirmParts;
@@ -360,7 +368,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
       warningCount,
     });
     if (!completed) throw new ClaimLost();
-    log({ level: 'INFO', message: 'ingested', file: name, feed: feed.name, read: result.stats.read, stored: rowsStored, ...writes, olderSnapshot, rejected: result.stats.rejected, warnings: warningCount, invocations: progress.invocation });
+    log({ level: 'INFO', message: 'ingested', file: name, feed: feed.name, read: result.stats.read, stored: rowsStored, ...writes, rejected: result.stats.rejected, warnings: warningCount, invocations: progress.invocation });
     deps.metrics?.(ingestMetrics({ boundary: boundary.name, feed: feed.name, partner: partnerDimension(key, feed.name, settings.config), file: name, read: result.stats.read, stored: rowsStored, rejected: result.stats.rejected }));
   } catch (e) {
     if (e instanceof ChunkPause) {

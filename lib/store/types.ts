@@ -117,6 +117,8 @@ export interface FileCheckpoint {
   /** A snapshot file: confirmation-set parts written so far (lib/pipeline/confirm.ts), and the shards they cover. */
   confirmParts?: number;
   confirmed?: number[];
+  /** What the write path did with the records before the checkpoint (upsert.ts counts and `olderSnapshot`), summed over the invocations. */
+  writes?: Record<string, number>;
 }
 
 /** `nothing_compared`: the run finished but compared no key; the next run compares against the last `succeeded` one. */
