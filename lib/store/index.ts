@@ -13,6 +13,7 @@ export { expiresAt, isLive } from './ttl.ts';
 export { isRetryable } from './retry.ts';
 export { RecordUpserter, READ_BATCH } from './upsert.ts';
 export type { UpsertCounts, UpsertOptions, StoredRef } from './upsert.ts';
-export { raiseSnapshot, snapshotPk } from './snapshots.ts';
+export { raiseSnapshot, readSnapshot, takeWriteLeave, leaveMs, snapshotPk } from './snapshots.ts';
+export type { SnapshotPart, SnapshotPointer } from './snapshots.ts';
 export { markArrival, arm, disarm, acquire, release, getDrop, isPending, liveHolder, liveWaiter, dropPk } from './drops.ts';
 export type { DropState } from './drops.ts';

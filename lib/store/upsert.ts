@@ -24,6 +24,7 @@ import { ReconError, ErrorCodes } from '../errors.ts';
 import type { Item } from './attr.ts';
 import { SECTION_END } from './keys.ts';
 import { consumedCapacity, encodeRecord, RecordAttr } from './records.ts';
+import { guardEachAttempt, isWriteRefused } from './guard.ts';
 import { backoffMs, isConditionFailure, isRetryable, resolveRetry, sleep, storageError, withRetry, type ResolvedRetry } from './retry.ts';
 import type { KeyedRecord, RetryOptions } from './types.ts';
 
@@ -67,6 +68,12 @@ export interface UpsertOptions extends RetryOptions {
   /** Whether a stored row from another file is a duplicate too (e.g. a part of the same drop). Default: never. */
   sameDrop?: (record: KeyedRecord, stored: StoredRef) => boolean;
   now?: Date;
+  /**
+   * Asked before every attempt to send a row's write (each retry too, the SDK's own
+   * included): false and the row is not written (the caller counts it). Ingest's snapshot
+   * write leave (lib/store/snapshots.ts).
+   */
+  mayWrite?: (r: KeyedRecord) => boolean | Promise<boolean>;
 }
 
 interface Pending {
@@ -193,6 +200,12 @@ export class RecordUpserter {
     await this.write(toWrite);
   }
 
+  /** A write with `mayWrite` asked before each of its attempts. */
+  private guarded(r: KeyedRecord, put: PutItemCommand): PutItemCommand {
+    const mayWrite = this.opts.mayWrite;
+    return mayWrite ? guardEachAttempt(put, () => mayWrite(r)) : put;
+  }
+
   private dueForRefresh(s: Item): boolean {
     if (this.ttl === undefined || this.opts.ttlSeconds === undefined) return false;
     const t = s[RecordAttr.ttl]?.N;
@@ -237,14 +250,14 @@ export class RecordUpserter {
             `PutItem ${p.r.file}:${p.r.line}`,
             async () => {
               const res: { ConsumedCapacity?: { CapacityUnits?: number } } = await this.client.send(
-                new PutItemCommand({
+                this.guarded(p.r, new PutItemCommand({
                   TableName: this.tableName,
                   Item: p.item,
                   ConditionExpression: 'attribute_not_exists(sk) OR #v < :v',
                   ExpressionAttributeNames: { '#v': RecordAttr.version },
                   ExpressionAttributeValues: { ':v': { S: p.r.version } },
                   ReturnConsumedCapacity: 'TOTAL',
-                }),
+                })),
               );
               consumedCapacity.write += res.ConsumedCapacity?.CapacityUnits ?? 0;
             },
@@ -255,7 +268,7 @@ export class RecordUpserter {
         } catch (e) {
           // A newer version landed between the read and the write (another ingest): it stays.
           if (isConditionFailure(e)) this.counts.older++;
-          else throw e;
+          else if (!isWriteRefused(e)) throw e;
         }
       }
     };
