@@ -9,8 +9,10 @@
  * count, and the run's report equal to the CLI's on the same files (which takes the newest
  * snapshot whole).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +29,8 @@ const D0 = '2026-11-23T06:00:00.000Z';
 const D1 = '2026-11-24T06:00:00.000Z';
 const D2 = '2026-11-25T06:00:00.000Z';
 const LONG = 300_000;
+
+const CHILD = resolve(dirname(fileURLToPath(import.meta.url)), '../support/snapshot-race-child.ts');
 
 const rows = (head: string, ...lines: string[]) => head + '\n' + lines.join('\n') + '\n';
 
@@ -280,5 +284,36 @@ describe('an older and a newer snapshot of one facility ingested at once', () =>
     const { local } = await sameAsCli(stage, box);
     expect(local.discrepancies).toEqual([]);
     expect(local.summary.matched).toBe(4);
+  }, LONG);
+
+  it('in two processes: the older one, in a child process, stalls after its read while the newer one is ingested here', async () => {
+    // Prepare
+    const { stage, box, upload, ingest } = await setup(FILES, 1_500);
+    expect((await ingest('oms-inventory/day0.csv')).status).toBe('ingested');
+    const oEvent = await upload('oms-inventory/day1.csv');
+    const nEvent = await upload('oms-inventory/day2.csv');
+    const gate = join(box, '..', 'gate');
+    const arg = { dynamo: stage.db.endpoint, s3: stage.s3.endpoint, table: stage.tableName, bucket: stage.bucket, event: oEvent, now: stage.clock.now.toISOString(), fenceMs: 1_500, shards: stage.settings.shards, gate };
+    // Act: O in its own process until it has read A; N here; then O goes on
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(arg)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    while (!existsSync(`${gate}.read`)) {
+      if (child.exitCode !== null) throw new Error(`the child ended before its read: ${stdout}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const [nOut] = await stage.ingest(nEvent);
+    writeFileSync(`${gate}.go`, '');
+    expect(await exited).toBe(0);
+    const [oOut] = JSON.parse(stdout) as IngestOutcome[];
+    expect((await ingest('warehouse-inventory/wh.csv')).status).toBe('ingested');
+    // Assess
+    expect(nOut.status).toBe('ingested');
+    expect(oOut.status).toBe('ingested');
+    expect(await writesOf(stage, oEvent)).toMatchObject({ written: 0, olderSnapshot: 1 });
+    expect(await storedCounts(stage)).toEqual({ A: '5', B: '4' });
+    const { local } = await sameAsCli(stage, box);
+    expect(local.discrepancies).toEqual([]);
   }, LONG);
 });
