@@ -19,7 +19,7 @@ import type { BoundaryName } from '../feeds/catalog.ts';
 import { leaveMs, raiseSnapshot, takeWriteLeave } from '../store/snapshots.ts';
 import type { KeyedRecord } from '../store/types.ts';
 
-/** The fence on AWS: a leave is valid 1 s, and a write has 4 s to land and replicate (docs/data-model.md). */
+/** The fence on AWS: a leave is valid 2 s, and a write sent under it has 3 s more to land and replicate (docs/data-model.md). */
 export const DEFAULT_SNAPSHOT_FENCE_MS = 5_000;
 
 /** The fence of `oms-recon local` and the connected tests: stand-ins in one process, no replication. */

@@ -41,9 +41,9 @@ export interface SnapshotPointer {
   raisedOver: number;
 }
 
-/** How long a write leave is valid: a fifth of the fence, the rest is for the write to land and replicate. */
+/** How long a write leave is valid: two fifths of the fence; the rest is for the write to land and replicate. */
 export function leaveMs(fenceMs: number): number {
-  return Math.floor(fenceMs / 5);
+  return Math.floor((fenceMs * 2) / 5);
 }
 
 function keyOf(at: SnapshotPart) {
