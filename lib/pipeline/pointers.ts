@@ -51,6 +51,8 @@ export class SnapshotPointers {
   olderSnapshot = 0;
   private readonly parts = new Map<string, PartState>();
   private readonly partOf = new WeakMap<KeyedRecord, PartState>();
+  /** Rows counted in `olderSnapshot` (a row may be asked again: a batch refused goes row by row). */
+  private readonly refused = new WeakSet<KeyedRecord>();
   private readonly leaveMs: number;
 
   constructor(
@@ -99,19 +101,21 @@ export class SnapshotPointers {
   readonly mayWrite = (k: KeyedRecord): boolean | Promise<boolean> => {
     const s = this.partOf.get(k);
     if (s === undefined || s.own === undefined) return true;
-    if (s.newest > s.own) {
-      this.olderSnapshot++;
-      return false;
-    }
+    if (s.newest > s.own) return this.refuse(k);
     if (Date.now() < s.until) return true;
     s.renewing ??= this.renew(s).finally(() => {
       s.renewing = undefined;
     });
-    return s.renewing.then((ok) => {
-      if (!ok) this.olderSnapshot++;
-      return ok;
-    });
+    return s.renewing.then((ok) => ok || this.refuse(k));
   };
+
+  private refuse(k: KeyedRecord): false {
+    if (!this.refused.has(k)) {
+      this.refused.add(k);
+      this.olderSnapshot++;
+    }
+    return false;
+  }
 
   private async renew(s: PartState): Promise<boolean> {
     const own = s.own!;

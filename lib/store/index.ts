@@ -17,3 +17,5 @@ export { raiseSnapshot, readSnapshot, takeWriteLeave, leaveMs, snapshotPk } from
 export type { SnapshotPart, SnapshotPointer } from './snapshots.ts';
 export { markArrival, arm, disarm, acquire, release, getDrop, isPending, liveHolder, liveWaiter, dropPk } from './drops.ts';
 export type { DropState } from './drops.ts';
+export { SideWriter, DEFAULT_WRITER_TIMING, writersPk } from './writers.ts';
+export type { WriterTiming, SideWriterOptions } from './writers.ts';

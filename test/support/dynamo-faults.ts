@@ -99,3 +99,21 @@ export function dieAfter(client: DynamoDBClient, commandName: string, calls: num
   });
   return stats;
 }
+
+/**
+ * Kills the client (every later call fails) once `items` record writes have gone through:
+ * a PutItem counts one, a BatchWriteItem as many as it carries (the sole writer batches them).
+ */
+export function dieAfterWrites(client: DynamoDBClient, items: number) {
+  const stats = { items: 0, dead: false };
+  add(client, 'die-after-writes', (next, command) => async (args) => {
+    if (!stats.dead && (command === 'PutItemCommand' || command === 'BatchWriteItemCommand')) {
+      const n = command === 'PutItemCommand' ? 1 : Object.values(args.input.RequestItems as Record<string, WriteRequest[]>).reduce((t, r) => t + r.length, 0);
+      if (stats.items + n > items) stats.dead = true;
+      else stats.items += n;
+    }
+    if (stats.dead) throw sdkError('InvocationKilled', 400, 'the invocation was killed');
+    return next(args);
+  });
+  return stats;
+}
