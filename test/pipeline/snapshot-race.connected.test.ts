@@ -63,6 +63,9 @@ function hook(client: DynamoDBClient, name: string, step: 'initialize' | 'deseri
 const isRaise = (command: string, input: Record<string, any>) =>
   command === 'UpdateItemCommand' && String(input.Key?.pk?.S).startsWith('SNAP#') && String(input.UpdateExpression).startsWith('SET t = :t');
 
+/** A write of records: conditional, or in a batch when the ingest writes its side alone (lib/store/writers.ts). */
+const isRecordWrite = (command: string) => command === 'PutItemCommand' || command === 'BatchWriteItemCommand';
+
 /** A stage with the files of `files` (`<feed>/<name>` → text) in an inbox, uploaded on demand. */
 async function setup(files: Record<string, string>, fenceMs: number) {
   const box = join(tempDir('snapshot-race-'), 'inbox');
@@ -156,7 +159,7 @@ describe('an older and a newer snapshot of one facility ingested at once', () =>
     let held = false;
     // `deserialize`: after the write leave was checked (finalizeRequest), just before the request goes out.
     hook(o, 'in-flight', 'deserialize', async (command, _input, next) => {
-      if (command !== 'PutItemCommand' || held) return next();
+      if (!isRecordWrite(command) || held) return next();
       held = true;
       sent.open();
       await raised.opened;
@@ -201,7 +204,7 @@ describe('an older and a newer snapshot of one facility ingested at once', () =>
     const nDone = signal();
     let attempts = 0;
     hook(o, 'throttle-once', 'deserialize', async (command, _input, next) => {
-      if (command !== 'PutItemCommand') return next();
+      if (!isRecordWrite(command)) return next();
       attempts++;
       if (attempts > 1) return next();
       sent.open();
