@@ -4,7 +4,8 @@
  *
  *   pk = WRITERS#<boundary>   sk = <side>
  *   rev        bumped by every registration and every sole grant (optimistic concurrency)
- *   w          writer id → until (epoch ms): its lease; when it ends, the time it ended
+ *   w          writer id (<file id>.<random>) → until (epoch ms): its lease; once it has
+ *              released, minus the time it ended
  *   sole       the writer that may write without a condition, until `soleUntil` (epoch ms)
  *
  * Records are normally written with a conditional PutItem each (upsert.ts), because another
@@ -56,6 +57,12 @@ export const DEFAULT_WRITER_TIMING: Readonly<WriterTiming> = {
   pollMs: 1_000,
 };
 
+/** The file part of a writer id (`<file id>.<random>`). */
+function fileOf(id: string): string {
+  const dot = id.lastIndexOf('.');
+  return dot < 0 ? id : id.slice(0, dot);
+}
+
 export function writersPk(boundary: BoundaryName): string {
   return `WRITERS#${boundary}`;
 }
@@ -68,7 +75,7 @@ const MAX_ROUNDS = 50;
 export interface SideWriterOptions extends RetryOptions {
   boundary: BoundaryName;
   side: string;
-  /** This writer's id (unique per invocation: a file id and a random part). */
+  /** This writer's id, unique per invocation: `<file id>.<random>` (writers of one file share the part before the last dot). */
   id: string;
   timing?: Partial<WriterTiming>;
   /** May this writer take the sole grant at all? Default true. */
@@ -179,7 +186,8 @@ export class SideWriter {
             UpdateExpression: 'SET w.#me = :end',
             ConditionExpression: 'attribute_exists(w.#me)',
             ExpressionAttributeNames: { '#me': this.opts.id },
-            ExpressionAttributeValues: { ':end': { N: String(end) } },
+            // Negative: released (not run out), so the next invocation of the same file need not wait out the quiet time.
+            ExpressionAttributeValues: { ':end': { N: String(-end) } },
           }),
         ),
       this.retry,
@@ -231,10 +239,15 @@ export class SideWriter {
       const now = this.clock();
       let others = false;
       const prune: string[] = [];
-      for (const [id, until] of item.w) {
+      for (const [id, value] of item.w) {
         if (id === me) continue;
-        if (until + t.quietMs > now) others = true;
-        else if (until + PRUNE_AFTER_MS < now) prune.push(id);
+        const until = Math.abs(value);
+        if (until + PRUNE_AFTER_MS < now) prune.push(id);
+        // An earlier invocation of this same file that released its lease wrote only earlier
+        // lines of the file: no quiet time is needed after it (a stale read of one of its keys
+        // can only make a later line overwrite an earlier one, which is the rule anyway).
+        else if (value < 0 && fileOf(id) === fileOf(me)) continue;
+        else if (until + t.quietMs > now) others = true;
       }
       const otherSole = item.sole !== undefined && item.sole !== me && item.soleUntil > now;
       const alone = this.opts.allowSole !== false && !others && !otherSole;

@@ -99,6 +99,24 @@ describe('a writer alone on its side', () => {
     expect(shared).toMatchObject({ written: 50, alone: 0 });
     expect(alone).toMatchObject({ written: 50, alone: 50 });
   });
+  it('lets the next invocation of the same file write alone at once, but another file only after the quiet time', async () => {
+    // Prepare: a chunk of file f1 ends and releases (its continuation starts right away)
+    const table = await store.freshTable();
+    const first = writer(store.db().client, table, 'f1.chunk1');
+    await first.permit();
+    await first.release();
+    // Act
+    const next = writer(store.db().client, table, 'f1.chunk2');
+    await next.permit();
+    const nextAlone = next.isSole;
+    await next.release();
+    const other = writer(store.db().client, table, 'f2.chunk1');
+    await other.permit();
+    // Assess
+    expect(nextAlone).toBe(true);
+    expect(other.isSole).toBe(false);
+    await other.release();
+  });
 });
 
 describe('two writers of one side', () => {

@@ -86,23 +86,10 @@ export function delayFirstBatch(client: DynamoDBClient, ms: number) {
 }
 
 /**
- * A process that dies: after `calls` calls of `commandName` have gone through, every call of
- * every command fails at once and for good (not retryable), so nothing more is written —
- * not even the manifest's `failed` status — as when Lambda kills an invocation (timeout, OOM).
- */
-export function dieAfter(client: DynamoDBClient, commandName: string, calls: number) {
-  const stats = { calls: 0, dead: false };
-  add(client, `die-after-${commandName}`, (next, command) => async (args) => {
-    if (!stats.dead && command === commandName && ++stats.calls > calls) stats.dead = true;
-    if (stats.dead) throw sdkError('InvocationKilled', 400, 'the invocation was killed');
-    return next(args);
-  });
-  return stats;
-}
-
-/**
- * Kills the client (every later call fails) once `items` record writes have gone through:
- * a PutItem counts one, a BatchWriteItem as many as it carries (the sole writer batches them).
+ * A process that dies: once `items` record writes have gone through (a PutItem counts one, a
+ * BatchWriteItem as many as it carries — the sole writer batches them), every call of every
+ * command fails at once and for good (not retryable), so nothing more is written — not even
+ * the manifest's `failed` status — as when Lambda kills an invocation (timeout, OOM).
  */
 export function dieAfterWrites(client: DynamoDBClient, items: number) {
   const stats = { items: 0, dead: false };
