@@ -13,7 +13,7 @@ import { BOUNDARY } from '../boundaries/index.ts';
 import { readFeedFile } from '../engine/read-feed.ts';
 import { fromKeyed, toKeyed } from '../engine/keyed.ts';
 import { duplicateWarning } from '../engine/resolve.ts';
-import { feedMode, partitionOf, SNAPSHOT_TIME_FIELD, snapshotTimeOf } from '../boundaries/snapshot.ts';
+import { feedMode, partitioner, SNAPSHOT_TIME_FIELD, snapshotTimeOf } from '../boundaries/snapshot.ts';
 import { ConfirmSets } from './confirm.ts';
 import { DEFAULT_SNAPSHOT_FENCE_MS, SnapshotPointers } from './pointers.ts';
 import { isReconError } from '../errors.ts';
@@ -186,6 +186,8 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
     confirm.clear();
     confirmParts++;
   };
+  /** What a snapshot row covers: its facility (inventory), else its file's partner (snapshot.ts partitioner). */
+  const partition = partitioner(boundary, settings.config);
   // The snapshot pointers: older rows are not written, a newer snapshot waits out an older one's writes (pointers.ts).
   const pointers = snapshot ? new SnapshotPointers(deps.dynamo, settings.tableName, boundary.name, { fenceMs: settings.snapshotFenceMs ?? DEFAULT_SNAPSHOT_FENCE_MS, ttl: Math.floor(now.getTime() / 1000) + ttlSeconds, log }) : undefined;
   let names: Map<string, string> | undefined;
@@ -229,7 +231,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
     for (const r of batch) {
       let version: string;
       const t = pointers ? snapshotTimeOf(r, drop) : undefined;
-      const part = pointers ? partitionOf(boundary, r) : '';
+      const part = pointers ? partition(r) : '';
       if (pointers && t !== undefined) {
         // A row of an older snapshot than the store has seen for its facility: not written, not confirmed.
         const take = pointers.accept(r.side, part, t);
