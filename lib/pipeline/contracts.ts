@@ -26,6 +26,8 @@ export const Env = {
   INGEST_LEASE_SECONDS: 'INGEST_LEASE_SECONDS',
   /** ingest only: hand the file to a continuation when fewer than this many seconds of the invocation are left; default 120. */
   INGEST_MARGIN_SECONDS: 'INGEST_MARGIN_SECONDS',
+  /** ingest only: milliseconds a newer snapshot waits for an older one's writes in flight (docs/data-model.md, "Snapshot pointer"); default 5000. */
+  SNAPSHOT_FENCE_MS: 'SNAPSHOT_FENCE_MS',
   /** plan only (its CheckDrop step): seconds without a landed file before a run plans (the debounce). */
   DEBOUNCE_SECONDS: 'DEBOUNCE_SECONDS',
   /** plan only (its CheckDrop step): the longest a run waits for its drop to settle before it plans anyway. */

@@ -7,6 +7,7 @@ import { parseConfig, type ReconConfig } from '../config-file.ts';
 import { ErrorCodes, ReconError } from '../errors.ts';
 import { Env } from './contracts.ts';
 import { DEFAULT_CHUNK, type ChunkSettings } from './chunk.ts';
+import { DEFAULT_SNAPSHOT_FENCE_MS } from './pointers.ts';
 
 export interface PipelineSettings {
   tableName: string;
@@ -24,6 +25,8 @@ export interface PipelineSettings {
   reportLinkExpiresSeconds?: number;
   /** How ingest cuts a file into invocations (lib/pipeline/chunk.ts); absent fields take DEFAULT_CHUNK. */
   chunk?: Partial<ChunkSettings>;
+  /** Milliseconds a newer snapshot waits out an older one's writes in flight (lib/pipeline/pointers.ts); default DEFAULT_SNAPSHOT_FENCE_MS. */
+  snapshotFenceMs?: number;
   /** The sole-writer leases (lib/store/writers.ts); absent: their defaults. Tests shorten them. */
   writers?: Partial<WriterTiming>;
 }
@@ -81,6 +84,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): PipelineSett
     maxWaitSeconds: atMost(env, Env.MAX_WAIT_SECONDS, positiveInt(env, Env.MAX_WAIT_SECONDS, DEFAULT_MAX_WAIT_SECONDS), 3600),
     reportLinkBase: env[Env.REPORT_LINK_BASE] || undefined,
     chunk: chunkSettings(env),
+    snapshotFenceMs: atMost(env, Env.SNAPSHOT_FENCE_MS, positiveInt(env, Env.SNAPSHOT_FENCE_MS, DEFAULT_SNAPSHOT_FENCE_MS), 60_000),
     reportLinkExpiresSeconds: atMost(env, Env.REPORT_LINK_EXPIRES, positiveInt(env, Env.REPORT_LINK_EXPIRES, PRESIGN_MAX_SECONDS), PRESIGN_MAX_SECONDS),
   };
 }

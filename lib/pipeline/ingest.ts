@@ -13,14 +13,14 @@ import { BOUNDARY } from '../boundaries/index.ts';
 import { readFeedFile } from '../engine/read-feed.ts';
 import { fromKeyed, toKeyed } from '../engine/keyed.ts';
 import { duplicateWarning } from '../engine/resolve.ts';
-import { SEP } from '../boundaries/boundary.ts';
 import { feedMode, partitioner, SNAPSHOT_TIME_FIELD, snapshotTimeOf } from '../boundaries/snapshot.ts';
 import { ConfirmSets } from './confirm.ts';
+import { DEFAULT_SNAPSHOT_FENCE_MS, SnapshotPointers } from './pointers.ts';
 import { isReconError } from '../errors.ts';
 import { FEEDS, type BoundaryName } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
 import type { FileStats, Rejection, Warning } from '../report/model.ts';
-import { checkpointFile, claimFile, completeFile, encodeRecordSk, failFile, fileIdOf, keyHash, listFiles, raiseSnapshot, RecordUpserter, recordPk, recordVersion, shardOf, SideWriter, versionUpload } from '../store/index.ts';
+import { checkpointFile, claimFile, completeFile, encodeRecordSk, failFile, fileIdOf, keyHash, listFiles, RecordUpserter, recordPk, recordVersion, shardOf, SideWriter, versionUpload } from '../store/index.ts';
 import type { StoredRef, UpsertCounts } from '../store/index.ts';
 import { ChunkPause, ChunkProgress, chunkSettings, ClaimLost, sourceOf } from './chunk.ts';
 import type { FileCheckpoint, FileRef, KeyedRecord } from '../store/types.ts';
@@ -188,9 +188,8 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
   };
   /** What a snapshot row covers: its facility (inventory), else its file's partner (snapshot.ts partitioner). */
   const partition = partitioner(boundary, settings.config);
-  /** part (facility or partner) → the newest snapshot time the store has seen for it (the pointer). */
-  const pointers = new Map<string, string>();
-  let olderSnapshot = 0;
+  // The snapshot pointers: older rows are not written, a newer snapshot waits out an older one's writes (pointers.ts).
+  const pointers = snapshot ? new SnapshotPointers(deps.dynamo, settings.tableName, boundary.name, { fenceMs: settings.snapshotFenceMs ?? DEFAULT_SNAPSHOT_FENCE_MS, ttl: Math.floor(now.getTime() / 1000) + ttlSeconds, log }) : undefined;
   let names: Map<string, string> | undefined;
   const nameOf = async (id: string): Promise<string> => {
     if (id === fileId) return name;
@@ -211,6 +210,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
     ignoreField: timeField === undefined ? undefined : () => timeField,
     // Another file's row of one identity is a duplicate when it is of the same drop (and, for a snapshot, of the same snapshot time), as in the CLI.
     sameDrop: (r, stored) => dropOf(versionUpload(stored.version).split(' ')[0]) === drop && (!snapshot || stored.version.split(' ')[0] === r.version.split(' ')[0]),
+    mayWrite: pointers?.mayWrite,
     onDuplicate: (d) => {
       if (duplicates.length < 10_000) duplicates.push(d);
     },
@@ -230,23 +230,16 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
     buffer = [];
     for (const r of batch) {
       let version: string;
-      if (snapshot) {
-        const t = snapshotTimeOf(r, drop);
-        const part = partition(r);
-        const pk = r.side + SEP + part;
-        let newest = pointers.get(pk);
-        if (newest === undefined || t > newest) {
-          newest = await raiseSnapshot(deps.dynamo, settings.tableName, { boundary: boundary.name, side: r.side, part, time: t, ttl: Math.floor(now.getTime() / 1000) + ttlSeconds });
-          pointers.set(pk, newest);
-        }
+      const t = pointers ? snapshotTimeOf(r, drop) : undefined;
+      const part = pointers ? partition(r) : '';
+      if (pointers && t !== undefined) {
         // A row of an older snapshot than the store has seen for its facility: not written, not confirmed.
-        if (t < newest) {
-          olderSnapshot++;
-          continue;
-        }
+        const take = pointers.accept(r.side, part, t);
+        if (!(take === true || (take !== false && (await take)))) continue;
         version = recordVersion({ snapshot: t, eventTime, sequencer, line: r.line });
       } else version = recordVersion({ eventTime, sequencer, line: r.line });
       const k = toKeyed(boundary, r, { version, fileId });
+      pointers?.track(k, r.side, part);
       if (confirm) {
         const pk = recordPk(boundary.name, shardOf(k.group, settings.shards));
         confirm.add(shardOf(k.group, settings.shards), keyHash(pk, encodeRecordSk(k)), r.line);
@@ -257,7 +250,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
   };
   /** The write counts of the whole file so far: the earlier invocations' (from the checkpoint) and this one's. */
   const writesSoFar = (): UpsertCounts & { olderSnapshot: number } => {
-    const sum: Record<string, number> = { ...upserter.counts, olderSnapshot };
+    const sum: Record<string, number> = { ...upserter.counts, olderSnapshot: pointers?.olderSnapshot ?? 0 };
     for (const [k, n] of Object.entries(resumeFrom?.writes ?? {})) if (Object.hasOwn(sum, k)) sum[k] += n;
     return sum as unknown as UpsertCounts & { olderSnapshot: number };
   };

@@ -23,6 +23,7 @@ import { Prefix, States, type DropCheck, type RunInput, type SummarizeOutput } f
 import type { PipelineDeps } from './deps.ts';
 import { PRESIGN_MAX_SECONDS, type PipelineSettings } from './env.ts';
 import { ContinuationQueue } from './chunk.ts';
+import { LOCAL_SNAPSHOT_FENCE_MS } from './pointers.ts';
 import type { IngestOutcome } from './ingest.ts';
 import { getText, runKeys } from './objects.ts';
 import { checkLocalPackages, startDynalite, startS3rver } from './standins.ts';
@@ -207,6 +208,7 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
       debounceSeconds: opts.debounceSeconds ?? LOCAL_DEBOUNCE_SECONDS,
       maxWaitSeconds: opts.maxWaitSeconds ?? LOCAL_MAX_WAIT_SECONDS,
       reportLinkExpiresSeconds: opts.reportLinkExpiresSeconds ?? PRESIGN_MAX_SECONDS,
+      snapshotFenceMs: LOCAL_SNAPSHOT_FENCE_MS,
       ...(opts.chunkRows ? { chunk: { chunkRows: opts.chunkRows } } : {}),
     };
     // A file ingested in several invocations: each continuation is the next handler call (chunk.ts).

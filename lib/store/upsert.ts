@@ -32,6 +32,7 @@ import { ReconError, ErrorCodes } from '../errors.ts';
 import type { Item } from './attr.ts';
 import { SECTION_END } from './keys.ts';
 import { consumedCapacity, encodeRecord, RecordAttr } from './records.ts';
+import { guardEachAttempt, isWriteRefused } from './guard.ts';
 import { backoffMs, isConditionFailure, isRetryable, resolveRetry, sleep, storageError, withRetry, type ResolvedRetry } from './retry.ts';
 import type { KeyedRecord, RetryOptions } from './types.ts';
 import type { SideWriter } from './writers.ts';
@@ -86,6 +87,12 @@ export interface UpsertOptions extends RetryOptions {
   /** Whether a stored row from another file is a duplicate too (e.g. a part of the same drop). Default: never. */
   sameDrop?: (record: KeyedRecord, stored: StoredRef) => boolean;
   now?: Date;
+  /**
+   * Asked before every attempt to send a row's write (each retry too, the SDK's own included;
+   * a batch written alone asks for each of its rows): false and the row is not written (the
+   * caller counts it). Ingest's snapshot write leave (lib/store/snapshots.ts).
+   */
+  mayWrite?: (r: KeyedRecord) => boolean | Promise<boolean>;
 }
 
 interface Pending {
@@ -262,7 +269,9 @@ export class RecordUpserter {
     const worker = async () => {
       while (next < conditional.length) {
         const row = conditional[next++];
-        if (await this.putConditional(row.p, row.uncertain === true)) {
+        const put = await this.putConditional(row.p, row.uncertain === true);
+        if (put === 'refused') continue;
+        if (put) {
           this.counts.written++;
           if (row.refresh) this.counts.refreshed++;
         } else {
@@ -286,7 +295,7 @@ export class RecordUpserter {
       let unprocessed: typeof rows = [];
       try {
         const res = await this.client.send(
-          new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending.map(({ p }) => ({ PutRequest: { Item: p.item } })) }, ReturnConsumedCapacity: 'TOTAL' }),
+          this.guardedBatch(pending, new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending.map(({ p }) => ({ PutRequest: { Item: p.item } })) }, ReturnConsumedCapacity: 'TOTAL' })),
           { abortSignal: w.requestSignal() },
         );
         for (const c of res.ConsumedCapacity ?? []) consumedCapacity.write += c.CapacityUnits ?? 0;
@@ -296,6 +305,8 @@ export class RecordUpserter {
           unprocessed = pending.filter(({ p }) => keys.has(p.key));
         }
       } catch (e) {
+        // A row refused by mayWrite: the rows go the conditional way, where each is asked again.
+        if (isWriteRefused(e)) return pending;
         if (isAbort(e)) {
           w.abandonedRequest();
           return pending.map((r) => ({ ...r, uncertain: true }));
@@ -321,32 +332,50 @@ export class RecordUpserter {
    * failed (a newer version is stored). `uncertain`: an earlier request with this row may have
    * landed, so a failed condition is checked against the stored version.
    */
-  private async putConditional(p: Pending, uncertain: boolean): Promise<boolean> {
+  private async putConditional(p: Pending, uncertain: boolean): Promise<boolean | 'refused'> {
     const w = this.opts.writer;
     for (let attempt = 1; ; attempt++) {
       if (w && !w.mayWrite()) await w.permit();
       try {
         const res: { ConsumedCapacity?: { CapacityUnits?: number } } = await this.client.send(
-          new PutItemCommand({
+          this.guarded(p.r, new PutItemCommand({
             TableName: this.tableName,
             Item: p.item,
             ConditionExpression: 'attribute_not_exists(sk) OR #v < :v',
             ExpressionAttributeNames: { '#v': RecordAttr.version },
             ExpressionAttributeValues: { ':v': { S: p.r.version } },
             ReturnConsumedCapacity: 'TOTAL',
-          }),
+          })),
           w ? { abortSignal: w.requestSignal() } : {},
         );
         consumedCapacity.write += res.ConsumedCapacity?.CapacityUnits ?? 0;
         return true;
       } catch (e) {
         if (isConditionFailure(e)) return uncertain && (await this.storedVersion(p)) === p.r.version;
+        // Refused before it was sent (mayWrite: a newer snapshot holds its part); the caller counted it.
+        if (isWriteRefused(e)) return 'refused';
         if (isAbort(e)) uncertain = true;
         else if (!isRetryable(e)) throw storageError(`PutItem ${p.r.file}:${p.r.line}`, e);
         if (attempt >= this.retry.maxAttempts) throw storageError(`PutItem ${p.r.file}:${p.r.line} (after ${attempt} attempts)`, e);
         await sleep(backoffMs(attempt, this.retry));
       }
     }
+  }
+
+  /** A batch sent only when `mayWrite` allows each of its rows, asked before each attempt. */
+  private guardedBatch(rows: ReadonlyArray<{ p: Pending }>, batch: BatchWriteItemCommand): BatchWriteItemCommand {
+    const mayWrite = this.opts.mayWrite;
+    if (!mayWrite) return batch;
+    return guardEachAttempt(batch, async () => {
+      for (const { p } of rows) if (!(await mayWrite(p.r))) return false;
+      return true;
+    });
+  }
+
+  /** A write with `mayWrite` asked before each of its attempts. */
+  private guarded(r: KeyedRecord, put: PutItemCommand): PutItemCommand {
+    const mayWrite = this.opts.mayWrite;
+    return mayWrite ? guardEachAttempt(put, () => mayWrite(r)) : put;
   }
 
   private async storedVersion(p: Pending): Promise<string | undefined> {

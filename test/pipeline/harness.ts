@@ -24,6 +24,7 @@ import { Prefix, type CompareOutput, type PlanOutput, type RunInput, type Summar
 import type { PipelineDeps } from '../../lib/pipeline/deps.ts';
 import type { PipelineSettings } from '../../lib/pipeline/env.ts';
 import type { IngestOutcome } from '../../lib/pipeline/ingest.ts';
+import { LOCAL_SNAPSHOT_FENCE_MS } from '../../lib/pipeline/pointers.ts';
 import { feedFolderFiles, lambdaContext, s3Event, type SnsPublishInput } from '../../lib/pipeline/local.ts';
 import { getText } from '../../lib/pipeline/objects.ts';
 import { startDynalite, startS3rver, type LocalDynamo, type LocalS3 } from '../../lib/pipeline/standins.ts';
@@ -101,6 +102,8 @@ export interface StageOptions {
   stateMachineArn?: string;
   debounceSeconds?: number;
   maxWaitSeconds?: number;
+  /** Ingest's snapshot fence (lib/pipeline/pointers.ts); default that of `oms-recon local`. */
+  snapshotFenceMs?: number;
 }
 
 /** What one state machine execution did. */
@@ -160,6 +163,7 @@ export class Stage {
       // The run trigger: no debounce by default (a test's clock moves only when it says so).
       debounceSeconds: opts.debounceSeconds ?? 0,
       maxWaitSeconds: opts.maxWaitSeconds ?? 60,
+      snapshotFenceMs: opts.snapshotFenceMs ?? LOCAL_SNAPSHOT_FENCE_MS,
       ...(opts.stateMachineArn ? { stateMachineArn: opts.stateMachineArn } : {}),
     };
   }
