@@ -14,7 +14,8 @@
  * (ignored once its manifest says finished) or an entry that its holder writes again: a
  * claimed or finished file is never missing from the index.
  *
- * Plan (lib/pipeline/plan.ts) reads CURFILE and OLDFILE (strongly consistent), then prunes what no later run needs: older versions of
+ * Plan (lib/pipeline/plan.ts) reads CURFILE (strongly consistent) and OLDFILE (eventually: plan
+ * wrote it, an earlier run), then prunes what no later run needs: older versions of
  * a re-uploaded file and failures a good version replaced are deleted; a snapshot file that
  * the newer snapshot of every facility it counts replaced, without a warning, is retired to
  * OLDFILE. A retired file's id stays known because its unchanged records still carry it (a
@@ -77,7 +78,7 @@ export function entryOf(m: FileManifest): Item {
   s('checksum', m.checksum);
   s('rejectedKey', m.rejectedKey);
   // As JSON text: its keys are partner data (a facility may be called `__proto__`).
-  if (m.facts !== undefined) item.facts = { S: JSON.stringify(m.facts) };
+  if (m.facts !== undefined) item.facts = { S: packFacts(m.facts, m) };
   if (m.error !== undefined) item.error = jsonToAttr(m.error, 'error');
   if (m.ttl !== undefined) item.ttl = { N: String(m.ttl) };
   return item;
@@ -133,6 +134,77 @@ async function writeItem(client: DynamoDBClient, tableName: string, item: Item, 
   }
 }
 
+/** The marker of packed facts (no facts field starts with `#`). */
+const PACKED = '#packed';
+
+type Facts = Record<string, unknown> & { facts?: Record<string, unknown>; stats?: Record<string, unknown> };
+
+/**
+ * The facts as JSON text, without what the entry says already: the file's name (in the facts
+ * and the stats), its version (the upload time, then bucket/key and object version: only the
+ * time is kept), its id, an empty warnings list. A run reads every entry: these are most of
+ * its bytes. {@link unpackFacts} puts them back.
+ */
+function packFacts(facts: Record<string, unknown>, m: FileManifest): string {
+  const name = `s3://${m.bucket}/${m.key}`;
+  const f = facts as Facts;
+  const out: Facts = { ...f };
+  let packed = false;
+  if (f.facts && typeof f.facts === 'object') {
+    const inner = { ...f.facts };
+    if (inner.file === name) {
+      delete inner.file;
+      packed = true;
+    }
+    const v = inner.version;
+    if (typeof v === 'string' && v.indexOf(' ') > 0 && v === `${v.slice(0, v.indexOf(' '))} ${m.bucket}/${m.key} ${m.objectVersion}`) {
+      inner.version = v.slice(0, v.indexOf(' '));
+      inner[PACKED] = 'version';
+      packed = true;
+    }
+    out.facts = inner;
+  }
+  if (f.stats && typeof f.stats === 'object' && f.stats.file === name) {
+    const { file: _file, ...stats } = f.stats;
+    out.stats = stats;
+    packed = true;
+  }
+  if (m.fileId !== undefined && f.fileId === m.fileId) {
+    delete out.fileId;
+    packed = true;
+  }
+  if (Array.isArray(f.warnings) && f.warnings.length === 0) {
+    delete out.warnings;
+    packed = true;
+  }
+  if (packed) out[PACKED] = 1;
+  return JSON.stringify(out);
+}
+
+function unpackFacts(facts: Record<string, unknown>, m: FileManifest): Record<string, unknown> {
+  if (!Object.hasOwn(facts, PACKED)) return facts;
+  const name = `s3://${m.bucket}/${m.key}`;
+  const { [PACKED]: _packed, ...out } = facts as Facts;
+  if (out.facts && typeof out.facts === 'object') {
+    const { [PACKED]: version, ...inner } = out.facts;
+    if (!Object.hasOwn(inner, 'file')) inner.file = name;
+    if (version === 'version') inner.version = `${inner.version as string} ${m.bucket}/${m.key} ${m.objectVersion}`;
+    // The key order of the facts as ingest wrote them (file, side, version, …).
+    out.facts = { file: inner.file, ...inner };
+  }
+  if (out.stats && typeof out.stats === 'object' && !Object.hasOwn(out.stats, 'file')) out.stats = { file: name, ...out.stats };
+  if (!Object.hasOwn(out, 'fileId') && m.fileId !== undefined) out.fileId = m.fileId;
+  if (!Object.hasOwn(out, 'warnings')) out.warnings = [];
+  return out;
+}
+
+/** An index entry as a manifest, its facts whole. */
+function decodeEntry(boundary: BoundaryName, item: Item): FileManifest {
+  const m = decodeManifest(boundary, item);
+  if (m.facts !== undefined) m.facts = unpackFacts(m.facts, m);
+  return m;
+}
+
 export async function putIndexEntry(client: DynamoDBClient, tableName: string, m: FileManifest, retry: ResolvedRetry): Promise<void> {
   await writeItem(client, tableName, entryOf(m), retry);
 }
@@ -144,7 +216,7 @@ export async function indexedFacts(client: DynamoDBClient, tableName: string, f:
     () => client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: indexPk(f.boundary) }, sk: { S: fileSk(f) } }, ConsistentRead: true })),
     retry,
   );
-  return out.Item ? decodeManifest(f.boundary, out.Item).facts : undefined;
+  return out.Item ? decodeEntry(f.boundary, out.Item).facts : undefined;
 }
 
 /** Marks a file in flight before its claim is taken (claimFile). */
@@ -232,10 +304,11 @@ export async function readFileIndex(client: DynamoDBClient, tableName: string, b
   const retry = resolveRetry(opts);
   const now = opts.now ?? new Date();
   const files = (await indexed(client, tableName, boundary, indexPk(boundary), true, retry))
-    .map((item) => decodeManifest(boundary, item))
+    .map((item) => decodeEntry(boundary, item))
     .filter((m) => isLive(m.ttl, now));
   const retired: RetiredFile[] = [];
-  for (const item of await queryAll(client, tableName, retiredPk(boundary), true, retry)) {
+  // Eventually consistent: plan wrote them, in an earlier run (runs are minutes apart, replication takes under a second).
+  for (const item of await queryAll(client, tableName, retiredPk(boundary), false, retry)) {
     const r: RetiredFile = { fileId: str(item, 'sk') ?? '', file: str(item, 'file') ?? '', side: str(item, 'side') as SideName };
     const checksum = str(item, 'checksum');
     if (checksum !== undefined) r.checksum = checksum;

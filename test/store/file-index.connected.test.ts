@@ -115,3 +115,26 @@ describe('pruning', () => {
     expect(await raw(indexPk('inventory'), fileSk(f))).toMatchObject({ status: { S: 'done' } });
   });
 });
+
+describe('index entries', () => {
+  it('give back the facts exactly as ingest wrote them, though stored without what the entry says already', async () => {
+    // Prepare: facts as ingest writes them, for a key with spaces and a facility called __proto__
+    const f: FileRef = { boundary: 'intake', bucket: 'inbox', key: 'inbound/oms-inventory/a b/day 1.csv', objectVersion: 'v 7' };
+    const name = `s3://${f.bucket}/${f.key}`;
+    const facilities = JSON.parse('{"__proto__":"2026-11-26T05:30:00.000Z","DAL1":null}') as Record<string, string | null>;
+    const facts = {
+      facts: { file: name, side: 'oms', version: `2026-11-26T06:00:00.000Z ${f.bucket}/${f.key} ${f.objectVersion}`, facilities, drop: '2026-11-26T06:00:00.000Z' },
+      stats: { file: name, feed: 'oms-inventory', side: 'oms', format: 'csv', read: 2, used: 2, rejected: 0 },
+      warnings: [], warningTotal: 0, fileId: 'LhGt9OGtdD0SXigK', confirmed: [0, 2],
+    };
+    const claim = await claimFile(db.client, db.tableName, { file: f, feed: 'oms-inventory', now: T0 });
+    // Act
+    expect(claim.claimed && (await completeFile(db.client, db.tableName, f, claim.token, { ...outcome, facts, now: at(1) }))).toBe(true);
+    const entry = await raw(indexPk('intake'), fileSk(f));
+    const got = (await readFileIndex(db.client, db.tableName, 'intake', { now: at(2) })).files.find((m) => m.key === f.key);
+    // Assess
+    expect(got!.facts).toEqual(facts);
+    expect(Object.keys((got!.facts as typeof facts).facts.facilities)).toEqual(['__proto__', 'DAL1']);
+    expect(entry!.facts.S!.length).toBeLessThan(JSON.stringify(facts).length - 2 * name.length);
+  });
+});
