@@ -2,6 +2,7 @@
  * The handlers' settings, read from the environment once and checked: a missing or bad
  * variable fails the first invocation with a message naming it (not a crash deep inside).
  */
+import type { WriterTiming } from '../store/writers.ts';
 import { parseConfig, type ReconConfig } from '../config-file.ts';
 import { ErrorCodes, ReconError } from '../errors.ts';
 import { Env } from './contracts.ts';
@@ -23,6 +24,8 @@ export interface PipelineSettings {
   reportLinkExpiresSeconds?: number;
   /** How ingest cuts a file into invocations (lib/pipeline/chunk.ts); absent fields take DEFAULT_CHUNK. */
   chunk?: Partial<ChunkSettings>;
+  /** The sole-writer leases (lib/store/writers.ts); absent: their defaults. Tests shorten them. */
+  writers?: Partial<WriterTiming>;
 }
 
 /** The run trigger's defaults (docs/deploy.md, "Runs"). */

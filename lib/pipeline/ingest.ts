@@ -20,7 +20,7 @@ import { isReconError } from '../errors.ts';
 import { FEEDS, type BoundaryName } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
 import type { FileStats, Rejection, Warning } from '../report/model.ts';
-import { checkpointFile, claimFile, completeFile, encodeRecordSk, failFile, fileIdOf, keyHash, listFiles, raiseSnapshot, RecordUpserter, recordPk, recordVersion, shardOf, versionUpload } from '../store/index.ts';
+import { checkpointFile, claimFile, completeFile, encodeRecordSk, failFile, fileIdOf, keyHash, listFiles, raiseSnapshot, RecordUpserter, recordPk, recordVersion, shardOf, SideWriter, versionUpload } from '../store/index.ts';
 import type { StoredRef, UpsertCounts } from '../store/index.ts';
 import { ChunkPause, ChunkProgress, chunkSettings, ClaimLost, sourceOf } from './chunk.ts';
 import type { FileCheckpoint, FileRef, KeyedRecord } from '../store/types.ts';
@@ -199,7 +199,10 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
     return names.get(id) ?? `file ${id}`;
   };
   const duplicates: Array<{ record: KeyedRecord; stored: StoredRef; kept: 'new' | 'stored' }> = [];
+  // This invocation as a writer of the file's side: alone, it writes new rows in batches (writers.ts).
+  const writer = new SideWriter(deps.dynamo, settings.tableName, { boundary: boundary.name, side: feed.side, id: `${fileId}.${randomUUID().slice(0, 8)}`, timing: settings.writers });
   const upserter = new RecordUpserter(deps.dynamo, settings.tableName, {
+    writer,
     shards: settings.shards,
     ttlSeconds,
     now,
@@ -381,6 +384,8 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
     throw e;
   } finally {
     body?.destroy();
+    // Ends this invocation's lease on the side (a lease left behind runs out by itself).
+    await writer.release().catch((e: unknown) => log({ level: 'WARN', message: 'writer release failed', file: name, error: (e as Error).message }));
   }
   // Outside the try: if this throws, the redelivered event finds the file done and starts the run then.
   await startRun(deps, boundary.name, 'ingest');

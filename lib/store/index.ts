@@ -18,3 +18,5 @@ export type { UpsertCounts, UpsertOptions, StoredRef } from './upsert.ts';
 export { raiseSnapshot, snapshotPk } from './snapshots.ts';
 export { markArrival, arm, disarm, acquire, release, getDrop, isPending, liveHolder, liveWaiter, dropPk } from './drops.ts';
 export type { DropState } from './drops.ts';
+export { SideWriter, DEFAULT_WRITER_TIMING, writersPk } from './writers.ts';
+export type { WriterTiming, SideWriterOptions } from './writers.ts';

@@ -9,6 +9,12 @@
  * version never wins, even when two ingests race (the condition fails: counted `older`).
  * Unchanged rows cost the read only.
  *
+ * A writer that is the only one of its side (a {@link SideWriter} holding the sole grant,
+ * writers.ts) writes the rows it read after the grant with BatchWriteItem instead: nobody else
+ * can have written them since its read, so the condition would always hold. A first load is
+ * then a read and a batched write per 100 rows, not 100 PutItems. Without a writer, or when
+ * another ingest of the side is at work, every write is conditional.
+ *
  * Two rows of one identity in one file are found through the store (the stored item has the
  * same file id and another line): the later line wins and the caller is told — no per-row
  * map in memory. Memory is bounded by `concurrency` batches of 100 records.
@@ -16,6 +22,8 @@
 import {
   BatchGetItemCommand,
   type BatchGetItemCommandOutput,
+  BatchWriteItemCommand,
+  GetItemCommand,
   PutItemCommand,
   type DynamoDBClient,
   type KeysAndAttributes,
@@ -26,9 +34,12 @@ import { SECTION_END } from './keys.ts';
 import { consumedCapacity, encodeRecord, RecordAttr } from './records.ts';
 import { backoffMs, isConditionFailure, isRetryable, resolveRetry, sleep, storageError, withRetry, type ResolvedRetry } from './retry.ts';
 import type { KeyedRecord, RetryOptions } from './types.ts';
+import type { SideWriter } from './writers.ts';
 
 /** BatchGetItem's limit. */
 export const READ_BATCH = 100;
+/** BatchWriteItem's limit. */
+const WRITE_BATCH = 25;
 
 /** What the store held for a record's identity when a newer or older row of it came. */
 export interface StoredRef {
@@ -48,6 +59,8 @@ export interface UpsertCounts {
   older: number;
   /** Rows whose identity was already stored from the same file (another line). */
   duplicates: number;
+  /** Of `written`: rows written with BatchWriteItem by the side's sole writer (writers.ts). */
+  alone?: number;
 }
 
 export interface UpsertOptions extends RetryOptions {
@@ -64,6 +77,12 @@ export interface UpsertOptions extends RetryOptions {
   putConcurrency?: number;
   /** Told of every row whose identity the store (or the batch) already held from another row: `kept` says which won. */
   onDuplicate?: (d: { record: KeyedRecord; stored: StoredRef; kept: 'new' | 'stored' }) => void;
+  /**
+   * This upserter's registration as a writer of its side (every record it takes is of that
+   * side): writes wait for its lease, and go unconditional while it writes alone. Absent: every
+   * write is a conditional PutItem.
+   */
+  writer?: SideWriter;
   /** Whether a stored row from another file is a duplicate too (e.g. a part of the same drop). Default: never. */
   sameDrop?: (record: KeyedRecord, stored: StoredRef) => boolean;
   now?: Date;
@@ -77,7 +96,7 @@ interface Pending {
 
 /** Upserts records (see the module comment). `add` them in file order, then `end()`. */
 export class RecordUpserter {
-  readonly counts: UpsertCounts = { written: 0, refreshed: 0, unchanged: 0, older: 0, duplicates: 0 };
+  readonly counts: UpsertCounts = { written: 0, refreshed: 0, unchanged: 0, older: 0, duplicates: 0, alone: 0 };
   private batch = new Map<string, Pending>();
   private readonly inflight = new Set<Promise<void>>();
   private readonly inflightKeys = new Map<string, Promise<void>>();
@@ -157,6 +176,9 @@ export class RecordUpserter {
 
   /** One batch: read, decide, write. */
   private async process(rows: Pending[]): Promise<void> {
+    await this.opts.writer?.permit();
+    // Wall-clock time of the read: rows read after a sole grant may be written alone.
+    const readAt = Date.now();
     const stored = await this.read(rows);
     const toWrite: Array<{ p: Pending; refresh: boolean }> = [];
     for (const p of rows) {
@@ -190,7 +212,7 @@ export class RecordUpserter {
       if (this.dueForRefresh(s)) toWrite.push({ p, refresh: true });
       else this.counts.unchanged++;
     }
-    await this.write(toWrite);
+    await this.write(toWrite, readAt);
   }
 
   private dueForRefresh(s: Item): boolean {
@@ -226,41 +248,120 @@ export class RecordUpserter {
     return out;
   }
 
-  private async write(rows: Array<{ p: Pending; refresh: boolean }>): Promise<void> {
+  private async write(rows: Array<{ p: Pending; refresh: boolean }>, readAt: number): Promise<void> {
+    const w = this.opts.writer;
+    let conditional: Array<{ p: Pending; refresh: boolean; uncertain?: boolean }> = rows;
+    if (w && rows.length > 0 && w.mayWriteAlone(readAt)) {
+      conditional = [];
+      const groups: Array<typeof rows> = [];
+      for (let i = 0; i < rows.length; i += WRITE_BATCH) groups.push(rows.slice(i, i + WRITE_BATCH));
+      await Promise.all(groups.map(async (g) => conditional.push(...(await this.writeAlone(w, g, readAt)))));
+    }
     const limit = this.opts.putConcurrency ?? 25;
     let next = 0;
     const worker = async () => {
-      while (next < rows.length) {
-        const { p, refresh } = rows[next++];
-        try {
-          await withRetry(
-            `PutItem ${p.r.file}:${p.r.line}`,
-            async () => {
-              const res: { ConsumedCapacity?: { CapacityUnits?: number } } = await this.client.send(
-                new PutItemCommand({
-                  TableName: this.tableName,
-                  Item: p.item,
-                  ConditionExpression: 'attribute_not_exists(sk) OR #v < :v',
-                  ExpressionAttributeNames: { '#v': RecordAttr.version },
-                  ExpressionAttributeValues: { ':v': { S: p.r.version } },
-                  ReturnConsumedCapacity: 'TOTAL',
-                }),
-              );
-              consumedCapacity.write += res.ConsumedCapacity?.CapacityUnits ?? 0;
-            },
-            this.retry,
-          );
+      while (next < conditional.length) {
+        const row = conditional[next++];
+        if (await this.putConditional(row.p, row.uncertain === true)) {
           this.counts.written++;
-          if (refresh) this.counts.refreshed++;
-        } catch (e) {
+          if (row.refresh) this.counts.refreshed++;
+        } else {
           // A newer version landed between the read and the write (another ingest): it stays.
-          if (isConditionFailure(e)) this.counts.older++;
-          else throw e;
+          this.counts.older++;
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(limit, rows.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(limit, conditional.length) }, worker));
   }
+
+  /**
+   * Up to 25 rows with one BatchWriteItem, unconditionally, while the sole grant lasts
+   * (unprocessed items are sent again). Returns the rows left to the conditional path: those
+   * the grant ran out for, and those of a request that timed out (it may have landed: `uncertain`).
+   */
+  private async writeAlone(w: SideWriter, rows: Array<{ p: Pending; refresh: boolean }>, readAt: number): Promise<Array<{ p: Pending; refresh: boolean; uncertain?: boolean }>> {
+    let pending = rows;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (!w.mayWriteAlone(readAt)) return pending;
+      let unprocessed: typeof rows = [];
+      try {
+        const res = await this.client.send(
+          new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending.map(({ p }) => ({ PutRequest: { Item: p.item } })) }, ReturnConsumedCapacity: 'TOTAL' }),
+          { abortSignal: w.requestSignal() },
+        );
+        for (const c of res.ConsumedCapacity ?? []) consumedCapacity.write += c.CapacityUnits ?? 0;
+        const left = res.UnprocessedItems?.[this.tableName] ?? [];
+        if (left.length > 0) {
+          const keys = new Set(left.map((r) => r.PutRequest!.Item!.pk.S + SECTION_END + SECTION_END + r.PutRequest!.Item!.sk.S));
+          unprocessed = pending.filter(({ p }) => keys.has(p.key));
+        }
+      } catch (e) {
+        if (isAbort(e)) {
+          w.abandonedRequest();
+          return pending.map((r) => ({ ...r, uncertain: true }));
+        }
+        if (!isRetryable(e) || attempt >= this.retry.maxAttempts) throw storageError(`BatchWriteItem on ${this.tableName}`, e, { file: pending[0].p.r.file });
+        await sleep(backoffMs(attempt, this.retry));
+        continue;
+      }
+      for (const row of pending) {
+        if (unprocessed.includes(row)) continue;
+        this.counts.written++;
+        this.counts.alone!++;
+        if (row.refresh) this.counts.refreshed++;
+      }
+      pending = unprocessed;
+      if (pending.length > 0) await sleep(backoffMs(attempt, this.retry));
+    }
+    return [];
+  }
+
+  /**
+   * One conditional PutItem `attribute_not_exists(sk) OR v < :v`; false when the condition
+   * failed (a newer version is stored). `uncertain`: an earlier request with this row may have
+   * landed, so a failed condition is checked against the stored version.
+   */
+  private async putConditional(p: Pending, uncertain: boolean): Promise<boolean> {
+    const w = this.opts.writer;
+    for (let attempt = 1; ; attempt++) {
+      if (w && !w.mayWrite()) await w.permit();
+      try {
+        const res: { ConsumedCapacity?: { CapacityUnits?: number } } = await this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: p.item,
+            ConditionExpression: 'attribute_not_exists(sk) OR #v < :v',
+            ExpressionAttributeNames: { '#v': RecordAttr.version },
+            ExpressionAttributeValues: { ':v': { S: p.r.version } },
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+          w ? { abortSignal: w.requestSignal() } : {},
+        );
+        consumedCapacity.write += res.ConsumedCapacity?.CapacityUnits ?? 0;
+        return true;
+      } catch (e) {
+        if (isConditionFailure(e)) return uncertain && (await this.storedVersion(p)) === p.r.version;
+        if (isAbort(e)) uncertain = true;
+        else if (!isRetryable(e)) throw storageError(`PutItem ${p.r.file}:${p.r.line}`, e);
+        if (attempt >= this.retry.maxAttempts) throw storageError(`PutItem ${p.r.file}:${p.r.line} (after ${attempt} attempts)`, e);
+        await sleep(backoffMs(attempt, this.retry));
+      }
+    }
+  }
+
+  private async storedVersion(p: Pending): Promise<string | undefined> {
+    const out = await withRetry(
+      `GetItem ${p.r.file}:${p.r.line}`,
+      () => this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: p.item.pk, sk: p.item.sk }, ConsistentRead: true, ProjectionExpression: '#v', ExpressionAttributeNames: { '#v': RecordAttr.version } })),
+      this.retry,
+    );
+    return out.Item?.[RecordAttr.version]?.S;
+  }
+}
+
+/** The SDK's error for a request its abort signal ended. */
+function isAbort(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { name?: string }).name === 'AbortError';
 }
 
 function refOf(r: KeyedRecord): StoredRef {

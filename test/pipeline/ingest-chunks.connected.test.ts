@@ -17,7 +17,7 @@ import type { IngestOutcome } from '../../lib/pipeline/ingest.ts';
 import { getLines } from '../../lib/pipeline/objects.ts';
 import { checkpointFile, claimFile } from '../../lib/store/index.ts';
 import type { KeyedRecord } from '../../lib/store/types.ts';
-import { dieAfter } from '../support/dynamo-faults.ts';
+import { dieAfterWrites } from '../support/dynamo-faults.ts';
 import { feedPath, startStandIns, type Stage, type StandIns } from './harness.ts';
 
 const ROWS = 10_000;
@@ -145,7 +145,7 @@ describe('an invocation killed mid-chunk', () => {
     const c = await chunkedStage({ chunkRows: 1_000, checkpointSeconds: 3_600, leaseSeconds: 300 });
     const { event } = await c.stage.put(file.key, file.body);
     const dying = standIns.db.newClient();
-    const death = dieAfter(dying, 'PutItemCommand', writes);
+    const death = dieAfterWrites(dying, writes);
     await expect(c.run(event, c.deps({ dynamo: dying }))).rejects.toThrow(/killed/);
     expect(death.dead).toBe(true);
     const left = (await c.stage.manifest(event, 'intake'))!;

@@ -86,14 +86,19 @@ export function delayFirstBatch(client: DynamoDBClient, ms: number) {
 }
 
 /**
- * A process that dies: after `calls` calls of `commandName` have gone through, every call of
- * every command fails at once and for good (not retryable), so nothing more is written —
- * not even the manifest's `failed` status — as when Lambda kills an invocation (timeout, OOM).
+ * A process that dies: once `items` record writes have gone through (a PutItem counts one, a
+ * BatchWriteItem as many as it carries — the sole writer batches them), every call of every
+ * command fails at once and for good (not retryable), so nothing more is written — not even
+ * the manifest's `failed` status — as when Lambda kills an invocation (timeout, OOM).
  */
-export function dieAfter(client: DynamoDBClient, commandName: string, calls: number) {
-  const stats = { calls: 0, dead: false };
-  add(client, `die-after-${commandName}`, (next, command) => async (args) => {
-    if (!stats.dead && command === commandName && ++stats.calls > calls) stats.dead = true;
+export function dieAfterWrites(client: DynamoDBClient, items: number) {
+  const stats = { items: 0, dead: false };
+  add(client, 'die-after-writes', (next, command) => async (args) => {
+    if (!stats.dead && (command === 'PutItemCommand' || command === 'BatchWriteItemCommand')) {
+      const n = command === 'PutItemCommand' ? 1 : Object.values(args.input.RequestItems as Record<string, WriteRequest[]>).reduce((t, r) => t + r.length, 0);
+      if (stats.items + n > items) stats.dead = true;
+      else stats.items += n;
+    }
     if (stats.dead) throw sdkError('InvocationKilled', 400, 'the invocation was killed');
     return next(args);
   });
