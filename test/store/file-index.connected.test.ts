@@ -10,7 +10,7 @@ import { inFlightPk, indexPk, listUnfinished, markInFlight, pruneFileIndex, read
 import { claimFile, completeFile, failFile, filePk, fileSk, getFile } from '../../lib/store/manifest.ts';
 import { resolveRetry } from '../../lib/store/retry.ts';
 import type { FileRef } from '../../lib/store/types.ts';
-import { dieAfter } from '../support/dynamo-faults.ts';
+import { injectErrors, sdkError } from '../support/dynamo-faults.ts';
 
 let db: LocalDynamo;
 beforeAll(async () => {
@@ -83,7 +83,7 @@ describe('a crash between the index entry and the manifest', () => {
     const f = fileRef('financial');
     const first = await claimFile(db.client, db.tableName, { file: f, feed: 'oms-transactions', now: T0, leaseMs: 60_000 });
     const dying = db.newClient();
-    dieAfter(dying, 'UpdateItemCommand', 1);
+    injectErrors(dying, 'UpdateItemCommand', () => sdkError('InvocationKilled', 400, 'the invocation was killed'), { passes: 1 });
     // Act
     const crash = await (first.claimed ? completeFile(dying, db.tableName, f, first.token, { ...outcome, now: at(0.5) }) : Promise.resolve(false)).then(() => undefined, (e: Error) => e);
     const indexed = await readFileIndex(db.client, db.tableName, 'financial', { now: at(0.5) });
