@@ -18,21 +18,19 @@
  * it by the size of the existing item (at least 1 unit): the meter reads that item with an
  * unmetered client to bill it exactly.
  */
-import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import {
-  DynamoDBClient,
+  type DynamoDBClient,
   GetItemCommand,
   ScanCommand,
   type AttributeValue,
   type ConsumedCapacity,
-  type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { startS3rver, type LocalDynamo } from '../lib/pipeline/standins.ts';
+import { startS3rver } from '../lib/pipeline/standins.ts';
 import { itemSize } from '../lib/store/attr.ts';
 import { createTable } from '../lib/store/table.ts';
 import { Stage, type StageOptions, type StandIns } from '../test/pipeline/harness.ts';
+import { startDynaliteProcess } from './dynalite-child.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -326,35 +324,7 @@ export async function scanAll(client: DynamoDBClient, table: string): Promise<It
  * CPU time is then the handlers' and the clients', not dynalite's) and s3rver in this one.
  */
 export async function startBenchStandIns(): Promise<StandIns> {
-  const child = fork(fileURLToPath(new URL('./dynalite-process.mjs', import.meta.url)), [], {
-    execArgv: ['--max-old-space-size=8192'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { port: number }).port));
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`dynalite exited with ${code}`)));
-  });
-  const endpoint = `http://127.0.0.1:${port}`;
-  const clients: DynamoDBClient[] = [];
-  const newClient = (config: Partial<DynamoDBClientConfig> = {}) => {
-    const c = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, ...config });
-    clients.push(c);
-    return c;
-  };
-  const db: LocalDynamo = {
-    client: newClient(),
-    tableName: 'unused',
-    endpoint,
-    newClient,
-    async stop() {
-      for (const c of clients) c.destroy();
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.disconnect();
-      });
-    },
-  };
+  const db = await startDynaliteProcess();
   const s3 = await startS3rver({ bucket: 'oms-recon-bench' });
   let n = 0;
   return {

@@ -23,19 +23,29 @@ async function writeLines(path: string, header: string, rows: number, line: (i: 
 
 export const FACILITIES = ['DAL1', 'ATL1', 'SEA1', 'PHX2', 'NYC3', 'CHI1', 'LAX4', 'MIA1', 'DEN2', 'BOS1'];
 
-/** `rows` per side: rows / 10 SKUs in 10 facilities; about 1% of rows differ, a few are missing on a side. */
+/**
+ * `rows` per side: rows / 10 SKUs in 10 facilities; about 1% of rows differ, a few are missing
+ * on a side. Streams: the counts are drawn again for each file (the same generator, the same
+ * draws), so memory holds only the ~rows / 100 differing row numbers — a 10M-row pair is
+ * written in a few MB.
+ */
 export async function inventoryPair(dir: string, rows: number, seed = 1): Promise<{ oms: string; warehouse: string; differing: number }> {
-  const r = rng(seed);
-  const qty = Array.from({ length: rows }, () => Math.floor(r() * 500));
+  // The draws: rows counts, then the differing rows (the order the files have always been drawn in).
+  const after = rng(seed);
+  for (let i = 0; i < rows; i++) after();
   const diff = new Set<number>();
-  while (diff.size < Math.floor(rows / 100)) diff.add(Math.floor(r() * rows));
+  while (diff.size < Math.floor(rows / 100)) diff.add(Math.floor(after() * rows));
   const nf = FACILITIES.length;
   const sku = (i: number) => `SKU-${String(Math.floor(i / nf)).padStart(7, '0')}`;
   const oms = `${dir}/oms-inventory-${rows}.csv`, warehouse = `${dir}/warehouse-inventory-${rows}.csv`;
-  await writeLines(oms, 'sku,facility_id,on_hand,as_of', rows, (i) => `${sku(i)},${FACILITIES[i % nf]},${qty[i]},2026-11-26T06:00:00Z`);
-  await writeLines(warehouse, 'sku,facility_id,on_hand,counted_at', rows, (i) =>
-    diff.has(i) && i % 7 === 0 ? undefined : `${sku(i)},${FACILITIES[i % nf]},${diff.has(i) ? qty[i] + 1 + (i % 5) : qty[i]},2026-11-26T05:30:00Z`,
-  );
+  // Each file draws the counts afresh, row by row; writeLines calls `line` once per row, in order.
+  let r = rng(seed);
+  await writeLines(oms, 'sku,facility_id,on_hand,as_of', rows, (i) => `${sku(i)},${FACILITIES[i % nf]},${Math.floor(r() * 500)},2026-11-26T06:00:00Z`);
+  r = rng(seed);
+  await writeLines(warehouse, 'sku,facility_id,on_hand,counted_at', rows, (i) => {
+    const qty = Math.floor(r() * 500);
+    return diff.has(i) && i % 7 === 0 ? undefined : `${sku(i)},${FACILITIES[i % nf]},${diff.has(i) ? qty + 1 + (i % 5) : qty},2026-11-26T05:30:00Z`;
+  });
   return { oms, warehouse, differing: diff.size };
 }
 

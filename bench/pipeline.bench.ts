@@ -28,7 +28,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchWriteItemCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { writeSample } from '../lib/sample/index.ts';
 import { FEED_NAMES, type FeedName } from '../lib/feeds/catalog.ts';
 import { createTable } from '../lib/store/table.ts';
@@ -36,6 +36,7 @@ import { Clock, type Stage, type StandIns, type StepName } from '../test/pipelin
 import { CapacityMeter, describeUsage, S3Meter, scanAll, startBenchStandIns, tableStorage, type Usage } from './capacity.ts';
 import { GB, perMillionRows, perMonth, PRICES, table, total, type Measured } from './cost.ts';
 import { InventoryDrops } from './generate.ts';
+import { rawBatchWrite } from './raw-write.ts';
 
 const num = (name: string, fallback: number) => {
   const v = process.env[name];
@@ -117,28 +118,6 @@ async function transitionsPerRun(shards: number): Promise<number> {
     return n;
   };
   return walk(definition as Def);
-}
-
-/** A hand-written loader: BatchWriteItem of 25, `concurrency` in flight, unprocessed items resent. */
-async function rawBatchWrite(client: DynamoDBClient, tableName: string, items: Array<Record<string, AttributeValue>>, concurrency = 6): Promise<number> {
-  let next = 0;
-  let written = 0;
-  const worker = async () => {
-    for (;;) {
-      const start = next;
-      next += 25;
-      if (start >= items.length) return;
-      let batch: WriteRequest[] = items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
-      while (batch.length) {
-        const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: batch } }));
-        const un = out.UnprocessedItems?.[tableName] ?? [];
-        written += batch.length - un.length;
-        batch = un;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return written;
 }
 
 const cpuSeconds = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e6;

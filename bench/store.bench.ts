@@ -16,7 +16,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchWriteItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { writeSample } from '../lib/sample/index.ts';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DEFAULT_CONFIG } from '../lib/config.ts';
@@ -30,6 +30,7 @@ import { recordPk, encodeRecordSk, shardOf } from '../lib/store/keys.ts';
 import { itemSize } from '../lib/store/attr.ts';
 import { FEED_NAMES, type FeedName, type BoundaryName } from '../lib/feeds/catalog.ts';
 import type { KeyedRecord } from '../lib/store/types.ts';
+import { rawBatchWrite, type RawItem } from './raw-write.ts';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
 const CONCURRENCY = Number(process.argv[3] ?? 6);
@@ -46,38 +47,20 @@ function records(from: number, count: number): KeyedRecord[] {
   });
 }
 
-/** What a hand-written ingest loop would do: marshal by hand, 25 per request, N workers, resend unprocessed. */
-async function rawLoop(client: DynamoDBClient, table: string, rs: KeyedRecord[], concurrency: number): Promise<number> {
-  const expires = Math.floor(Date.now() / 1000) + TTL_SECONDS;
-  let next = 0;
-  let written = 0;
-  const worker = async () => {
-    for (;;) {
-      const start = next;
-      next += 25;
-      if (start >= rs.length) return;
-      let batch: WriteRequest[] = rs.slice(start, start + 25).map((r) => {
-        const f: Record<string, { S: string }> = {};
-        for (const [k, v] of Object.entries(r.fields)) f[k] = { S: v };
-        return {
-          PutRequest: {
-            Item: {
-              pk: { S: recordPk(r.boundary, shardOf(r.group, SHARDS)) }, sk: { S: encodeRecordSk(r) },
-              f: { M: f }, feed: { S: r.feed }, file: { S: r.file }, line: { N: String(r.line) }, ttl: { N: String(expires) },
-            },
-          },
-        };
-      });
-      while (batch.length) {
-        const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: batch } }));
-        const un = out.UnprocessedItems?.[table] ?? [];
-        written += batch.length - un.length;
-        batch = un;
-      }
-    }
+/** A stored item as a hand-written ingest loop would marshal it (bench/raw-write.ts marshals it inside the timed loop). */
+function rawItem(r: KeyedRecord, expires: number): RawItem {
+  const f: Record<string, { S: string }> = {};
+  for (const [k, v] of Object.entries(r.fields)) f[k] = { S: v };
+  return {
+    pk: { S: recordPk(r.boundary, shardOf(r.group, SHARDS)) }, sk: { S: encodeRecordSk(r) },
+    f: { M: f }, feed: { S: r.feed }, file: { S: r.file }, line: { N: String(r.line) }, ttl: { N: String(expires) },
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return written;
+}
+
+/** What a hand-written ingest loop would do: marshal by hand, 25 per request, N workers, resend unprocessed. */
+function rawLoop(client: DynamoDBClient, table: string, rs: KeyedRecord[], concurrency: number): Promise<number> {
+  const expires = Math.floor(Date.now() / 1000) + TTL_SECONDS;
+  return rawBatchWrite(client, table, rs, { concurrency, toItem: (r) => rawItem(r, expires) });
 }
 
 /**

@@ -486,8 +486,9 @@ export class OmsReconciliation extends Construct {
       statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fns.ingest.functionArn] })],
     }).attachToRole(fns.ingest.role!);
     // Every 15 minutes ingest looks for files whose ingest died (lease run out) and resumes
-    // them from their checkpoint (chunk.ts findStuckFiles / resumeStuckFile). A schedule, not
-    // plan: plan invoking ingest would close a dependency cycle (ingest → state machine → plan).
+    // them from their checkpoint (chunk.ts resumeStuckFiles). A run's end resumes its boundary's
+    // stuck files too (ingest handles the end event: trigger.ts onExecutionEnd). Not plan: plan
+    // invoking ingest would close a dependency cycle (ingest → state machine → plan).
     new events.Rule(this, 'ResumeStuckIngests', {
       description: 'oms-recon: resumes ingests whose invocation died mid-file',
       schedule: events.Schedule.rate(Duration.minutes(15)),

@@ -13,7 +13,7 @@
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { ErrorCodes, ReconError } from '../lib/errors.ts';
 import { BOUNDARIES, type BoundaryName } from '../lib/feeds/catalog.ts';
-import { findStuckFiles, isContinuation, lambdaContinuer, resumeStuckFile, type IngestContinuation, type ResumeResult } from '../lib/pipeline/chunk.ts';
+import { isContinuation, lambdaContinuer, resumeStuckFiles, type IngestContinuation, type ResumeResult } from '../lib/pipeline/chunk.ts';
 import type { PipelineDeps } from '../lib/pipeline/deps.ts';
 import { ingestObject, type IngestOptions, type IngestOutcome, type S3ObjectEvent } from '../lib/pipeline/ingest.ts';
 import { notIngestedMetrics } from '../lib/pipeline/metrics.ts';
@@ -47,16 +47,8 @@ export function createHandler(deps: PipelineDeps, obs?: Observability) {
       if (!(BOUNDARIES as readonly string[]).includes(event.boundary)) throw new ReconError(ErrorCodes.USAGE, `schedule event for unknown boundary ${JSON.stringify(event.boundary)}`);
       return startRun(deps, event.boundary, 'schedule');
     }
-    if ('resumeStuckIngests' in event) {
-      // The schedule's sweep: every file whose ingest died is resumed from its checkpoint.
-      const results: ResumeResult[] = [];
-      for (const stuck of await findStuckFiles(deps)) {
-        const r = await resumeStuckFile(deps, stuck);
-        (deps.log ?? (() => {}))({ level: r.resumed ? 'WARN' : 'ERROR', message: r.resumed ? 'resuming a stuck ingest' : 'cannot resume a stuck ingest', ...r });
-        results.push(r);
-      }
-      return results;
-    }
+    // The schedule's sweep: every file whose ingest died is resumed from its checkpoint.
+    if ('resumeStuckIngests' in event) return resumeStuckFiles(deps);
     const remainingMs = typeof context?.getRemainingTimeInMillis === 'function' ? () => context.getRemainingTimeInMillis() : undefined;
     if (isContinuation(event)) {
       const { record, handoff } = event.continueIngest;

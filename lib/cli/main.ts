@@ -12,9 +12,10 @@ ${RECONCILE_USAGE}
 
   oms-recon sample --out <dir> [--seed <n>] [--scale <n>]
       write sample feeds for all four boundaries, with planted discrepancies and answer-key.json
-  oms-recon local --inbox <dir> --out <dir> [--state <dir>] [--config <file>] [--shards <n>] [--link-expires <seconds>]
+  oms-recon local --inbox <dir> --out <dir> [--state <dir>] [--config <file>] [--shards <n>] [--link-expires <seconds>] [--chunk-rows <n>]
       run the whole pipeline on this machine (DynamoDB, S3 and Step Functions stand-ins);
-      --state keeps their data in <dir>, so the next run sees this one (new / ongoing / resolved)
+      --state keeps their data in <dir>, so the next run sees this one (new / ongoing / resolved);
+      --chunk-rows ingests each file in invocations of at most <n> rows, each resuming from a checkpoint
   oms-recon demo [--out <dir>]
       write the sample feeds and run them through \`oms-recon local\` (this is \`npm start\`)
 

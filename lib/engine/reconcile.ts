@@ -20,7 +20,7 @@ import { byFileLine, keptRejected, keptWarnings, type Kept } from '../report/kep
 import { LineFile, spillPaths } from './spill.ts';
 import { canUseTwoThreads, readFiles, worthTwoThreads, type FileJob } from './parallel.ts';
 import { duplicateWarning, Resolver } from './resolve.ts';
-import { currentSnapshots, isSnapshotSide, liveRows, snapshotTimeOf } from '../boundaries/snapshot.ts';
+import { currentSnapshots, isSnapshotSide, liveRows, partitioner, snapshotTimeOf } from '../boundaries/snapshot.ts';
 
 export interface FeedInput {
   side: SideName;
@@ -61,6 +61,8 @@ export class Tally {
 
   private readonly resolver: Resolver;
   private readonly snapshotSide: (side: SideName) => boolean;
+  /** What a snapshot row's snapshot covers (its facility, or its file's partner). */
+  private readonly partition: (r: CanonRecord) => string;
   /** A row's snapshot time (snapshot sides), when the boundary has any. */
   private readonly rank: ((r: CanonRecord) => string) | undefined;
 
@@ -72,6 +74,7 @@ export class Tally {
   ) {
     const snapshot = new Map(boundary.sides.map((side) => [side, isSnapshotSide(boundary, side, config)] as const));
     this.snapshotSide = (side) => snapshot.get(side) === true;
+    this.partition = partitioner(boundary, config);
     const drop = scope.drop ?? '';
     this.rank = [...snapshot.values()].some(Boolean) ? (r) => (this.snapshotSide(r.side) ? snapshotTimeOf(r, drop) : '') : undefined;
     this.resolver = new Resolver(boundary, this.rank);
@@ -85,7 +88,7 @@ export class Tally {
     const counted = files ? rows.filter((r) => Object.hasOwn(files, r.file) && files[r.file] === r.version) : rows;
     // Snapshot feeds: identities that no file of the current snapshot holds are absent.
     const snapshots = this.scope.current;
-    const current = snapshots && this.scope.superseded ? liveRows(this.boundary, counted, snapshots, this.snapshotSide) : counted;
+    const current = snapshots && this.scope.superseded ? liveRows(this.boundary, counted, snapshots, this.snapshotSide, this.partition) : counted;
     if (current.length === 0) return { discrepancies: [], left: 0, right: 0, keys: 0, matched: 0, outOfScope: 0 };
     const { records, superseded } = this.resolver.resolve(current);
     for (const s of superseded) {

@@ -240,3 +240,24 @@ export async function resumeStuckFile(deps: PipelineDeps, stuck: FileManifest): 
   }
   return { resumed: true, file };
 }
+
+/**
+ * Resumes every stuck file of a boundary (of every boundary when none is given), each logged:
+ * the ResumeStuckIngests sweep, and the end of a run (trigger.ts onExecutionEnd) for the files
+ * its plan found stuck. A file that cannot be handed on is reported, not thrown: the others go on.
+ */
+export async function resumeStuckFiles(deps: PipelineDeps, boundary?: BoundaryName): Promise<ResumeResult[]> {
+  const log = deps.log ?? (() => {});
+  const results: ResumeResult[] = [];
+  for (const stuck of await findStuckFiles(deps, boundary)) {
+    let r: ResumeResult;
+    try {
+      r = await resumeStuckFile(deps, stuck);
+    } catch (e) {
+      r = { resumed: false, file: `s3://${stuck.bucket}/${stuck.key}`, reason: (e as Error).message };
+    }
+    log({ level: r.resumed ? 'WARN' : 'ERROR', message: r.resumed ? 'resuming a stuck ingest' : 'cannot resume a stuck ingest', ...r });
+    results.push(r);
+  }
+  return results;
+}

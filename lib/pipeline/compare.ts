@@ -7,7 +7,7 @@ import type { Discrepancy, Warning } from '../report/model.ts';
 import { encodeRecordSk, keyHash, readShard, recordPk } from '../store/index.ts';
 import type { KeyedRecord } from '../store/types.ts';
 import type { Boundary } from '../boundaries/boundary.ts';
-import { isSnapshotSide, SNAPSHOT_TIME_FIELD, snapshotKey } from '../boundaries/snapshot.ts';
+import { isSnapshotSide, partitioner, SNAPSHOT_TIME_FIELD, snapshotKey } from '../boundaries/snapshot.ts';
 import type { SideName } from '../feeds/catalog.ts';
 import { Confirmed } from './confirm.ts';
 import type { CompareInput, CompareOutput } from './contracts.ts';
@@ -100,7 +100,7 @@ export async function compareShard(deps: PipelineDeps, input: CompareInput): Pro
 
 /**
  * The snapshot rule on stored records: a record of a snapshot side counts iff a file of the
- * current snapshot of its (side, facility) holds its key (its confirmation set says so). It is
+ * current snapshot of its (side, facility or partner) holds its key (its confirmation set says so). It is
  * then shown as that file's row: its source file and line, and the snapshot's time as its
  * as-of (an unchanged row was not rewritten, so the item may name an older file).
  */
@@ -118,10 +118,11 @@ async function liveSnapshots(deps: PipelineDeps, boundary: Boundary, run: RunSco
   }
   const snapshot = new Map(boundary.sides.map((side) => [side, isSnapshotSide(boundary, side, s.config)] as const));
   const pk = recordPk(boundary.name, shard);
+  const partition = partitioner(boundary, s.config);
   return {
     snapshotSide: (side: SideName) => snapshot.get(side) === true,
     accept(k: KeyedRecord): boolean {
-      const key = snapshotKey(k.side, boundary.name === 'inventory' ? (k.fields.facility_id ?? '') : '');
+      const key = snapshotKey(k.side, partition({ f: k.fields, file: k.file, feed: k.feed }));
       const c = Object.hasOwn(current, key) ? current[key] : undefined;
       if (!c) return false;
       const hash = keyHash(pk, encodeRecordSk(k));

@@ -8,9 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { IngestContinuation } from './chunk.ts';
-import type { BoundaryName } from '../feeds/catalog.ts';
 import type { PipelineSettings } from './env.ts';
-import type { UnfinishedFile } from './trigger.ts';
 import type { MetricsHook } from './metrics.ts';
 
 export type { MetricsHook } from './metrics.ts';
@@ -35,8 +33,6 @@ export interface PipelineDeps {
   sleep?: (ms: number) => Promise<void>;
   /** The run trigger's clock (debounce, waiter slot, lock); default `now`. The local runner gives it the wall clock. */
   triggerNow?: () => Date;
-  /** Hands files whose ingest stopped (lease ran out, still processing) to the resumer, when one is wired. */
-  resumeStuck?: (boundary: BoundaryName, files: UnfinishedFile[]) => Promise<void>;
   log?: LogHook;
   /** Emits metrics (CloudWatch EMF on Lambda); absent: none. Lib code never imports Powertools. */
   metrics?: MetricsHook;

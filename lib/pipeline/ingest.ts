@@ -14,7 +14,7 @@ import { readFeedFile } from '../engine/read-feed.ts';
 import { fromKeyed, toKeyed } from '../engine/keyed.ts';
 import { duplicateWarning } from '../engine/resolve.ts';
 import { SEP } from '../boundaries/boundary.ts';
-import { feedMode, partitionOf, SNAPSHOT_TIME_FIELD, snapshotTimeOf } from '../boundaries/snapshot.ts';
+import { feedMode, partitioner, SNAPSHOT_TIME_FIELD, snapshotTimeOf } from '../boundaries/snapshot.ts';
 import { ConfirmSets } from './confirm.ts';
 import { isReconError } from '../errors.ts';
 import { FEEDS, type BoundaryName } from '../feeds/catalog.ts';
@@ -186,7 +186,9 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
     confirm.clear();
     confirmParts++;
   };
-  /** part (facility) → the newest snapshot time the store has seen for it (the pointer). */
+  /** What a snapshot row covers: its facility (inventory), else its file's partner (snapshot.ts partitioner). */
+  const partition = partitioner(boundary, settings.config);
+  /** part (facility or partner) → the newest snapshot time the store has seen for it (the pointer). */
   const pointers = new Map<string, string>();
   let olderSnapshot = 0;
   let names: Map<string, string> | undefined;
@@ -230,7 +232,7 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
       let version: string;
       if (snapshot) {
         const t = snapshotTimeOf(r, drop);
-        const part = partitionOf(boundary, r);
+        const part = partition(r);
         const pk = r.side + SEP + part;
         let newest = pointers.get(pk);
         if (newest === undefined || t > newest) {

@@ -53,6 +53,8 @@ export interface LocalRunOptions {
   debounceSeconds?: number;
   maxWaitSeconds?: number;
   pollMs?: number;
+  /** Ingest reads each file in invocations of at most this many rows, each handing over to the next (chunk.ts); default: one invocation a file. */
+  chunkRows?: number;
 }
 
 export interface LocalRunResult {
@@ -135,7 +137,13 @@ export function s3Event(bucket: string, key: string, size: number, eTag: string 
   return { Records: [record] };
 }
 
-export function lambdaContext(name: string): Context {
+/**
+ * A Lambda context for a local invocation: its remaining time counts down from `timeoutMs`
+ * (Lambda's 15-minute maximum by default) as Lambda's does, so ingest pauses a chunk before
+ * the end (chunk.ts marginSeconds) locally as it does on AWS.
+ */
+export function lambdaContext(name: string, timeoutMs = 900_000): Context {
+  const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: name,
@@ -145,7 +153,7 @@ export function lambdaContext(name: string): Context {
     awsRequestId: `local-${Date.now()}`,
     logGroupName: `/aws/lambda/${name}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => 900_000,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: () => {},
     fail: () => {},
     succeed: () => {},
@@ -199,6 +207,7 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
       debounceSeconds: opts.debounceSeconds ?? LOCAL_DEBOUNCE_SECONDS,
       maxWaitSeconds: opts.maxWaitSeconds ?? LOCAL_MAX_WAIT_SECONDS,
       reportLinkExpiresSeconds: opts.reportLinkExpiresSeconds ?? PRESIGN_MAX_SECONDS,
+      ...(opts.chunkRows ? { chunk: { chunkRows: opts.chunkRows } } : {}),
     };
     // A file ingested in several invocations: each continuation is the next handler call (chunk.ts).
     const continuations = new ContinuationQueue();
@@ -210,7 +219,17 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
     sfn = new LocalStepFunctions({
       synth,
       handlers,
-      onEnd: (event) => handlers.ingest(event, lambdaContext('ingest')),
+      // The end may resume a stuck file (trigger.ts onExecutionEnd): its continuations run next,
+      // as Lambda would (with those of a file step 1 is still ingesting, if any: one queue).
+      onEnd: async (event) => {
+        const end = await handlers.ingest(event, lambdaContext('ingest'));
+        for (const o of await continuations.drain(async (next) => (await handlers.ingest(next, lambdaContext('ingest'))) as IngestOutcome[])) {
+          result.ingested.push(o);
+          const name = o.file.replace(/^s3:\/\/[^/]+\/inbound\//, '');
+          say(`ingest   ${name}: ${o.status === 'ingested' ? `${o.read} rows read, ${o.stored} stored, ${o.rejected} rejected` : `${o.status} (${o.reason})`}`);
+        }
+        return end;
+      },
       pollMs: opts.pollMs ?? LOCAL_POLL_MS,
       now,
       onPublish: (input) => result.notifications.push({ TopicArn: input.TopicArn, Subject: input.Subject, Message: input.Message, MessageStructure: input.MessageStructure, ...(input.MessageAttributes ? { MessageAttributes: input.MessageAttributes } : {}) }),

@@ -57,7 +57,6 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
   const startedAt = now.toISOString();
   // Files of the boundary not ingested yet: named in the report (and so in the message), never skipped in silence.
   const unfinished = await unfinishedFiles(deps, boundary.name);
-  if (unfinished.stuck.length > 0) await deps.resumeStuck?.(boundary.name, unfinished.stuck);
   const pendingWarnings = [...inFlightWarnings(boundary.name, unfinished.inFlight, input), ...unfinished.stuck.map(stuckWarning)];
   // The boundary's file index (lib/store/file-index.ts): the finished files still current or
   // still said, and the ids of retired snapshot files. Its size follows the current files.
@@ -184,7 +183,7 @@ const NAMED_IN_FLIGHT = 20;
 
 /** One warning listing the files still being ingested as the run planned: left out of it, taken by the follow-up run. */
 export function inFlightWarnings(boundary: BoundaryName, files: UnfinishedFile[], input: PlanInput): Warning[] {
-  if (files.length === 0) return [];
+  if (files.length === 0) return input.drop?.waitedOut ? [keptLandingWarning(boundary, input.drop.waitedSeconds)] : [];
   const waited = input.drop?.waitedOut ? ` after waiting ${input.drop.waitedSeconds} s, the longest allowed` : '';
   const names = files.slice(0, NAMED_IN_FLIGHT).map((f) => `${f.file} (since ${f.startedAt})`);
   if (files.length > NAMED_IN_FLIGHT) names.push(`and ${files.length - NAMED_IN_FLIGHT} more`);
@@ -199,11 +198,19 @@ export function inFlightWarnings(boundary: BoundaryName, files: UnfinishedFile[]
   ];
 }
 
+/** The drop never settled: files kept landing until the longest wait, and the run planned on what had landed (none in flight). */
+export function keptLandingWarning(boundary: BoundaryName, waitedSeconds: number): Warning {
+  return {
+    code: 'files_kept_landing',
+    message: `files of ${boundary} kept landing: this run planned after waiting ${waitedSeconds} s, the longest allowed, without a quiet spell; it has every file that had landed, and a file that landed after it is taken by a follow-up run`,
+  };
+}
+
 /** A file whose ingest stopped without finishing (its lease ran out while it was still processing). */
 export function stuckWarning(f: UnfinishedFile): Warning {
   return {
     code: 'ingest_stuck',
-    message: `${f.file} has been ingesting since ${f.startedAt} and its lease ran out at ${f.leaseUntil}: its ingest stopped without finishing, so its rows are not in this run until it is ingested again`,
+    message: `${f.file} has been ingesting since ${f.startedAt} and its lease ran out at ${f.leaseUntil}: its ingest stopped without finishing, so its rows are not in this run; it is resumed from its checkpoint when this run ends, and the run after it takes it`,
     file: f.file,
   };
 }

@@ -22,6 +22,7 @@ import { acquire, arm, disarm, getDrop, isPending, listUnfinished, liveHolder, m
 import type { FileManifest } from '../store/types.ts';
 import { LOCK_LEASE_MS, type DropCheck, type DropCheckInput, type ReleaseInput, type ReleaseOutput, type RunInput } from './contracts.ts';
 import type { PipelineDeps } from './deps.ts';
+import { resumeStuckFiles, type ResumeResult } from './chunk.ts';
 
 /** How long a starter holds the waiter slot before its execution confirms it (a starter that died frees it soon). */
 export const START_LEASE_MS = 60_000;
@@ -186,7 +187,9 @@ export function isExecutionStatusEvent(e: unknown): e is ExecutionStatusEvent {
   return typeof o === 'object' && o !== null && o.source === 'aws.states' && o['detail-type'] === 'Step Functions Execution Status Change' && typeof o.detail === 'object';
 }
 
-export type EndOutcome = { status: 'ignored'; reason: string } | { status: 'handled'; execution: string; boundary: BoundaryName; released: boolean; followUp: StartOutcome | { started: false; reason: string } };
+export type EndOutcome =
+  | { status: 'ignored'; reason: string }
+  | { status: 'handled'; execution: string; boundary: BoundaryName; released: boolean; followUp: StartOutcome | { started: false; reason: string }; resumed: ResumeResult[] };
 
 const END_STATUSES = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
 
@@ -195,6 +198,11 @@ const END_STATUSES = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
  * that timed out or was aborted never reached ReleaseRun — then start a follow-up run when
  * something landed after it took the lock. A failed execution that never held the lock starts
  * no follow-up (a broken check would loop); the next file or the schedule starts the run.
+ *
+ * Files of the boundary whose ingest is stuck (its lease ran out: the run's report named them
+ * `ingest_stuck`) are resumed from their checkpoint here, without waiting for the
+ * ResumeStuckIngests sweep — where a file can be handed on (`deps.continueIngest`: the ingest
+ * function invokes itself; the local runner's queue). Each ends by starting the run that takes it.
  */
 export async function onExecutionEnd(deps: PipelineDeps, event: ExecutionStatusEvent): Promise<EndOutcome> {
   const s = deps.settings();
@@ -215,6 +223,7 @@ export async function onExecutionEnd(deps: PipelineDeps, event: ExecutionStatusE
   const held = before.holder === d.name || before.lastHolder === d.name;
   const after = await release(deps.dynamo, s.tableName, boundary, { owner: d.name });
   log({ level: d.status === 'SUCCEEDED' ? 'INFO' : 'WARN', message: 'run ended', boundary, execution: d.name, status: d.status, released: after !== undefined });
+  const resumed = deps.continueIngest ? await resumeStuckFiles(deps, boundary) : [];
   const followUp = d.status === 'SUCCEEDED' || held ? await startRun(deps, boundary, 'follow-up') : { started: false as const, reason: `the execution ${d.status.toLowerCase()} before taking the lock` };
-  return { status: 'handled', execution: d.name, boundary, released: after !== undefined, followUp };
+  return { status: 'handled', execution: d.name, boundary, released: after !== undefined, followUp, resumed };
 }

@@ -5,12 +5,16 @@
  * uses), and each execution's end handed to the ingest function as EventBridge would.
  */
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BoundaryName } from '../../lib/feeds/catalog.ts';
 import type { ReleaseInput, RunInput, SummarizeOutput } from '../../lib/pipeline/contracts.ts';
 import type { PipelineDeps } from '../../lib/pipeline/deps.ts';
 import { lambdaContext, LocalStepFunctions, type LocalExecution } from '../../lib/pipeline/local.ts';
-import { onExecutionEnd, startRun, type UnfinishedFile } from '../../lib/pipeline/trigger.ts';
+import { ContinuationQueue, type ChunkSettings } from '../../lib/pipeline/chunk.ts';
+import type { IngestOutcome } from '../../lib/pipeline/ingest.ts';
+import { onExecutionEnd, startRun, type EndOutcome } from '../../lib/pipeline/trigger.ts';
+import { dieAfterWrites } from '../support/dynamo-faults.ts';
 import { acquire, arm, claimFile, getDrop, markArrival } from '../../lib/store/index.ts';
 import type { Report } from '../../lib/report/model.ts';
 import * as ingestFn from '../../functions/ingest.ts';
@@ -43,16 +47,20 @@ interface Pipeline {
   active: { now: number; max: number };
   report(e: LocalExecution): Promise<Report>;
   ran(boundary: BoundaryName): LocalExecution[];
+  /** With `chunk`: the ingest continuations (chunks, resumed files), run after each execution's end as Lambda would. */
+  queue?: ContinuationQueue;
 }
 
 /**
  * A stage whose ingest starts runs through the trigger, with the local Step Functions stand-in.
  * `wrap` may replace a step handler (to land a file mid-run).
  */
-async function pipeline(opts: { debounceSeconds?: number; maxWaitSeconds?: number; triggerClock?: Clock; pollMs?: number; wrap?: (h: Record<'plan' | 'compare' | 'summarize', Handler>, p: Pipeline) => Partial<Record<'plan' | 'compare' | 'summarize', Handler>>; resumeStuck?: PipelineDeps['resumeStuck'] } = {}): Promise<Pipeline> {
+async function pipeline(opts: { debounceSeconds?: number; maxWaitSeconds?: number; triggerClock?: Clock; pollMs?: number; wrap?: (h: Record<'plan' | 'compare' | 'summarize', Handler>, p: Pipeline) => Partial<Record<'plan' | 'compare' | 'summarize', Handler>>; chunk?: Partial<ChunkSettings> } = {}): Promise<Pipeline> {
   const stage = await standIns.stage({ stateMachineArn: synth.stateMachineArn, debounceSeconds: opts.debounceSeconds ?? 0, maxWaitSeconds: opts.maxWaitSeconds ?? 30, clock: new Clock() });
-  const deps = stage.deps({ triggerNow: () => (opts.triggerClock ? opts.triggerClock.now : new Date()), ...(opts.resumeStuck ? { resumeStuck: opts.resumeStuck } : {}) });
-  const p = { stage, deps, active: { now: 0, max: 0 } } as Pipeline;
+  const queue = opts.chunk ? new ContinuationQueue() : undefined;
+  if (opts.chunk) stage.settings.chunk = opts.chunk;
+  const deps = stage.deps({ triggerNow: () => (opts.triggerClock ? opts.triggerClock.now : new Date()), ...(queue ? { continueIngest: queue.continueIngest } : {}) });
+  const p = { stage, deps, active: { now: 0, max: 0 }, queue } as Pipeline;
   const real = stage.handlers(deps);
   const counted: Handler = async (input, ctx) => {
     const step = (input as { step?: string }).step;
@@ -63,7 +71,12 @@ async function pipeline(opts: { debounceSeconds?: number; maxWaitSeconds?: numbe
   const base = { ...real, plan: counted };
   const handlers = { ...base, ...opts.wrap?.(base, p) };
   const ingest = ingestFn.createHandler(deps) as unknown as Handler;
-  p.sfn = new LocalStepFunctions({ synth, handlers, onEnd: (event) => ingest(event, lambdaContext('ingest')), pollMs: opts.pollMs ?? 20, now: () => stage.clock.now });
+  const onEnd = async (event: unknown) => {
+    const end = await ingest(event, lambdaContext('ingest'));
+    await queue?.drain(async (next) => (await ingest(next, lambdaContext('ingest'))) as IngestOutcome[]);
+    return end;
+  };
+  p.sfn = new LocalStepFunctions({ synth, handlers, onEnd, pollMs: opts.pollMs ?? 20, now: () => stage.clock.now });
   deps.sfn = p.sfn;
   p.report = async (e) => JSON.parse(await stage.text((e.output as SummarizeOutput).reportKey)) as Report;
   p.ran = (b) => p.sfn.executions.filter((e) => e.input.boundary === b && e.ran);
@@ -94,6 +107,41 @@ describe('one run per drop', () => {
     expect(waiting).toEqual([['RUNNING', false]]);
     expect(p.sfn.executions[0].drop).toMatchObject({ action: 'run', waitedOut: false });
     expect(p.sfn.executions[0].drop!.polls).toBeGreaterThan(1);
+  }, 120_000);
+
+  it('says in the report when files kept landing until the longest wait', async () => {
+    // Prepare: a 60 s debounce and a 100 s longest wait; files land 50 s apart, none in flight when the run plans
+    const clock = new Clock();
+    const p = await pipeline({ debounceSeconds: 60, maxWaitSeconds: 100, triggerClock: clock, pollMs: 100 });
+    // Act
+    await p.stage.deliver('inbound/erp-transactions/a.csv', `${ERP}SO-1,invoice,10,USD\n`, p.deps);
+    clock.advance(50_000);
+    await p.stage.deliver('inbound/oms-transactions/b.csv', `${OMS}SO-1,sale,10,USD\n`, p.deps);
+    clock.advance(50_000);
+    await p.sfn.idle();
+    // Assess: one run, planned on both files after the longest wait, and it says so
+    const [run] = p.ran('financial');
+    expect(p.ran('financial')).toHaveLength(1);
+    expect(run.drop).toMatchObject({ action: 'run', waitedOut: true, inFlight: 0, waitedSeconds: 100 });
+    const report = await p.report(run);
+    expect(report.files.map((f) => f.file.split('/').pop()).sort()).toEqual(['a.csv', 'b.csv']);
+    expect(report.warnings.filter((w) => w.code === 'files_kept_landing' || w.code === 'files_in_flight')).toEqual([
+      { code: 'files_kept_landing', message: expect.stringContaining('financial kept landing: this run planned after waiting 100 s, the longest allowed') },
+    ]);
+  }, 120_000);
+
+  it('says nothing of the kind when the drop settled', async () => {
+    // Prepare
+    const clock = new Clock();
+    const p = await pipeline({ debounceSeconds: 60, maxWaitSeconds: 100, triggerClock: clock, pollMs: 100 });
+    // Act: one file, then a quiet minute
+    await p.stage.deliver('inbound/erp-transactions/a.csv', `${ERP}SO-1,invoice,10,USD\n`, p.deps);
+    clock.advance(61_000);
+    await p.sfn.idle();
+    // Assess
+    const [run] = p.ran('financial');
+    expect(run.drop).toMatchObject({ action: 'run', waitedOut: false });
+    expect((await p.report(run)).warnings.map((w) => w.code)).not.toContain('files_kept_landing');
   }, 120_000);
 
   it('starts one run when three triggers come at once', async () => {
@@ -240,10 +288,9 @@ describe('files not yet ingested', () => {
     expect(message.email).toContain(`${key}`);
   }, 120_000);
 
-  it('names a stuck ingest (lease ran out) with the time it started, and hands it to the resumer', async () => {
+  it('names a stuck ingest (lease ran out) with the time it started', async () => {
     // Prepare: a claim taken an hour ago whose lease ran out
-    const handed: UnfinishedFile[] = [];
-    const p = await pipeline({ resumeStuck: async (_b, files) => void handed.push(...files) });
+    const p = await pipeline();
     const key = 'inbound/erp-transactions/killed.csv';
     const since = new Date(p.stage.clock.now.getTime() - 3_600_000);
     await claimFile(p.deps.dynamo, p.stage.tableName, { file: { boundary: 'financial', bucket: p.stage.bucket, key, objectVersion: 'v1' }, feed: 'erp-transactions', now: since, leaseMs: 60_000 });
@@ -257,6 +304,40 @@ describe('files not yet ingested', () => {
     expect(report.warnings.filter((x) => x.code === 'ingest_stuck')).toEqual([
       { code: 'ingest_stuck', file: `s3://${p.stage.bucket}/${key}`, message: expect.stringContaining(`ingesting since ${since.toISOString()}`) },
     ]);
-    expect(handed.map((f) => f.file)).toEqual([`s3://${p.stage.bucket}/${key}`]);
   }, 120_000);
+
+  it('resumes a stuck ingest from its checkpoint when the run that named it ends, and the run after it takes the file', async () => {
+    // Prepare: a 400-row ERP file ingested in 100-row chunks, its invocation killed in the second chunk; its lease runs out
+    const p = await pipeline({ chunk: { chunkRows: 100, checkpointSeconds: 3_600, leaseSeconds: 300 } });
+    const rows = Array.from({ length: 400 }, (_, i) => `SO-${1000 + i},invoice,${i + 1},USD\n`);
+    const erp = await p.stage.put('inbound/erp-transactions/killed.csv', ERP + rows.join(''));
+    const dying = standIns.db.newClient();
+    dieAfterWrites(dying, 150);
+    /** Ingests a file and every continuation it asks for, as Lambda would. */
+    const ingestAll = async (event: S3Event, deps: PipelineDeps) => {
+      await p.stage.ingest(event, deps);
+      await p.queue!.drain((next) => p.stage.ingest(next as never, deps));
+    };
+    await expect(ingestAll(erp.event, { ...p.deps, dynamo: dying })).rejects.toThrow(/killed/);
+    const file = `s3://${p.stage.bucket}/${erp.key}`;
+    expect((await p.stage.manifest(erp.event, 'financial'))).toMatchObject({ status: 'processing', checkpoint: { records: 100 } });
+    p.stage.clock.advance(300_001);
+    // Act: the OMS side lands and starts a run
+    const oms = await p.stage.put('inbound/oms-transactions/c.csv', OMS + rows.map((r) => r.replace('invoice', 'sale')).join(''));
+    await ingestAll(oms.event, p.deps);
+    await p.sfn.idle();
+    // Assess: the first run named the file stuck, without its rows; its end resumed it
+    const runs = p.ran('financial');
+    expect(runs.map((e) => [e.input.trigger, e.status])).toEqual([['ingest', 'SUCCEEDED'], ['ingest', 'SUCCEEDED']]);
+    const first = await p.report(runs[0]);
+    expect(first.warnings.filter((x) => x.code === 'ingest_stuck')).toEqual([{ code: 'ingest_stuck', file, message: expect.stringContaining('it is resumed from its checkpoint when this run ends') }]);
+    expect(orders(first)).toHaveLength(400);
+    expect(runs[0].end).toMatchObject({ status: 'handled', resumed: [{ resumed: true, file }] } satisfies Partial<EndOutcome>);
+    // Assess: the file finished from its checkpoint (read = used + rejected, once), and the run after it took it
+    expect(await p.stage.manifest(erp.event, 'financial')).toMatchObject({ status: 'done', rowsRead: 400, rowsStored: 400, rowsRejected: 0 });
+    const second = await p.report(runs[1]);
+    expect(second.warnings.filter((x) => x.code === 'ingest_stuck')).toEqual([]);
+    expect(second.files.find((f) => f.file === file)).toMatchObject({ read: 400, used: 400, rejected: 0 });
+    expect(orders(second)).toEqual([]);
+  }, 240_000);
 });
