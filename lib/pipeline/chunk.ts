@@ -27,7 +27,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { BOUNDARIES, type BoundaryName } from '../feeds/catalog.ts';
 import type { FileStats } from '../report/model.ts';
-import { listFiles } from '../store/index.ts';
+import { listUnfinished } from '../store/index.ts';
 import type { FileCheckpoint, FileManifest } from '../store/types.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { IngestOutcome, S3ObjectEvent } from './ingest.ts';
@@ -217,7 +217,7 @@ export async function findStuckFiles(deps: Pick<PipelineDeps, 'dynamo' | 'settin
   const table = deps.settings().tableName;
   const out: FileManifest[] = [];
   for (const b of boundary ? [boundary] : BOUNDARIES) {
-    for await (const m of listFiles(deps.dynamo, table, b, { status: 'processing' })) if (m.leaseUntil < now) out.push(m);
+    for (const m of await listUnfinished(deps.dynamo, table, b, { now: new Date(now) })) if (m.leaseUntil < now) out.push(m);
   }
   return out;
 }

@@ -5,7 +5,10 @@ import { duplicateFileWarning, duplicateStats, runScope, SameContent } from '../
 import type { BoundaryName, FeedName } from '../feeds/catalog.ts';
 import { ErrorCodes } from '../errors.ts';
 import type { FileStats, Warning } from '../report/model.ts';
-import { expiresAt, listFiles, putRun } from '../store/index.ts';
+import { isSnapshotSide } from '../boundaries/snapshot.ts';
+import { expiresAt, getFile, putRun } from '../store/index.ts';
+import { pruneFileIndex, readFileIndex, type IndexPrune } from '../store/file-index.ts';
+import type { FileManifest } from '../store/types.ts';
 import type { PlanInput, PlanOutput } from './contracts.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { ManifestFacts } from './ingest.ts';
@@ -55,34 +58,60 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
   // Files of the boundary not ingested yet: named in the report (and so in the message), never skipped in silence.
   const unfinished = await unfinishedFiles(deps, boundary.name);
   const pendingWarnings = [...inFlightWarnings(boundary.name, unfinished.inFlight, input), ...unfinished.stuck.map(stuckWarning)];
+  // The boundary's file index (lib/store/file-index.ts): the finished files still current or
+  // still said, and the ids of retired snapshot files. Its size follows the current files.
+  const index = await readFileIndex(deps.dynamo, s.tableName, boundary.name, { now });
+  const unfinishedNames = new Set([...unfinished.inFlight, ...unfinished.stuck].map((f) => f.file));
+  const prune: IndexPrune = { drop: [], retire: [], dropRetired: [] };
   // The current version of each file: the latest ingested one (a re-upload replaces the file whole).
-  const latest = new Map<string, { m: ManifestFacts; rejectedKey?: string; finishedAt: string; checksum?: string; fileId?: string }>();
-  const failed = new Map<string, { message: string; finishedAt: string; code?: string; feed: FeedName; startedAt: string }>();
-  for await (const f of listFiles(deps.dynamo, s.tableName, boundary.name, { now })) {
+  const latest = new Map<string, { m: ManifestFacts; rejectedKey?: string; finishedAt: string; checksum?: string; fileId?: string; entry: FileManifest }>();
+  const failed = new Map<string, { message: string; finishedAt: string; code?: string; feed: FeedName; startedAt: string; entry: FileManifest }>();
+  for (const f of index.files) {
     const file = `s3://${f.bucket}/${f.key}`;
     if (f.status === 'failed') {
+      // Being ingested again right now: its manifest says processing (the index keeps the last outcome until then).
+      if (unfinishedNames.has(file) && (await getFile(deps.dynamo, s.tableName, f, { facts: false }))?.status !== 'failed') continue;
       const cur = failed.get(file);
       const finishedAt = f.finishedAt ?? f.startedAt;
-      if (!cur || finishedAt > cur.finishedAt) failed.set(file, { message: f.error?.message ?? 'unknown error', finishedAt, code: f.error?.code, feed: f.feed, startedAt: f.startedAt });
+      if (!cur || finishedAt > cur.finishedAt) {
+        if (cur) prune.drop.push(cur.entry);
+        failed.set(file, { message: f.error?.message ?? 'unknown error', finishedAt, code: f.error?.code, feed: f.feed, startedAt: f.startedAt, entry: f });
+      } else prune.drop.push(f);
     }
     if (f.status !== 'done' || !f.facts) continue;
     const m = f.facts as unknown as ManifestFacts;
     const cur = latest.get(m.facts.file);
-    if (!cur || m.facts.version > cur.m.facts.version) latest.set(m.facts.file, { m, rejectedKey: f.rejectedKey, finishedAt: f.finishedAt ?? '', checksum: f.checksum, fileId: f.fileId ?? m.fileId });
+    if (!cur || m.facts.version > cur.m.facts.version) {
+      if (cur) prune.drop.push(cur.entry);
+      latest.set(m.facts.file, { m, rejectedKey: f.rejectedKey, finishedAt: f.finishedAt ?? '', checksum: f.checksum, fileId: f.fileId ?? m.fileId, entry: f });
+    } else prune.drop.push(f);
   }
   // A file that could not be ingested is said in the report, unless a good version of it came since.
   const failures: Warning[] = [];
   const emptyFiles: NonNullable<RunScope['emptyFiles']> = [];
   for (const [file, f] of failed) {
     const good = latest.get(file);
-    if (good && good.finishedAt > f.finishedAt) continue;
+    if (good && good.finishedAt > f.finishedAt) {
+      prune.drop.push(f.entry);
+      continue;
+    }
     failures.push({ code: 'file_failed', message: `${file} could not be ingested and is left out: ${f.message}`, file });
     if (f.code === ErrorCodes.NO_ROWS) emptyFiles.push({ file, feed: f.feed, at: f.startedAt });
   }
+  // Retired snapshot files, older than every file above: their records count only where a
+  // current snapshot confirms them (compare), and their bytes can still be an original's. One
+  // whose file was uploaded again is replaced by that upload.
+  const retired = index.retired.filter((r) => {
+    if (!latest.has(r.file)) return true;
+    prune.dropRetired.push(r);
+    return false;
+  });
   const all = [...latest.values()].sort((a, b) => (a.m.facts.version < b.m.facts.version ? -1 : 1));
   // A file whose bytes equal an earlier upload's on its side is counted once, from the first
   // (its records stay stored, out of scope, and count again if the first file changes).
   const same = new SameContent();
+  const fileNames: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const r of retired) if (same.original(r.side, r.file, r.checksum) === undefined) fileNames[r.fileId] = r.file;
   const files: FileStats[] = [];
   const fileWarnings: Warning[] = [];
   const entries = all.filter((e) => {
@@ -99,7 +128,8 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
   const facts: FileFacts[] = entries.map((e) => e.m.facts);
   const scoped = runScope(boundary, facts, s.config);
   const scope: Scope = scoped.scope;
-  const fileNames: Record<string, string> = Object.create(null) as Record<string, string>;
+  // A retired file is a snapshot superseded in every facility it counts (as a file read here would be).
+  if (retired.length > 0) scope.superseded = true;
   const snapshotFiles: Record<string, { fileId: string; confirmed: number[]; parts?: number }> = Object.create(null) as Record<string, { fileId: string; confirmed: number[]; parts?: number }>;
   for (const e of entries) {
     if (e.fileId === undefined) continue;
@@ -129,6 +159,21 @@ export async function plan(deps: PipelineDeps, input: PlanInput): Promise<PlanOu
   const scopeKey = runKeys.scope(boundary.name, input.runId);
   await putJson(deps.s3, s.bucketName, scopeKey, run);
   await putRun(deps.dynamo, s.tableName, { boundary: boundary.name, runId: input.runId, startedAt, status: 'running', ttl: expiresAt(startedAt, s.retentionDays) });
+  // Snapshot files that this run found superseded in every facility they count, without a
+  // warning: no later run lists them (their ids stay known, for their unchanged records).
+  const currentFiles = new Set(Object.values(scope.current ?? {}).flatMap((c) => c.files));
+  const warned = new Set(scoped.warnings.flatMap((w) => (w.code === 'superseded_snapshot' && w.file !== undefined ? [w.file] : [])));
+  for (const e of entries) {
+    const f = e.m.facts;
+    const counts = boundary.name === 'inventory' ? Object.keys(f.facilities ?? {}).length > 0 : true;
+    if (counts && isSnapshotSide(boundary, f.side, s.config) && !currentFiles.has(f.file) && !warned.has(f.file)) prune.retire.push({ entry: e.entry, side: f.side, file: f.file });
+  }
+  try {
+    await pruneFileIndex(deps.dynamo, s.tableName, boundary.name, prune);
+  } catch (e) {
+    // Only the next run's reads depend on it: it prunes again.
+    deps.log?.({ level: 'WARN', message: 'file index not pruned', boundary: boundary.name, runId: input.runId, error: (e as Error).message });
+  }
   return { boundary: boundary.name, runId: input.runId, scopeKey, shards: Array.from({ length: s.shards }, (_, shard) => ({ shard })) };
 }
 

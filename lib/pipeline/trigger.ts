@@ -18,7 +18,7 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { randomBytes } from 'node:crypto';
 import { BOUNDARIES, type BoundaryName } from '../feeds/catalog.ts';
-import { acquire, arm, disarm, getDrop, isPending, listFiles, liveHolder, markArrival, release, type DropState } from '../store/index.ts';
+import { acquire, arm, disarm, getDrop, isPending, listUnfinished, liveHolder, markArrival, release, type DropState } from '../store/index.ts';
 import type { FileManifest } from '../store/types.ts';
 import { LOCK_LEASE_MS, type DropCheck, type DropCheckInput, type ReleaseInput, type ReleaseOutput, type RunInput } from './contracts.ts';
 import type { PipelineDeps } from './deps.ts';
@@ -99,7 +99,8 @@ export async function unfinishedFiles(deps: PipelineDeps, boundary: BoundaryName
   const s = deps.settings();
   const inFlight: UnfinishedFile[] = [];
   const stuck: UnfinishedFile[] = [];
-  for await (const m of listFiles(deps.dynamo, s.tableName, boundary, { status: 'processing' })) {
+  // The in-flight markers of the file index: one read that does not grow with the retained manifests.
+  for (const m of await listUnfinished(deps.dynamo, s.tableName, boundary, { now })) {
     const f = describe(m);
     (m.leaseUntil >= now.getTime() ? inFlight : stuck).push(f);
   }

@@ -6,6 +6,8 @@ export { writeRecords, readShard, encodeRecord, decodeRecord, consumedCapacity, 
 export type { WriteRecordsOptions, WriteResult, WriteProgress, ReadShardOptions } from './records.ts';
 export { claimFile, checkpointFile, completeFile, failFile, getFile, listFiles, filePk, fileSk, DEFAULT_LEASE_MS } from './manifest.ts';
 export type { CheckpointInput, ClaimInput, ClaimResult, CompleteInput, FailInput, ListFilesOptions } from './manifest.ts';
+export { readFileIndex, listUnfinished, pruneFileIndex, indexPk, retiredPk, inFlightPk } from './file-index.ts';
+export type { FileIndex, RetiredFile, IndexPrune, ReadIndexOptions } from './file-index.ts';
 export { putRun, latestRun, runPk } from './runs.ts';
 export type { LatestRunOptions } from './runs.ts';
 export { itemSize } from './attr.ts';

@@ -24,6 +24,7 @@ import { fileIdOf, MAX_SK_BYTES, PART_END } from './keys.ts';
 import { isConditionFailure, queryItems, resolveRetry, withRetry } from './retry.ts';
 import type { FileCheckpoint, FileManifest, FileRef, FileStatus, RetryOptions } from './types.ts';
 import { isLive } from './ttl.ts';
+import { clearInFlight, entryOf, markInFlight, putIndexEntry, indexedFacts } from './file-index.ts';
 
 /** A claim's lease: short, renewed at every checkpoint (a dead invocation's claim is free again within it). */
 export const DEFAULT_LEASE_MS = 3 * 60_000;
@@ -44,7 +45,7 @@ export function fileSk(f: FileRef): string {
 
 const keyOf = (f: FileRef): Item => ({ pk: { S: filePk(f.boundary) }, sk: { S: fileSk(f) } });
 
-function decodeManifest(boundary: BoundaryName, item: Item): FileManifest {
+export function decodeManifest(boundary: BoundaryName, item: Item): FileManifest {
   const status = str(item, 'status') as FileStatus | undefined;
   const bucket = str(item, 'bucket');
   const key = str(item, 'objectKey');
@@ -150,6 +151,8 @@ export async function claimFile(client: DynamoDBClient, tableName: string, input
     values[':handoffGiven'] = { S: input.handoff };
   }
   const update = `SET ${sets.join(', ')} REMOVE ${OUTCOME_ATTRS.map((k) => `#${k}`).join(', ')}`;
+  // The in-flight marker goes first (file-index.ts): a claim is never invisible to the runs waiting for their files.
+  await markInFlight(client, tableName, f, token, { ttl: set.ttl ? Number(set.ttl.N) : undefined, now, retry });
   for (let round = 0; round < 3; round++) {
     try {
       const out = await withRetry(
@@ -175,8 +178,12 @@ export async function claimFile(client: DynamoDBClient, tableName: string, input
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
     }
-    const current = await getFile(client, tableName, f, input);
-    if (current) return { claimed: false, current };
+    const current = await getFile(client, tableName, f, { ...input, facts: false });
+    if (current) {
+      // Someone else holds it (their claim stays marked) or it is finished: then the marker is not needed.
+      if (current.status !== 'processing') await clearInFlight(client, tableName, f, token, retry);
+      return { claimed: false, current };
+    }
     // It vanished between the two calls (TTL): claim again.
   }
   throw new ReconError(ErrorCodes.STORAGE, `could not claim ${f.bucket}/${f.key}: the manifest item keeps changing`);
@@ -225,6 +232,7 @@ export async function checkpointFile(client: DynamoDBClient, tableName: string, 
 async function updateClaimed(
   client: DynamoDBClient, tableName: string, f: FileRef, what: string, sets: string[],
   names: Record<string, string>, values: Record<string, AttributeValue>, retry: ReturnType<typeof resolveRetry>,
+  remove: string[] = [],
 ): Promise<boolean> {
   try {
     await withRetry(
@@ -234,7 +242,7 @@ async function updateClaimed(
           new UpdateItemCommand({
             TableName: tableName,
             Key: keyOf(f),
-            UpdateExpression: `SET ${sets.join(', ')}`,
+            UpdateExpression: `SET ${sets.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
             ConditionExpression: '#claim = :token AND #status = :processing',
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
@@ -286,22 +294,44 @@ async function finish(
   o: FileOutcome & RetryOptions & { error?: { code: string; message: string } },
 ): Promise<boolean> {
   const retry = resolveRetry(o);
+  const finishedAt = (o.now ?? new Date()).toISOString();
+  if (o.facts !== undefined) {
+    const size = Buffer.byteLength(JSON.stringify(o.facts), 'utf8');
+    if (size > MAX_FACTS_BYTES) {
+      throw new ReconError(ErrorCodes.STORAGE, `file facts are ${size} bytes, over the ${MAX_FACTS_BYTES}-byte limit`, { file: `s3://${f.bucket}/${f.key}` });
+    }
+  }
+  // The claim as it stands: only its holder finishes the file.
+  const got = await withRetry(
+    `GetItem ${fileSk(f)}`,
+    () => client.send(new GetItemCommand({ TableName: tableName, Key: keyOf(f), ConsistentRead: true })),
+    retry,
+  );
+  const head = got.Item ? decodeManifest(f.boundary, got.Item) : undefined;
+  if (!head || head.claim !== token || head.status !== 'processing') return false;
+  // The file index first (file-index.ts): a file whose manifest says finished is always in it.
+  // Its facts live there only; the manifest keeps the counts (a few hundred bytes a file).
+  const entry: FileManifest = { ...head, status, finishedAt };
+  const outcome = {
+    checksum: o.checksum, rejectedKey: o.rejectedKey, facts: o.facts, error: o.error,
+    rowsRead: o.rowsRead, rowsStored: o.rowsStored, rowsRejected: o.rowsRejected, rowsSkipped: o.rowsSkipped,
+  };
+  for (const [k, v] of Object.entries(outcome)) if (v !== undefined) (entry as unknown as Record<string, unknown>)[k] = v;
+  await putIndexEntry(client, tableName, entry, retry);
+
   const sets: string[] = ['#status = :status', 'finishedAt = :finishedAt'];
   const values: Record<string, AttributeValue> = {
     ':status': { S: status },
-    ':finishedAt': { S: (o.now ?? new Date()).toISOString() },
+    ':finishedAt': { S: finishedAt },
     ':token': { S: token },
     ':processing': { S: 'processing' },
-  };
-  const set = (name: string, v: AttributeValue) => {
-    sets.push(`#${name} = :${name}`);
-    values[`:${name}`] = v;
   };
   const names: Record<string, string> = { '#status': 'status' };
   const put = (name: string, v: AttributeValue | undefined) => {
     if (v === undefined) return;
     names[`#${name}`] = name;
-    set(name, v);
+    sets.push(`#${name} = :${name}`);
+    values[`:${name}`] = v;
   };
   const n = (x: number | undefined) => (x === undefined ? undefined : { N: String(x) });
   put('rowsRead', n(o.rowsRead));
@@ -310,14 +340,6 @@ async function finish(
   put('rowsSkipped', n(o.rowsSkipped));
   put('checksum', o.checksum === undefined ? undefined : { S: o.checksum });
   put('rejectedKey', o.rejectedKey === undefined ? undefined : { S: o.rejectedKey });
-  if (o.facts !== undefined) {
-    const size = Buffer.byteLength(JSON.stringify(o.facts), 'utf8');
-    if (size > MAX_FACTS_BYTES) {
-      throw new ReconError(ErrorCodes.STORAGE, `file facts are ${size} bytes, over the ${MAX_FACTS_BYTES}-byte limit`, { file: `s3://${f.bucket}/${f.key}` });
-    }
-    // As JSON text: its keys are partner data (a facility may be called `__proto__`, which the SDK's map marshalling cannot carry).
-    put('facts', { S: JSON.stringify(o.facts) });
-  }
   if (o.warnings !== undefined) {
     const kept = o.warnings.slice(0, MAX_WARNINGS).map((w) => (w.length > MAX_WARNING_CHARS ? w.slice(0, MAX_WARNING_CHARS - 1) + '…' : w));
     put('warnings', { L: kept.map((w) => ({ S: w })) });
@@ -325,7 +347,12 @@ async function finish(
   }
   put('error', o.error === undefined ? undefined : jsonToAttr(o.error, 'error'));
   names['#claim'] = 'claim';
-  return updateClaimed(client, tableName, f, status, sets, names, values, retry);
+  // A finished file is never resumed: its source event is not kept.
+  const remove = status === 'done' ? ['#source'] : [];
+  if (remove.length) names['#source'] = 'source';
+  const ok = await updateClaimed(client, tableName, f, status, sets, names, values, retry, remove);
+  if (ok) await clearInFlight(client, tableName, f, token, retry);
+  return ok;
 }
 
 /**
@@ -350,14 +377,24 @@ export async function failFile(client: DynamoDBClient, tableName: string, file: 
   return finish(client, tableName, file, token, 'failed', input);
 }
 
-/** The manifest of one file (strongly consistent), or undefined. */
-export async function getFile(client: DynamoDBClient, tableName: string, file: FileRef, opts: RetryOptions = {}): Promise<FileManifest | undefined> {
+/**
+ * The manifest of one file (strongly consistent), or undefined. A finished file's facts live
+ * in the file index (file-index.ts): they are read from there, unless `facts: false`.
+ */
+export async function getFile(client: DynamoDBClient, tableName: string, file: FileRef, opts: RetryOptions & { facts?: boolean } = {}): Promise<FileManifest | undefined> {
+  const retry = resolveRetry(opts);
   const out = await withRetry(
     `GetItem ${fileSk(file)}`,
     () => client.send(new GetItemCommand({ TableName: tableName, Key: keyOf(file), ConsistentRead: true })),
-    resolveRetry(opts),
+    retry,
   );
-  return out.Item ? decodeManifest(file.boundary, out.Item) : undefined;
+  if (!out.Item) return undefined;
+  const m = decodeManifest(file.boundary, out.Item);
+  if ((opts.facts ?? true) && m.facts === undefined && m.status !== 'processing') {
+    const facts = await indexedFacts(client, tableName, file, retry);
+    if (facts !== undefined) m.facts = facts;
+  }
+  return m;
 }
 
 export interface ListFilesOptions extends RetryOptions {
@@ -368,7 +405,11 @@ export interface ListFilesOptions extends RetryOptions {
   now?: Date;
 }
 
-/** Every live manifest of a boundary (optionally filtered), in sk order: one past its `ttl` is gone, deleted yet or not. */
+/**
+ * Every live manifest of a boundary (optionally filtered), in sk order: one past its `ttl` is
+ * gone, deleted yet or not. It reads every retained manifest: the pipeline's runs read the file
+ * index instead (file-index.ts), whose size follows the current files.
+ */
 export async function* listFiles(client: DynamoDBClient, tableName: string, boundary: BoundaryName, opts: ListFilesOptions = {}): AsyncIterable<FileManifest> {
   const retry = resolveRetry(opts);
   const filters: string[] = [];
