@@ -133,7 +133,12 @@ describe('a file read in chunks', () => {
     expect(actual.manifest.rowsStored! + actual.manifest.rowsRejected!).toBe(ROWS);
     expect(actual.parts.length).toBeGreaterThan(3);
     expect(actual.records).toHaveLength(actual.manifest.rowsStored!);
-    expect((await stage.manifest(event, 'intake'))!.checkpoint).toMatchObject({ invocations: ROWS / 1_000 });
+    const m = (await stage.manifest(event, 'intake'))!;
+    expect(m.checkpoint).toMatchObject({ invocations: ROWS / 1_000 });
+    // The write counts are the whole file's, summed over its invocations (not the last chunk's).
+    const writes = (m.facts as { writes: Record<string, number> }).writes;
+    expect(writes.written + writes.older + writes.unchanged).toBe(actual.manifest.rowsStored);
+    expect(writes.written).toBe(actual.records.length);
   }, LONG);
 });
 

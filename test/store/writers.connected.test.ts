@@ -15,7 +15,8 @@ import { useDynalite } from './use-dynalite.ts';
 const store = useDynalite('writers');
 
 /** Short leases: the protocol is the same at any scale, the waits are not. */
-const FAST: WriterTiming = { leaseMs: 20_000, soleMs: 8_000, guardMs: 4_000, requestTimeoutMs: 3_000, quietMs: 1_000, pollMs: 50 };
+// A request may take seconds on a loaded test machine: the request timeout leaves room for it.
+const FAST: WriterTiming = { leaseMs: 30_000, soleMs: 12_000, guardMs: 8_000, requestTimeoutMs: 6_000, quietMs: 1_000, pollMs: 50 };
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -152,7 +153,7 @@ describe('two writers of one side', () => {
     // ingests run at once, the older one's writes held up at random (0–250 ms) on the way,
     // with grants short enough to be renewed, lost and given back during the run.
     const table = await store.freshTable();
-    const timing: WriterTiming = { leaseMs: 8_000, soleMs: 3_000, guardMs: 1_500, requestTimeoutMs: 1_000, quietMs: 300, pollMs: 50 };
+    const timing: WriterTiming = { leaseMs: 20_000, soleMs: 8_000, guardMs: 5_000, requestTimeoutMs: 4_000, quietMs: 300, pollMs: 50 };
     let seed = 7;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const run = async (day: number, status: string, startAfter: number, maxDelay: number) => {
