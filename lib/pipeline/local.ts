@@ -245,19 +245,24 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
     //    which records the drop and starts the boundary's run through the run trigger.
     let sequence = 0;
     const t0 = now().getTime();
-    for (const f of files) {
-      const key = `${Prefix.inbound}${f.feed}/${f.name}`;
-      const body = await readFile(f.path);
-      const put = await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
-      sequence++;
-      const event = s3Event(s3.bucket, key, body.length, put.ETag, new Date(t0 + sequence), sequence);
-      const outcomes = (await handlers.ingest(event, lambdaContext('ingest'))) as IngestOutcome[];
-      for (const o of await continuations.drain(async (next) => (await handlers.ingest(next, lambdaContext('ingest'))) as IngestOutcome[])) outcomes.push(o);
-      for (const o of outcomes) {
-        result.ingested.push(o);
-        if (o.status === 'ingested') say(`ingest   ${f.feed}/${f.name}: ${o.read} rows read, ${o.stored} stored, ${o.rejected} rejected`);
-        else say(`ingest   ${f.feed}/${f.name}: ${o.status} (${o.reason})`);
+    sfn.hold();
+    try {
+      for (const f of files) {
+        const key = `${Prefix.inbound}${f.feed}/${f.name}`;
+        const body = await readFile(f.path);
+        const put = await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
+        sequence++;
+        const event = s3Event(s3.bucket, key, body.length, put.ETag, new Date(t0 + sequence), sequence);
+        const outcomes = (await handlers.ingest(event, lambdaContext('ingest'))) as IngestOutcome[];
+        for (const o of await continuations.drain(async (next) => (await handlers.ingest(next, lambdaContext('ingest'))) as IngestOutcome[])) outcomes.push(o);
+        for (const o of outcomes) {
+          result.ingested.push(o);
+          if (o.status === 'ingested') say(`ingest   ${f.feed}/${f.name}: ${o.read} rows read, ${o.stored} stored, ${o.rejected} rejected`);
+          else say(`ingest   ${f.feed}/${f.name}: ${o.status} (${o.reason})`);
+        }
       }
+    } finally {
+      sfn.release();
     }
 
     // 2. The runs the drops started (and their follow-ups): each waits for its drop to settle
@@ -385,8 +390,26 @@ export class LocalStepFunctions {
   readonly executions: LocalExecution[] = [];
   private readonly running = new Set<Promise<void>>();
   private machine?: unknown;
+  private gate: Promise<void> = Promise.resolve();
+  private openGate: (() => void) | undefined;
 
   constructor(private readonly opts: LocalStepFunctionsOptions) {}
+
+  /**
+   * Executions started from now on wait before their first state until `release()`. The local
+   * runner delivers a drop's S3 events one after another, where AWS delivers them at once and
+   * ingests them side by side — and an execution waits while any file is in flight. Held
+   * while the events are delivered, a run cannot plan on part of the drop because one ingest
+   * took longer than the debounce on a busy laptop.
+   */
+  hold(): void {
+    if (!this.openGate) this.gate = new Promise((resolve) => (this.openGate = resolve));
+  }
+
+  release(): void {
+    this.openGate?.();
+    this.openGate = undefined;
+  }
 
   async send(command: unknown): Promise<{ executionArn: string; startDate: Date }> {
     if (!(command instanceof StartExecutionCommand)) throw new Error(`the local Step Functions stand-in only starts executions, not ${(command as object)?.constructor?.name}`);
@@ -421,6 +444,7 @@ export class LocalStepFunctions {
   }
 
   private async execute(e: LocalExecution): Promise<void> {
+    await this.gate;
     await this.ready();
     const { StateMachine } = await import('aws-local-stepfunctions');
     const { forEachState } = await import('../../cdk/asl.ts');
