@@ -403,6 +403,8 @@ export interface ListFilesOptions extends RetryOptions {
   finishedAfter?: string;
   /** The clock that decides which manifests are past their `ttl` (left out: DynamoDB deletes them later). Default: now. */
   now?: Date;
+  /** Only manifests whose sort key starts with this (`<bucket>/<key>␟`: every version of one object). */
+  skPrefix?: string;
 }
 
 /**
@@ -415,6 +417,7 @@ export async function* listFiles(client: DynamoDBClient, tableName: string, boun
   const filters: string[] = [];
   const names: Record<string, string> = {};
   const values: Record<string, AttributeValue> = { ':pk': { S: filePk(boundary) } };
+  if (opts.skPrefix !== undefined) values[':prefix'] = { S: opts.skPrefix };
   if (opts.status) {
     filters.push('#status = :status');
     names['#status'] = 'status';
@@ -426,7 +429,7 @@ export async function* listFiles(client: DynamoDBClient, tableName: string, boun
   }
   const input = {
     TableName: tableName,
-    KeyConditionExpression: 'pk = :pk',
+    KeyConditionExpression: opts.skPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
     FilterExpression: filters.length ? filters.join(' AND ') : undefined,
     ExpressionAttributeNames: filters.length && opts.status ? names : undefined,
     ExpressionAttributeValues: values,

@@ -84,6 +84,12 @@ export interface UpsertOptions extends RetryOptions {
    * write is a conditional PutItem.
    */
   writer?: SideWriter;
+  /**
+   * Whether the stored row came from a file this one replaces (an earlier version of the same
+   * S3 object): such a row is rewritten even when its content is the same, so it names the
+   * current version (a run counts only the current version's rows). Default: never.
+   */
+  replaces?: (stored: StoredRef) => boolean;
   /** Whether a stored row from another file is a duplicate too (e.g. a part of the same drop). Default: never. */
   sameDrop?: (record: KeyedRecord, stored: StoredRef) => boolean;
   now?: Date;
@@ -212,7 +218,7 @@ export class RecordUpserter {
         toWrite.push({ p, refresh: false });
         continue;
       }
-      if (!sameContent(s, p.item, this.opts.ignoreField?.(r))) {
+      if (this.opts.replaces?.(ref) === true || !sameContent(s, p.item, this.opts.ignoreField?.(r))) {
         toWrite.push({ p, refresh: false });
         continue;
       }
