@@ -28,7 +28,8 @@
  * What this assumes: clocks of the writers agree within a second (Lambda's are NTP-synced),
  * and DynamoDB applies a request within `requestTimeoutMs` of its sending or not at all.
  */
-import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { ErrorCodes, ReconError } from '../errors.ts';
 import type { BoundaryName } from '../feeds/catalog.ts';
 import { isConditionFailure, resolveRetry, withRetry, type ResolvedRetry } from './retry.ts';
 import type { RetryOptions } from './types.ts';
@@ -122,7 +123,7 @@ export class SideWriter {
   ) {
     this.timing = { ...DEFAULT_WRITER_TIMING, ...opts.timing };
     if (!(this.timing.requestTimeoutMs < this.timing.guardMs && this.timing.guardMs < this.timing.soleMs && this.timing.soleMs <= this.timing.leaseMs)) {
-      throw new Error('writer timing must have requestTimeoutMs < guardMs < soleMs <= leaseMs');
+      throw new ReconError(ErrorCodes.STORAGE, 'writer timing must have requestTimeoutMs < guardMs < soleMs <= leaseMs');
     }
     this.retry = resolveRetry(opts);
     this.clock = opts.clock ?? Date.now;
@@ -176,23 +177,12 @@ export class SideWriter {
     const releaseSole = this.heldSole && !this.abandoned;
     // The end time never moves past the lease: a writer that stalled keeps its old end.
     const end = Math.min(now, this.until);
-    await withRetry(
-      `UpdateItem ${this.key.pk.S}`,
-      () =>
-        this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: this.key,
-            UpdateExpression: 'SET w.#me = :end',
-            ConditionExpression: 'attribute_exists(w.#me)',
-            ExpressionAttributeNames: { '#me': this.opts.id },
-            // Negative: released (not run out), so the next invocation of the same file need not wait out the quiet time.
-            ExpressionAttributeValues: { ':end': { N: String(-end) } },
-          }),
-        ),
-      this.retry,
-    ).catch((e: unknown) => {
-      if (!isConditionFailure(e)) throw e;
+    await this.updateIf({
+      UpdateExpression: 'SET w.#me = :end',
+      ConditionExpression: 'attribute_exists(w.#me)',
+      ExpressionAttributeNames: { '#me': this.opts.id },
+      // Negative: released (not run out), so the next invocation of the same file need not wait out the quiet time.
+      ExpressionAttributeValues: { ':end': { N: String(-end) } },
     });
     if (releaseSole) await this.removeGrant(this.soleUntil);
     this.until = 0;
@@ -204,22 +194,22 @@ export class SideWriter {
   /** Gives back the grant that runs until `soleUntil` (not a newer one of this writer's). */
   private async removeGrant(soleUntil: number): Promise<void> {
     if (this.abandoned) return;
-    await withRetry(
-      `UpdateItem ${this.key.pk.S}`,
-      () =>
-        this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: this.key,
-            UpdateExpression: 'REMOVE sole, soleUntil',
-            ConditionExpression: 'sole = :me AND soleUntil = :until',
-            ExpressionAttributeValues: { ':me': { S: this.opts.id }, ':until': { N: String(soleUntil) } },
-          }),
-        ),
-      this.retry,
-    ).catch((e: unknown) => {
-      if (!isConditionFailure(e)) throw e;
+    await this.updateIf({
+      UpdateExpression: 'REMOVE sole, soleUntil',
+      ConditionExpression: 'sole = :me AND soleUntil = :until',
+      ExpressionAttributeValues: { ':me': { S: this.opts.id }, ':until': { N: String(soleUntil) } },
     });
+  }
+
+  /** One conditional UpdateItem of the writers item (retried); false when its condition failed. */
+  private async updateIf(input: Pick<UpdateItemCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): Promise<boolean> {
+    try {
+      await withRetry(`UpdateItem ${this.key.pk.S}`, () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key, ...input })), this.retry);
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
   }
 
   private async read(): Promise<WritersItem> {
@@ -271,25 +261,15 @@ export class SideWriter {
       prune.forEach((id, i) => (names[`#p${i}`] = id));
       const remove = prune.map((_, i) => `w.#p${i}`);
       const update = `SET ${set.join(', ')}` + (remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : '');
-      try {
-        await withRetry(
-          `UpdateItem ${this.key.pk.S}`,
-          () =>
-            this.client.send(
-              new UpdateItemCommand({
-                TableName: this.tableName,
-                Key: this.key,
-                UpdateExpression: update,
-                ConditionExpression: item.exists ? 'rev = :old' : 'attribute_not_exists(pk)',
-                ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
-                ExpressionAttributeValues: { ...values, ...(item.exists ? { ':old': { N: String(item.rev) } } : {}) },
-              }),
-            ),
-          this.retry,
-        );
-      } catch (e) {
-        if (!isConditionFailure(e)) throw e;
-        if (round >= MAX_ROUNDS) throw e;
+      const updated = await this.updateIf({
+        UpdateExpression: update,
+        ConditionExpression: item.exists ? 'rev = :old' : 'attribute_not_exists(pk)',
+        ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: { ...values, ...(item.exists ? { ':old': { N: String(item.rev) } } : {}) },
+      });
+      if (!updated) {
+        // Another writer registered in between: read again.
+        if (round >= MAX_ROUNDS) throw new ReconError(ErrorCodes.STORAGE, `registering a writer on ${this.key.pk.S} ${this.opts.side}: still contended after ${round} rounds`);
         continue;
       }
       this.until = now + t.leaseMs;
