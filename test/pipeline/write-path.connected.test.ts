@@ -1,10 +1,14 @@
 /**
- * The sole writer through the real ingest handler (lib/store/writers.ts): a file ingested
- * alone on its side is written in batches, and a drop whose files are all ingested at once —
- * the writers of one side taking the grant from each other — stores and compares exactly as
- * the same files ingested one after the other, and as the CLI.
+ * The ingest write path through the real handler:
+ * - the sole writer (lib/store/writers.ts): a file ingested alone on its side is written in
+ *   batches, and a drop whose files are all ingested at once — the writers of one side taking
+ *   the grant from each other — stores and compares exactly as the same files ingested one
+ *   after the other, and as the CLI;
+ * - a corrected re-upload (same S3 key, a new object version) replaces the file whole: its
+ *   rows whose content did not change still count (they are rewritten to name the current
+ *   version), and rows the correction dropped no longer do — as the CLI on the corrected file.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -16,7 +20,7 @@ import { writeSample } from '../../lib/sample/index.ts';
 import { listFiles, writersPk } from '../../lib/store/index.ts';
 import { cliReport, counts, feedPath, identities, inboxFiles, rejections, startStandIns, type Stage, type StandIns } from './harness.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'oms-recon-sole-writer-'));
+const root = mkdtempSync(join(tmpdir(), 'oms-recon-write-path-'));
 let standIns: StandIns;
 
 const inbox = join(root, 'inbox');
@@ -46,7 +50,7 @@ describe('the sole writer in ingest', () => {
   it('writes a file ingested alone on its side in batches: every row it wrote, it wrote alone', async () => {
     // Prepare
     const stage = await standIns.stage();
-    const f = files.sort((a, b) => bytes(b).length - bytes(a).length)[0];
+    const f = [...files].sort((a, b) => bytes(b).length - bytes(a).length)[0];
     const { event } = await stage.put(keyOf(f), bytes(f));
     // Act
     const [outcome] = await stage.ingest(event);
@@ -81,5 +85,28 @@ describe('the sole writer in ingest', () => {
       const item = await atOnce.db.client.send(new GetItemCommand({ TableName: atOnce.tableName, Key: { pk: { S: writersPk('financial') }, sk: { S: side } }, ConsistentRead: true }));
       expect(item.Item?.sole).toBeUndefined();
     }
+  }, 300_000);
+});
+
+describe('a corrected re-upload', () => {
+  it('counts the unchanged rows of the new version and not the rows it dropped, as the CLI does', async () => {
+    // Prepare: the OMS file, then a correction of it: the same key, its last two data rows dropped
+    const stage = await standIns.stage();
+    const oms = files.find((f) => f.feed === 'oms-transactions' && f.name.endsWith('.csv'))!;
+    const original = readFileSync(oms.path, 'utf8');
+    const lines = original.trimEnd().split('\n');
+    const corrected = lines.slice(0, -2).join('\n') + '\n';
+    const correctedPath = join(root, 'corrected.csv');
+    writeFileSync(correctedPath, corrected);
+    const key = keyOf(oms);
+    for (const f of files) await stage.deliver(keyOf(f), bytes(f));
+    // Act: the correction comes two hours later (another drop)
+    stage.clock.advance(2 * 3_600_000);
+    await stage.deliver(key, Buffer.from(corrected));
+    const report = await stage.compare('financial');
+    // Assess
+    const cli = await cliReport([...files.filter((f) => f !== oms), { feed: oms.feed, path: correctedPath }], 'financial');
+    expect(counts(report)).toEqual(counts(cli));
+    expect(identities(report)).toEqual(identities(cli));
   }, 300_000);
 });
