@@ -144,6 +144,51 @@ describe('an older and a newer snapshot of one facility ingested at once', () =>
     expect(local.summary.matched).toBe(2);
   }, LONG);
 
+  it('the older one writes its side alone (a batch) and stalls after its read: its batch is refused once the newer one has raised the pointer', async () => {
+    // Prepare: O is the side's only writer (no quiet time after day 0), so it would write A=9
+    // with one unconditional BatchWriteItem (lib/store/writers.ts); it stalls after its read
+    // until N has raised the pointer — N then waits for O's grant before it writes anything.
+    const { stage, box, upload, ingest } = await setup(FILES, 1_500);
+    stage.settings.writers = { quietMs: 0 };
+    expect((await ingest('oms-inventory/day0.csv')).status).toBe('ingested');
+    const o = stage.db.newClient();
+    const n = stage.db.newClient();
+    const read = signal();
+    const raised = signal();
+    let batchesSent = 0;
+    hook(o, 'stall-after-read', 'initialize', async (command, _input, next) => {
+      if (command !== 'BatchGetItemCommand') return next();
+      const out = await next();
+      read.open();
+      await raised.opened;
+      return out;
+    });
+    hook(o, 'count-batches', 'deserialize', async (command, _input, next) => {
+      if (command === 'BatchWriteItemCommand') batchesSent++;
+      return next();
+    });
+    hook(n, 'watch-raise', 'initialize', async (command, input, next) => {
+      const out = await next();
+      if (isRaise(command, input)) raised.open();
+      return out;
+    });
+    const oEvent = await upload('oms-inventory/day1.csv');
+    const nEvent = await upload('oms-inventory/day2.csv');
+    // Act
+    const oDone = stage.ingest(oEvent, stage.deps({ dynamo: o }));
+    await read.opened;
+    const nDone = stage.ingest(nEvent, stage.deps({ dynamo: n }));
+    const [[oOut], [nOut]] = await Promise.all([oDone, nDone]);
+    expect((await ingest('warehouse-inventory/wh.csv')).status).toBe('ingested');
+    // Assess: O's batch never went out, its rows were counted older-snapshot; the table and the report hold N's counts
+    expect([oOut.status, nOut.status]).toEqual(['ingested', 'ingested']);
+    expect(batchesSent).toBe(0);
+    expect(await writesOf(stage, oEvent)).toMatchObject({ written: 0, olderSnapshot: 1 });
+    expect(await storedCounts(stage)).toEqual({ A: '5', B: '4' });
+    const { local } = await sameAsCli(stage, box);
+    expect(local.discrepancies).toEqual([]);
+  }, LONG);
+
   it('the older one\'s write is in flight when the newer one raises the pointer: the newer one reads only after it has landed', async () => {
     // Prepare: O takes its write leave and sends A=9, which is held on the way until N has
     // raised the pointer (network latency, well within the fence)
