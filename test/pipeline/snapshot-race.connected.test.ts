@@ -76,6 +76,19 @@ async function setup(files: Record<string, string>, fenceMs: number) {
   return { stage, box, upload, ingest };
 }
 
+/** O's client stalls after its first read of records (BatchGetItem) until `until`; the signal opens once it read. */
+function stallAfterRead(client: DynamoDBClient, until: Promise<void>) {
+  const read = signal();
+  hook(client, 'stall-after-read', 'initialize', async (command, _input, next) => {
+    if (command !== 'BatchGetItemCommand') return next();
+    const out = await next();
+    read.open();
+    await until;
+    return out;
+  });
+  return read;
+}
+
 async function writesOf(stage: Stage, event: S3Event) {
   const m = (await stage.manifest(event, 'inventory'))!;
   expect(m.status).toBe('done');
@@ -115,15 +128,8 @@ describe('an older and a newer snapshot of one facility ingested at once', () =>
     const { stage, box, upload, ingest } = await setup(FILES, 1_500);
     expect((await ingest('oms-inventory/day0.csv')).status).toBe('ingested');
     const o = stage.db.newClient();
-    const read = signal();
     const release = signal();
-    hook(o, 'stall-after-read', 'initialize', async (command, _input, next) => {
-      if (command !== 'BatchGetItemCommand') return next();
-      const out = await next();
-      read.open();
-      await release.opened;
-      return out;
-    });
+    const read = stallAfterRead(o, release.opened);
     const oEvent = await upload('oms-inventory/day1.csv');
     const nEvent = await upload('oms-inventory/day2.csv');
     // Act
@@ -153,16 +159,9 @@ describe('an older and a newer snapshot of one facility ingested at once', () =>
     expect((await ingest('oms-inventory/day0.csv')).status).toBe('ingested');
     const o = stage.db.newClient();
     const n = stage.db.newClient();
-    const read = signal();
     const raised = signal();
+    const read = stallAfterRead(o, raised.opened);
     let batchesSent = 0;
-    hook(o, 'stall-after-read', 'initialize', async (command, _input, next) => {
-      if (command !== 'BatchGetItemCommand') return next();
-      const out = await next();
-      read.open();
-      await raised.opened;
-      return out;
-    });
     hook(o, 'count-batches', 'deserialize', async (command, _input, next) => {
       if (command === 'BatchWriteItemCommand') batchesSent++;
       return next();
