@@ -20,7 +20,7 @@ import { isReconError } from '../errors.ts';
 import { FEEDS, type BoundaryName } from '../feeds/catalog.ts';
 import type { CanonRecord } from '../feeds/decode.ts';
 import type { FileStats, Rejection, Warning } from '../report/model.ts';
-import { checkpointFile, claimFile, completeFile, encodeRecordSk, failFile, fileIdOf, fileSk, PART_END, keyHash, listFiles, RecordUpserter, recordPk, recordVersion, shardOf, SideWriter, versionUpload } from '../store/index.ts';
+import { checkpointFile, claimFile, completeFile, encodeRecordSk, failFile, fileIdOf, keyHash, listFiles, listVersions, RecordUpserter, recordPk, recordVersion, shardOf, SideWriter, versionUpload } from '../store/index.ts';
 import type { StoredRef, UpsertCounts } from '../store/index.ts';
 import { ChunkPause, ChunkProgress, chunkSettings, ClaimLost, sourceOf } from './chunk.ts';
 import type { FileCheckpoint, FileRef, KeyedRecord } from '../store/types.ts';
@@ -202,7 +202,8 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
   const duplicates: Array<{ record: KeyedRecord; stored: StoredRef; kept: 'new' | 'stored' }> = [];
   // Earlier versions of this same object (a corrected re-upload): their rows are replaced, a
   // row with unchanged content too — a run counts only the current version's rows.
-  const earlier = await earlierVersions(deps, settings.tableName, ref, fileId);
+  const earlier = new Set<string>();
+  for await (const m of listVersions(deps.dynamo, settings.tableName, ref)) if (m.fileId !== undefined && m.fileId !== fileId) earlier.add(m.fileId);
   // This invocation as a writer of the file's side: alone, it writes new rows in batches (writers.ts).
   const writer = new SideWriter(deps.dynamo, settings.tableName, { boundary: boundary.name, side: feed.side, id: `${fileId}.${randomUUID().slice(0, 8)}`, timing: settings.writers });
   const upserter = new RecordUpserter(deps.dynamo, settings.tableName, {
@@ -211,8 +212,8 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
     ttlSeconds,
     now,
     ignoreField: timeField === undefined ? undefined : () => timeField,
-    // Another file's row of one identity is a duplicate when it is of the same drop (and, for a snapshot, of the same snapshot time), as in the CLI.
     replaces: earlier.size === 0 ? undefined : (stored) => earlier.has(stored.fileId),
+    // Another file's row of one identity is a duplicate when it is of the same drop (and, for a snapshot, of the same snapshot time), as in the CLI.
     sameDrop: (r, stored) => dropOf(versionUpload(stored.version).split(' ')[0]) === drop && (!snapshot || stored.version.split(' ')[0] === r.version.split(' ')[0]),
     mayWrite: pointers?.mayWrite,
     onDuplicate: (d) => {
@@ -234,10 +235,10 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
     buffer = [];
     for (const r of batch) {
       let version: string;
-      const t = pointers ? snapshotTimeOf(r, drop) : undefined;
       const part = pointers ? partition(r) : '';
-      if (pointers && t !== undefined) {
+      if (pointers) {
         // A row of an older snapshot than the store has seen for its facility: not written, not confirmed.
+        const t = snapshotTimeOf(r, drop);
         const take = pointers.accept(r.side, part, t);
         if (!(take === true || (take !== false && (await take)))) continue;
         version = recordVersion({ snapshot: t, eventTime, sequencer, line: r.line });
@@ -397,17 +398,6 @@ export async function ingestObject(deps: PipelineDeps, event: S3ObjectEvent, opt
   // Outside the try: if this throws, the redelivered event finds the file done and starts the run then.
   await startRun(deps, boundary.name, 'ingest');
   return { status: 'ingested', file: name, boundary: boundary.name, read: result.stats.read, stored: result.stats.used, rejected: result.stats.rejected };
-}
-
-/** The file ids of the other versions of this S3 object that have a manifest (one Query over the object's manifests). */
-async function earlierVersions(deps: PipelineDeps, tableName: string, ref: FileRef, current: string): Promise<Set<string>> {
-  const out = new Set<string>();
-  // A very long key's manifest sort key is a hash: then every manifest of the boundary is read.
-  const prefix = fileSk(ref).startsWith('#sha256:') ? undefined : `${ref.bucket}/${ref.key}${PART_END}`;
-  for await (const m of listFiles(deps.dynamo, tableName, ref.boundary, prefix === undefined ? {} : { skPrefix: prefix })) {
-    if (m.bucket === ref.bucket && m.key === ref.key && m.fileId !== undefined && m.fileId !== current) out.add(m.fileId);
-  }
-  return out;
 }
 
 /** The object's sha256, which the reader computed as the bytes streamed (it read them all). */

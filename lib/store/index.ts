@@ -4,7 +4,7 @@ export { TableSchema, createTable } from './table.ts';
 export { recordPk, groupPrefix, encodeRecordSk, decodeRecordSk, shardOf, fnv1a32, compareCodePoints, recordVersion, versionUpload, fileIdOf, keyHash, PART_END, SECTION_END } from './keys.ts';
 export { writeRecords, readShard, encodeRecord, decodeRecord, consumedCapacity, BATCH_SIZE, RecordAttr } from './records.ts';
 export type { WriteRecordsOptions, WriteResult, WriteProgress, ReadShardOptions } from './records.ts';
-export { claimFile, checkpointFile, completeFile, failFile, getFile, listFiles, filePk, fileSk, DEFAULT_LEASE_MS } from './manifest.ts';
+export { claimFile, checkpointFile, completeFile, failFile, getFile, listFiles, listVersions, filePk, fileSk, DEFAULT_LEASE_MS } from './manifest.ts';
 export type { CheckpointInput, ClaimInput, ClaimResult, CompleteInput, FailInput, ListFilesOptions } from './manifest.ts';
 export { readFileIndex, listUnfinished, pruneFileIndex, indexPk, retiredPk, inFlightPk } from './file-index.ts';
 export type { FileIndex, RetiredFile, IndexPrune, ReadIndexOptions } from './file-index.ts';

@@ -408,6 +408,17 @@ export interface ListFilesOptions extends RetryOptions {
 }
 
 /**
+ * The live manifests of every version of `f`'s S3 object, `f`'s own included (one Query on the
+ * object's sort-key prefix; a key so long that `f`'s sort key is hashed reads the boundary's manifests).
+ */
+export async function* listVersions(client: DynamoDBClient, tableName: string, f: FileRef, opts: RetryOptions = {}): AsyncIterable<FileManifest> {
+  const hashed = fileSk(f).startsWith('#sha256:');
+  for await (const m of listFiles(client, tableName, f.boundary, hashed ? opts : { ...opts, skPrefix: `${f.bucket}/${f.key}${PART_END}` })) {
+    if (m.bucket === f.bucket && m.key === f.key) yield m;
+  }
+}
+
+/**
  * Every live manifest of a boundary (optionally filtered), in sk order: one past its `ttl` is
  * gone, deleted yet or not. It reads every retained manifest: the pipeline's runs read the file
  * index instead (file-index.ts), whose size follows the current files.

@@ -107,6 +107,13 @@ interface Pending {
   key: string;
 }
 
+/** A row to write: `refresh` when only its TTL is due; `uncertain` when an earlier request with it may have landed. */
+interface Write {
+  p: Pending;
+  refresh: boolean;
+  uncertain?: boolean;
+}
+
 /** Upserts records (see the module comment). `add` them in file order, then `end()`. */
 export class RecordUpserter {
   readonly counts: UpsertCounts = { written: 0, refreshed: 0, unchanged: 0, older: 0, duplicates: 0, alone: 0 };
@@ -193,7 +200,7 @@ export class RecordUpserter {
     // Wall-clock time of the read: rows read after a sole grant may be written alone.
     const readAt = Date.now();
     const stored = await this.read(rows);
-    const toWrite: Array<{ p: Pending; refresh: boolean }> = [];
+    const toWrite: Write[] = [];
     for (const p of rows) {
       const s = stored.get(p.key);
       if (!s) {
@@ -261,12 +268,12 @@ export class RecordUpserter {
     return out;
   }
 
-  private async write(rows: Array<{ p: Pending; refresh: boolean }>, readAt: number): Promise<void> {
+  private async write(rows: Write[], readAt: number): Promise<void> {
     const w = this.opts.writer;
-    let conditional: Array<{ p: Pending; refresh: boolean; uncertain?: boolean }> = rows;
+    let conditional: Write[] = rows;
     if (w && rows.length > 0 && w.mayWriteAlone(readAt)) {
       conditional = [];
-      const groups: Array<typeof rows> = [];
+      const groups: Write[][] = [];
       for (let i = 0; i < rows.length; i += WRITE_BATCH) groups.push(rows.slice(i, i + WRITE_BATCH));
       await Promise.all(groups.map(async (g) => conditional.push(...(await this.writeAlone(w, g, readAt)))));
     }
@@ -277,10 +284,8 @@ export class RecordUpserter {
         const row = conditional[next++];
         const put = await this.putConditional(row.p, row.uncertain === true);
         if (put === 'refused') continue;
-        if (put) {
-          this.counts.written++;
-          if (row.refresh) this.counts.refreshed++;
-        } else {
+        if (put) this.countWritten(row, false);
+        else {
           // A newer version landed between the read and the write (another ingest): it stays.
           this.counts.older++;
         }
@@ -289,12 +294,18 @@ export class RecordUpserter {
     await Promise.all(Array.from({ length: Math.min(limit, conditional.length) }, worker));
   }
 
+  private countWritten(row: Write, alone: boolean): void {
+    this.counts.written++;
+    if (alone) this.counts.alone!++;
+    if (row.refresh) this.counts.refreshed++;
+  }
+
   /**
    * Up to 25 rows with one BatchWriteItem, unconditionally, while the sole grant lasts
    * (unprocessed items are sent again). Returns the rows left to the conditional path: those
    * the grant ran out for, and those of a request that timed out (it may have landed: `uncertain`).
    */
-  private async writeAlone(w: SideWriter, rows: Array<{ p: Pending; refresh: boolean }>, readAt: number): Promise<Array<{ p: Pending; refresh: boolean; uncertain?: boolean }>> {
+  private async writeAlone(w: SideWriter, rows: Write[], readAt: number): Promise<Write[]> {
     let pending = rows;
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (!w.mayWriteAlone(readAt)) return pending;
@@ -321,12 +332,7 @@ export class RecordUpserter {
         await sleep(backoffMs(attempt, this.retry));
         continue;
       }
-      for (const row of pending) {
-        if (unprocessed.includes(row)) continue;
-        this.counts.written++;
-        this.counts.alone!++;
-        if (row.refresh) this.counts.refreshed++;
-      }
+      for (const row of pending) if (!unprocessed.includes(row)) this.countWritten(row, true);
       pending = unprocessed;
       if (pending.length > 0) await sleep(backoffMs(attempt, this.retry));
     }
