@@ -73,17 +73,12 @@ import type { KeyedRecord } from '../lib/store/types.ts';
 import { CapacityMeter, type Usage } from './capacity.ts';
 import { heapForItems, residentForItems, startDynaliteProcesses, type DynaliteStats } from './dynalite-child.ts';
 import { FACILITIES, inventoryPair } from './generate.ts';
+import { positiveEnv } from './env.ts';
 import { rawBatchWrite, type RawItem } from './raw-write.ts';
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 const CHUNK_ROWS = Number(process.argv[3] ?? 250_000);
-const num = (name: string, fallback: number) => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${v}"`);
-  return n;
-};
+const num = (name: string, fallback: number) => positiveEnv(name, fallback, { integer: true });
 const SHARDS = num('BENCH_SHARDS', 16);
 const DYNALITES = Math.min(SHARDS, num('BENCH_DYNALITES', 1));
 const DYNALITE_DIR = process.env.BENCH_DYNALITE_DIR || undefined;

@@ -36,15 +36,10 @@ import { Clock, type Stage, type StandIns, type StepName } from '../test/pipelin
 import { CapacityMeter, describeUsage, S3Meter, scanAll, startBenchStandIns, tableStorage, type Usage } from './capacity.ts';
 import { GB, perMillionRows, perMonth, PRICES, table, total, type Measured } from './cost.ts';
 import { InventoryDrops } from './generate.ts';
+import { positiveEnv } from './env.ts';
 import { rawBatchWrite } from './raw-write.ts';
 
-const num = (name: string, fallback: number) => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${v}"`);
-  return n;
-};
+const num = (name: string, fallback: number) => positiveEnv(name, fallback);
 const SKUS = num('BENCH_SKUS', 1000);
 const FACILITIES = num('BENCH_FACILITIES', 5);
 const DAYS = num('BENCH_DAYS', 30);

@@ -216,6 +216,16 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
     // The trigger's debounce runs on the wall clock (a fixed `now` would never let a drop settle).
     const deps: PipelineDeps = { dynamo: db.client, s3: s3.client, settings: () => settings, now, triggerNow: () => new Date(), continueIngest: continuations.continueIngest };
     const handlers = await loadHandlers(deps);
+    /** An ingest outcome, recorded and said (`ingest   <feed>/<file>: …`). */
+    const ingested = (o: IngestOutcome) => {
+      result.ingested.push(o);
+      const name = o.file.replace(/^s3:\/\/[^/]+\/inbound\//, '');
+      say(`ingest   ${name}: ${o.status === 'ingested' ? `${o.read} rows read, ${o.stored} stored, ${o.rejected} rejected` : `${o.status} (${o.reason})`}`);
+    };
+    /** The continuations ingest asked for, each the next handler call, as Lambda's self-invoke would be. */
+    const continueIngests = async () => {
+      for (const o of await continuations.drain(async (next) => (await handlers.ingest(next, lambdaContext('ingest'))) as IngestOutcome[])) ingested(o);
+    };
     // A stand-in of Step Functions: StartExecution runs the synthesized state machine in the
     // background; each execution's end goes to the ingest handler, as EventBridge does on AWS.
     sfn = new LocalStepFunctions({
@@ -225,11 +235,7 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
       // as Lambda would (with those of a file step 1 is still ingesting, if any: one queue).
       onEnd: async (event) => {
         const end = await handlers.ingest(event, lambdaContext('ingest'));
-        for (const o of await continuations.drain(async (next) => (await handlers.ingest(next, lambdaContext('ingest'))) as IngestOutcome[])) {
-          result.ingested.push(o);
-          const name = o.file.replace(/^s3:\/\/[^/]+\/inbound\//, '');
-          say(`ingest   ${name}: ${o.status === 'ingested' ? `${o.read} rows read, ${o.stored} stored, ${o.rejected} rejected` : `${o.status} (${o.reason})`}`);
-        }
+        await continueIngests();
         return end;
       },
       pollMs: opts.pollMs ?? LOCAL_POLL_MS,
@@ -253,13 +259,8 @@ export async function runLocalPipeline(opts: LocalRunOptions): Promise<LocalRunR
         const put = await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
         sequence++;
         const event = s3Event(s3.bucket, key, body.length, put.ETag, new Date(t0 + sequence), sequence);
-        const outcomes = (await handlers.ingest(event, lambdaContext('ingest'))) as IngestOutcome[];
-        for (const o of await continuations.drain(async (next) => (await handlers.ingest(next, lambdaContext('ingest'))) as IngestOutcome[])) outcomes.push(o);
-        for (const o of outcomes) {
-          result.ingested.push(o);
-          if (o.status === 'ingested') say(`ingest   ${f.feed}/${f.name}: ${o.read} rows read, ${o.stored} stored, ${o.rejected} rejected`);
-          else say(`ingest   ${f.feed}/${f.name}: ${o.status} (${o.reason})`);
-        }
+        for (const o of (await handlers.ingest(event, lambdaContext('ingest'))) as IngestOutcome[]) ingested(o);
+        await continueIngests();
       }
     } finally {
       sfn.release();

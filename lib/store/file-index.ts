@@ -30,7 +30,7 @@ import { DeleteItemCommand, GetItemCommand, UpdateItemCommand, type AttributeVal
 import type { BoundaryName, SideName } from '../feeds/catalog.ts';
 import { jsonToAttr, num, str, type Item } from './attr.ts';
 import { decodeManifest, filePk, fileSk, listFiles } from './manifest.ts';
-import { isConditionFailure, queryItems, resolveRetry, withRetry, type ResolvedRetry } from './retry.ts';
+import { queryItems, resolveRetry, sendIf, withRetry, type ResolvedRetry } from './retry.ts';
 import { isLive } from './ttl.ts';
 import type { FileManifest, FileRef, RetryOptions } from './types.ts';
 
@@ -59,14 +59,26 @@ export interface FileIndex {
   retired: RetiredFile[];
 }
 
+/** An index item of file `f` under `pk`: keyed by the manifest's sk, naming the object. */
+const headOf = (pk: string, f: FileRef): Item => ({
+  pk: { S: pk },
+  sk: { S: fileSk(f) },
+  bucket: { S: f.bucket },
+  objectKey: { S: f.key },
+  objectVersion: { S: f.objectVersion },
+});
+
+/** The INFLIGHT marker of `f`, put by the claim `token` at `at` (ms). */
+function markerOf(f: FileRef, token: string, at: number, ttl: number | undefined): Item {
+  const item: Item = { ...headOf(inFlightPk(f.boundary), f), claim: { S: token }, at: { N: String(at) } };
+  if (ttl !== undefined) item.ttl = { N: String(ttl) };
+  return item;
+}
+
 /** The CURFILE entry of a finished file: its manifest's head, outcome and facts (not its source, checkpoint or warnings). */
 export function entryOf(m: FileManifest): Item {
   const item: Item = {
-    pk: { S: indexPk(m.boundary) },
-    sk: { S: fileSk(m) },
-    bucket: { S: m.bucket },
-    objectKey: { S: m.key },
-    objectVersion: { S: m.objectVersion },
+    ...headOf(indexPk(m.boundary), m),
     feed: { S: m.feed },
     status: { S: m.status },
     claim: { S: m.claim },
@@ -111,27 +123,21 @@ async function writeItem(client: DynamoDBClient, tableName: string, item: Item, 
     i++;
   }
   if (condition !== undefined) names['#sk'] = 'sk';
-  try {
-    await withRetry(
-      `UpdateItem ${item.pk.S} ${item.sk.S}`,
-      () =>
-        client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: { pk: item.pk, sk: item.sk },
-            UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-            ...(condition !== undefined ? { ConditionExpression: condition } : {}),
-            ExpressionAttributeNames: names,
-            ...(sets.length ? { ExpressionAttributeValues: values } : {}),
-          }),
-        ),
-      retry,
-    );
-    return true;
-  } catch (e) {
-    if (condition !== undefined && isConditionFailure(e)) return false;
-    throw e;
-  }
+  return sendIf(
+    `UpdateItem ${item.pk.S} ${item.sk.S}`,
+    () =>
+      client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ...(condition !== undefined ? { ConditionExpression: condition } : {}),
+          ExpressionAttributeNames: names,
+          ...(sets.length ? { ExpressionAttributeValues: values } : {}),
+        }),
+      ),
+    retry,
+  );
 }
 
 /** The marker of packed facts (no facts field starts with `#`). */
@@ -223,17 +229,7 @@ export async function indexedFacts(client: DynamoDBClient, tableName: string, f:
 export async function markInFlight(
   client: DynamoDBClient, tableName: string, f: FileRef, token: string, o: { ttl?: number; now: Date; retry: ResolvedRetry },
 ): Promise<void> {
-  const item: Item = {
-    pk: { S: inFlightPk(f.boundary) },
-    sk: { S: fileSk(f) },
-    bucket: { S: f.bucket },
-    objectKey: { S: f.key },
-    objectVersion: { S: f.objectVersion },
-    claim: { S: token },
-    at: { N: String(o.now.getTime()) },
-  };
-  if (o.ttl !== undefined) item.ttl = { N: String(o.ttl) };
-  await writeItem(client, tableName, item, o.retry);
+  await writeItem(client, tableName, markerOf(f, token, o.now.getTime(), o.ttl), o.retry);
 }
 
 /** Clears a file's in-flight marker if it is still the one `token` put (a newer claim's marker stays). */
@@ -244,17 +240,11 @@ export async function clearInFlight(client: DynamoDBClient, tableName: string, f
 async function deleteIf(
   client: DynamoDBClient, tableName: string, key: Item, condition: string, names: Record<string, string>, values: Record<string, AttributeValue>, retry: ResolvedRetry,
 ): Promise<boolean> {
-  try {
-    await withRetry(
-      `DeleteItem ${key.pk.S} ${key.sk.S}`,
-      () => client.send(new DeleteItemCommand({ TableName: tableName, Key: key, ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: values })),
-      retry,
-    );
-    return true;
-  } catch (e) {
-    if (isConditionFailure(e)) return false;
-    throw e;
-  }
+  return sendIf(
+    `DeleteItem ${key.pk.S} ${key.sk.S}`,
+    () => client.send(new DeleteItemCommand({ TableName: tableName, Key: key, ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: values })),
+    retry,
+  );
 }
 
 async function queryAll(client: DynamoDBClient, tableName: string, pk: string, consistent: boolean, retry: ResolvedRetry): Promise<Item[]> {
@@ -274,11 +264,7 @@ async function backfill(client: DynamoDBClient, tableName: string, boundary: Bou
   const putIfAbsent = (item: Item) => writeItem(client, tableName, item, retry, 'attribute_not_exists(#sk)');
   // Expired manifests too: readers filter by ttl, and a clock given to them may be earlier than this one.
   for await (const m of listFiles(client, tableName, boundary, { now: new Date(0) })) {
-    if (m.status === 'processing') {
-      const marker: Item = { pk: { S: inFlightPk(boundary) }, sk: { S: fileSk(m) }, bucket: { S: m.bucket }, objectKey: { S: m.key }, objectVersion: { S: m.objectVersion }, claim: { S: m.claim }, at: { N: '0' } };
-      if (m.ttl !== undefined) marker.ttl = { N: String(m.ttl) };
-      await putIfAbsent(marker);
-    } else await putIfAbsent(entryOf(m));
+    await putIfAbsent(m.status === 'processing' ? markerOf(m, m.claim, 0, m.ttl) : entryOf(m));
   }
   for (const pk of [indexPk(boundary), inFlightPk(boundary)]) {
     await writeItem(client, tableName, { pk: { S: pk }, sk: { S: READY }, at: { N: String(Date.now()) } }, retry);

@@ -21,7 +21,7 @@ import { ReconError, ErrorCodes } from '../errors.ts';
 import type { BoundaryName, FeedName } from '../feeds/catalog.ts';
 import { attrToJson, jsonToAttr, num, str, type Item } from './attr.ts';
 import { fileIdOf, MAX_SK_BYTES, PART_END } from './keys.ts';
-import { isConditionFailure, queryItems, resolveRetry, withRetry } from './retry.ts';
+import { isConditionFailure, queryItems, resolveRetry, sendIf, withRetry } from './retry.ts';
 import type { FileCheckpoint, FileManifest, FileRef, FileStatus, RetryOptions } from './types.ts';
 import { isLive } from './ttl.ts';
 import { clearInFlight, entryOf, markInFlight, putIndexEntry, indexedFacts } from './file-index.ts';
@@ -234,27 +234,21 @@ async function updateClaimed(
   names: Record<string, string>, values: Record<string, AttributeValue>, retry: ReturnType<typeof resolveRetry>,
   remove: string[] = [],
 ): Promise<boolean> {
-  try {
-    await withRetry(
-      `UpdateItem (${what}) ${fileSk(f)}`,
-      () =>
-        client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: keyOf(f),
-            UpdateExpression: `SET ${sets.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
-            ConditionExpression: '#claim = :token AND #status = :processing',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          }),
-        ),
-      retry,
-    );
-    return true;
-  } catch (e) {
-    if (isConditionFailure(e)) return false;
-    throw e;
-  }
+  return sendIf(
+    `UpdateItem (${what}) ${fileSk(f)}`,
+    () =>
+      client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: keyOf(f),
+          UpdateExpression: `SET ${sets.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          ConditionExpression: '#claim = :token AND #status = :processing',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    retry,
+  );
 }
 
 export interface FileOutcome {

@@ -104,6 +104,17 @@ export function isConditionFailure(e: unknown): boolean {
   return typeof cause === 'object' && cause !== null && (cause as { name?: string }).name === 'ConditionalCheckFailedException';
 }
 
+/** Sends a conditional request, retried like any other: false when its condition failed (any other failure throws). */
+export async function sendIf(what: string, send: () => Promise<unknown>, retry: ResolvedRetry): Promise<boolean> {
+  try {
+    await withRetry(what, send, retry);
+    return true;
+  } catch (e) {
+    if (isConditionFailure(e)) return false;
+    throw e;
+  }
+}
+
 /**
  * Every item a Query returns, page after page (ExclusiveStartKey), each page retried like any
  * other call. The caller may stop early: no further page is read.

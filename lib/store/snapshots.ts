@@ -20,7 +20,7 @@
 import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { BoundaryName } from '../feeds/catalog.ts';
 import { PART_END } from './keys.ts';
-import { isConditionFailure, resolveRetry, withRetry } from './retry.ts';
+import { isConditionFailure, resolveRetry, sendIf, withRetry } from './retry.ts';
 import type { RetryOptions } from './types.ts';
 
 export function snapshotPk(boundary: BoundaryName): string {
@@ -107,23 +107,19 @@ export async function takeWriteLeave(
 ): Promise<{ granted: true } | { granted: false; newest: string }> {
   const retry = resolveRetry(opts);
   const Key = keyOf(at);
-  try {
-    await withRetry(
-      `UpdateItem ${Key.pk.S}`,
-      () =>
-        client.send(new UpdateItemCommand({
-          TableName: tableName,
-          Key,
-          UpdateExpression: 'SET w = :w, t = if_not_exists(t, :t)' + (at.ttl === undefined ? '' : ', #ttl = if_not_exists(#ttl, :ttl)'),
-          ConditionExpression: 'attribute_not_exists(t) OR t <= :t',
-          ...(at.ttl === undefined ? {} : { ExpressionAttributeNames: { '#ttl': 'ttl' } }),
-          ExpressionAttributeValues: { ':t': { S: at.time }, ':w': { N: String(at.stamp) }, ...(at.ttl === undefined ? {} : { ':ttl': { N: String(at.ttl) } }) },
-        })),
-      retry,
-    );
-    return { granted: true };
-  } catch (e) {
-    if (!isConditionFailure(e)) throw e;
-  }
+  const granted = await sendIf(
+    `UpdateItem ${Key.pk.S}`,
+    () =>
+      client.send(new UpdateItemCommand({
+        TableName: tableName,
+        Key,
+        UpdateExpression: 'SET w = :w, t = if_not_exists(t, :t)' + (at.ttl === undefined ? '' : ', #ttl = if_not_exists(#ttl, :ttl)'),
+        ConditionExpression: 'attribute_not_exists(t) OR t <= :t',
+        ...(at.ttl === undefined ? {} : { ExpressionAttributeNames: { '#ttl': 'ttl' } }),
+        ExpressionAttributeValues: { ':t': { S: at.time }, ':w': { N: String(at.stamp) }, ...(at.ttl === undefined ? {} : { ':ttl': { N: String(at.ttl) } }) },
+      })),
+    retry,
+  );
+  if (granted) return { granted: true };
   return { granted: false, newest: (await readSnapshot(client, tableName, at, opts, at.time)).time };
 }

@@ -31,7 +31,7 @@
 import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { ErrorCodes, ReconError } from '../errors.ts';
 import type { BoundaryName } from '../feeds/catalog.ts';
-import { isConditionFailure, resolveRetry, withRetry, type ResolvedRetry } from './retry.ts';
+import { resolveRetry, sendIf, withRetry, type ResolvedRetry } from './retry.ts';
 import type { RetryOptions } from './types.ts';
 
 export interface WriterTiming {
@@ -203,13 +203,7 @@ export class SideWriter {
 
   /** One conditional UpdateItem of the writers item (retried); false when its condition failed. */
   private async updateIf(input: Pick<UpdateItemCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): Promise<boolean> {
-    try {
-      await withRetry(`UpdateItem ${this.key.pk.S}`, () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key, ...input })), this.retry);
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+    return sendIf(`UpdateItem ${this.key.pk.S}`, () => this.client.send(new UpdateItemCommand({ TableName: this.tableName, Key: this.key, ...input })), this.retry);
   }
 
   private async read(): Promise<WritersItem> {
